@@ -1,0 +1,2 @@
+//! `sio`: the command line of АРМ СИО ПСО.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Domain rules of СИО ПСО.

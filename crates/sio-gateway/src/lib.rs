@@ -1,0 +1,1 @@
+//! Reference СИО ПСО gateway: axum + rustls (mTLS) + SQLite.

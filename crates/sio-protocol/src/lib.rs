@@ -1,0 +1,1 @@
+//! Wire types shared by the client and the gateway, OpenAPI document.
