@@ -1,2 +1,28 @@
-//! `sio`: the command line of АРМ СИО ПСО.
-fn main() {}
+//! `sio`: the command line of АРМ СИО ПСО — catalogue, signatures, the reference gateway, diagnosis, demo.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd_catalogue;
+
+/// АРМ СИО ПСО command line.
+#[derive(Debug, Parser)]
+#[command(name = "sio", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the encoded rules: bases, roles (Order 34/2026 App. 1), services (Order 88/2024 App. 2).
+    Catalogue(cmd_catalogue::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Catalogue(args) => cmd_catalogue::run(args),
+    }
+}
