@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Stop the virtual PIV card started by scripts/card-up.sh (this is a card removal for pcscd; the
+# card's state directory is kept). With --pcscd, stop pcscd as well.
+#
+# Usage: scripts/card-down.sh [--pcscd]
+# Environment: SIO_CARD_STATE (default /tmp/sio-card)
+set -euo pipefail
+
+STATE=${SIO_CARD_STATE:-/tmp/sio-card}
+PIDFILE="$STATE/card.pid"
+STOP_PCSCD=0
+for arg in "$@"; do
+    case "$arg" in
+        --pcscd) STOP_PCSCD=1 ;;
+        *) echo "card-down: unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+
+stop_pid() {
+    local pid=$1
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+if [ -f "$PIDFILE" ]; then
+    pid=$(cat "$PIDFILE")
+    if [ -n "$pid" ] && grep -q sio-virtual-card "/proc/$pid/cmdline" 2>/dev/null; then
+        stop_pid "$pid"
+        echo "card-down: card stopped (pid $pid)" >&2
+    fi
+    rm -f "$PIDFILE"
+fi
+
+if [ "$STOP_PCSCD" = 1 ]; then
+    for pid in $(pgrep -x pcscd || true); do
+        stop_pid "$pid"
+        echo "card-down: pcscd stopped (pid $pid)" >&2
+    done
+fi

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Bring up the virtual PIV card stack: pcscd (with vsmartcard's vpcd reader driver) and
+# sio-virtual-card attached to vpcd. Idempotent. Needs root on Debian 12 and the packages from
+# scripts/apt-packages.txt (pcscd vsmartcard-vpcd opensc); installs nothing itself.
+#
+# Usage: scripts/card-up.sh [--reset]
+#   --reset           restart the card blank (wipes its state: keys, certificates, PIN counters)
+# Environment:
+#   SIO_CARD_STATE    card state directory (default /tmp/sio-card)
+#   SIO_CARD_BIN      prebuilt sio-virtual-card binary (default: cargo build, debug)
+#   SIO_CARD_TIMEOUT  seconds to wait for the card to appear (default 30)
+# Prints the reader name on stdout when the card is present.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE=${SIO_CARD_STATE:-/tmp/sio-card}
+TIMEOUT=${SIO_CARD_TIMEOUT:-30}
+READER="Virtual PCD 00 00"
+VPCD_PORT=35963
+PCSCD_LOG=/tmp/sio-pcscd.log
+RESET=0
+for arg in "$@"; do
+    case "$arg" in
+        --reset) RESET=1 ;;
+        *) echo "card-up: unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
+
+die() { echo "card-up: $*" >&2; exit 1; }
+log() { echo "card-up: $*" >&2; }
+
+for tool in pcscd opensc-tool ss; do
+    command -v "$tool" >/dev/null || die "$tool not found; install the packages in scripts/apt-packages.txt (scripts/setup.sh)"
+done
+[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || die "vpcd driver missing; install vsmartcard-vpcd"
+[ -e /etc/reader.conf.d/vpcd ] || die "/etc/reader.conf.d/vpcd missing; reinstall vsmartcard-vpcd"
+
+vpcd_listening() { ss -ltnH "sport = :$VPCD_PORT" 2>/dev/null | grep -q .; }
+
+# --- pcscd -----------------------------------------------------------------------------------
+if ! pgrep -x pcscd >/dev/null; then
+    log "starting pcscd (log: $PCSCD_LOG)"
+    mkdir -p /run/pcscd
+    # Foreground mode in its own session: logs go to a file; no --auto-exit, so it stays up.
+    setsid pcscd --foreground --info </dev/null >>"$PCSCD_LOG" 2>&1 &
+fi
+for _ in $(seq 1 $((TIMEOUT * 10))); do
+    vpcd_listening && break
+    sleep 0.1
+done
+vpcd_listening || die "pcscd runs but vpcd does not listen on 127.0.0.1:$VPCD_PORT (is /etc/reader.conf.d/vpcd loaded? see $PCSCD_LOG)"
+
+# --- the card --------------------------------------------------------------------------------
+mkdir -p "$STATE"
+PIDFILE="$STATE/card.pid"
+card_running() {
+    [ -f "$PIDFILE" ] || return 1
+    local pid
+    pid=$(cat "$PIDFILE")
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q sio-virtual-card "/proc/$pid/cmdline" 2>/dev/null
+}
+
+if [ "$RESET" = 1 ] && card_running; then
+    log "stopping the card for --reset"
+    SIO_CARD_STATE="$STATE" "$ROOT/scripts/card-down.sh" >/dev/null
+fi
+# An explicit card-up always inserts the card.
+rm -f "$STATE/control"
+
+if ! card_running; then
+    BIN=${SIO_CARD_BIN:-}
+    if [ -z "$BIN" ]; then
+        log "building sio-virtual-card (debug)"
+        (cd "$ROOT" && cargo build --quiet -p sio-virtual-card --bin sio-virtual-card) >&2
+        BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/sio-virtual-card"
+    fi
+    [ -x "$BIN" ] || die "card binary not found: $BIN"
+    ARGS=(--state "$STATE")
+    [ "$RESET" = 1 ] && ARGS+=(--reset)
+    log "starting $BIN ${ARGS[*]} (log: $STATE/card.log)"
+    setsid "$BIN" "${ARGS[@]}" </dev/null >>"$STATE/card.log" 2>&1 &
+    echo $! >"$PIDFILE"
+fi
+
+# --- wait until pcscd reports the card --------------------------------------------------------
+card_present() {
+    opensc-tool -l 2>/dev/null | awk -v r="$READER" '$0 ~ r && $2 == "Yes" { found = 1 } END { exit !found }'
+}
+for _ in $(seq 1 $((TIMEOUT * 5))); do
+    if card_present; then
+        echo "$READER"
+        exit 0
+    fi
+    card_running || die "the card process exited; see $STATE/card.log"
+    sleep 0.2
+done
+opensc-tool -l >&2 || true
+die "no card in reader \"$READER\" after ${TIMEOUT}s; see $STATE/card.log and $PCSCD_LOG"
