@@ -1,0 +1,95 @@
+use super::*;
+
+fn check_digit(first11: &str) -> Option<u32> {
+    let d: Vec<u32> = first11.chars().filter_map(|c| c.to_digit(10)).collect();
+    let s: u32 = d
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as u32 + 1) * v)
+        .sum::<u32>()
+        % 11;
+    if s != 10 {
+        return Some(s);
+    }
+    let w = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
+    let s: u32 = d.iter().zip(w).map(|(v, w)| v * w).sum::<u32>() % 11;
+    (s != 10).then_some(s)
+}
+
+fn valid_id(id: &str) -> bool {
+    id.len() == 12 && check_digit(&id[..11]) == id[11..].parse().ok()
+}
+
+#[test]
+fn demo_identifiers_have_valid_check_digits() {
+    for u in PkiSpec::demo().users {
+        assert!(valid_id(&u.iin), "IIN {}", u.iin);
+        assert!(valid_id(&u.bin), "BIN {}", u.bin);
+    }
+}
+
+#[test]
+fn policy_extension_encodes_the_uuid_arc() {
+    let ext = spec::certificate_policies(&[7]);
+    let content = ext.content();
+    // SEQUENCE { SEQUENCE { OID 2.25.<uuid>.1.7 } }
+    assert_eq!(content[0], 0x30);
+    assert_eq!(content[2], 0x30);
+    assert_eq!(content[4], 0x06);
+    assert_eq!(content[6], 0x69); // 2*40+25
+    assert_eq!(&content[content.len() - 2..], &[1, 7]);
+}
+
+#[test]
+fn serials_normalise() {
+    assert_eq!(normalise_serial("4a:0b").ok().as_deref(), Some("4A0B"));
+    assert!(normalise_serial("xyz").is_err());
+    assert!(normalise_serial("").is_err());
+}
+
+#[test]
+fn generates_demo_pki_quickly_with_private_keys_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
+    let pki = generate(dir.path(), &PkiSpec::demo()).expect("generate");
+    eprintln!("demo PKI in {:?}", started.elapsed());
+    assert_eq!(pki.users.len(), 3);
+    for key in [&pki.ca_key].into_iter().chain(
+        pki.users
+            .iter()
+            .flat_map(|u| [&u.auth, &u.sign])
+            .filter_map(|c| c.key_path.as_ref()),
+    ) {
+        let mode = std::fs::metadata(key).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", key.display());
+        assert!(key.to_string_lossy().ends_with(".key.pem"));
+    }
+    let revoked = pki.users[0].sign.serial_hex.clone();
+    revoke(dir.path(), &revoked).expect("revoke");
+    revoke(dir.path(), &revoked).expect("revoke twice");
+    assert_eq!(revoked_serials(dir.path()).expect("list"), vec![revoked]);
+}
+
+#[test]
+fn issues_for_an_external_public_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    generate(dir.path(), &PkiSpec::empty()).expect("generate");
+    let card_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut user = PkiSpec::demo().users.remove(1);
+    user.id = "card".into();
+    let der = issue_for_public_key(
+        dir.path(),
+        &card_key.subject_public_key_info(),
+        &user,
+        Usage::Auth,
+    )
+    .expect("issue");
+    assert!(der.key_path.is_none());
+    let pem = card_key.public_key_pem();
+    issue_for_public_key(dir.path(), pem.as_bytes(), &user, Usage::Sign).expect("issue from PEM");
+    assert!(matches!(
+        issue_for_public_key(dir.path(), b"junk", &user, Usage::Sign),
+        Err(PkiError::BadPublicKey)
+    ));
+}
