@@ -4,6 +4,8 @@
 //! `SIO_SEEDS_DIR` points). This test parses the flattened tables with its own small parser —
 //! not the crate's tables — and compares every row.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
 use std::path::PathBuf;
 use std::process::Command;
 
