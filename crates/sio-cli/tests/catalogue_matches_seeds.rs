@@ -77,8 +77,11 @@ fn roles_from_seed(text: &str) -> Vec<(u8, String, Vec<&'static str>)> {
     rows
 }
 
+/// A service row read from the seed: number, Russian name, (basis key, mark) pairs.
+type SeedService = (u8, String, Vec<(&'static str, &'static str)>);
+
 /// Appendix 2 of Order 88/2024: one cell per TAB-led line group.
-fn services_from_seed(text: &str) -> Vec<(u8, String, Vec<(&'static str, &'static str)>)> {
+fn services_from_seed(text: &str) -> Vec<SeedService> {
     let start = text
         .find("Права доступа к сервисам")
         .expect("services table head");
