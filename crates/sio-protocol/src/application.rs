@@ -1,0 +1,182 @@
+//! HR applications (2015 Appendix 5): registration, transfer, blocking.
+
+use chrono::{DateTime, FixedOffset};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::signed::Document;
+
+/// `doc` tag of [`ApplicationDocument`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub enum ApplicationDocType {
+    /// Version 1.
+    #[serde(rename = "sio.application/v1")]
+    V1,
+}
+
+/// What the application asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationAction {
+    /// Register a new user (waits for the operator's approval).
+    Registration,
+    /// Transfer to another post or unit (rule 14: within 24 hours of the order).
+    Transfer,
+    /// Block the account (rule 15: within 24 hours of the order; takes effect at once).
+    Blocking,
+}
+
+/// Why an account is blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockingReason {
+    /// Dismissal.
+    Dismissal,
+    /// Suspension from office.
+    Suspension,
+    /// Absence over two months (consent §11.2): the user blocks their own account.
+    LongAbsence,
+    /// Anything else (explained in `blocking_reason_text`).
+    Other,
+}
+
+/// The applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Applicant {
+    /// Full name.
+    pub full_name: String,
+    /// ИИН.
+    pub iin: String,
+}
+
+/// The applicant's workplace (for a transfer: the new one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Workplace {
+    /// Name of the organisation.
+    pub organisation_name: String,
+    /// Code of the organisation: its БИН.
+    pub organisation_bin: String,
+    /// Structural unit.
+    pub unit: String,
+    /// Position.
+    pub position: String,
+}
+
+/// Contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    /// Work phone.
+    pub work_phone: String,
+    /// Mobile phone (receives SMS codes), international format `+7…`.
+    pub mobile_phone: String,
+    /// E-mail.
+    pub email: String,
+    /// Work address.
+    pub work_address: String,
+}
+
+/// The three confirmations of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmations {
+    /// Agrees to the consent.
+    pub consent: bool,
+    /// Holds an NCA RK signature.
+    pub holds_nca_signature: bool,
+    /// Agrees to the processing of personal data.
+    pub personal_data: bool,
+}
+
+/// The applicant's head, who co-signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Head {
+    /// Position.
+    pub position: String,
+    /// Full name.
+    pub full_name: String,
+    /// ИИН (matched against the co-signer's certificate).
+    pub iin: String,
+}
+
+/// An HR application, signed by the applicant (or the responsible official) and by the head:
+/// one detached CMS with two `SignerInfo`s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationDocument {
+    /// Always `sio.application/v1`.
+    pub doc: ApplicationDocType,
+    /// Chosen by the client (UUID v4); idempotent like request ids.
+    pub application_id: Uuid,
+    /// Registration, transfer or blocking.
+    pub action: ApplicationAction,
+    /// The person the application is about.
+    pub applicant: Applicant,
+    /// Workplace.
+    pub workplace: Workplace,
+    /// Contacts.
+    pub contacts: Contacts,
+    /// Role number asked for (registration, transfer).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<u16>,
+    /// Reason, for a blocking.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_reason: Option<BlockingReason>,
+    /// Free text for the reason `other`.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_reason_text: Option<String>,
+    /// When the order (dismissal, suspension, transfer) was signed, Astana time: starts the
+    /// 24-hour deadline of rules 14–15.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_signed_at: Option<DateTime<FixedOffset>>,
+    /// The confirmations.
+    pub confirmations: Confirmations,
+    /// The head.
+    pub head: Head,
+    /// The client's clock when signing.
+    pub signed_at: DateTime<FixedOffset>,
+}
+
+impl Document for ApplicationDocument {
+    const DOC_TYPE: &'static str = "sio.application/v1";
+}
+
+/// Where an application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationState {
+    /// Waiting for the operator (registration, transfer).
+    Pending,
+    /// Carried out (a blocking at once; a registration after approval).
+    Done,
+    /// Refused by the operator.
+    Refused,
+}
+
+/// The status of an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ApplicationStatus {
+    /// The id.
+    pub application_id: Uuid,
+    /// Action.
+    pub action: ApplicationAction,
+    /// State.
+    pub state: ApplicationState,
+    /// When received (Astana time).
+    pub received_at: DateTime<FixedOffset>,
+    /// When carried out.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<DateTime<FixedOffset>>,
+    /// Whether the application arrived later than 24 hours after the order.
+    pub late: bool,
+}

@@ -1,0 +1,811 @@
+// Generated from crates/sio-protocol by `cargo test -p sio-protocol` with SIO_REGENERATE=1.
+// Do not edit by hand.
+
+/**
+ * The body of every non-2xx response: a stable machine code and a human message.
+ *
+ * The UI matches on `code` only (see docs/failure-codes.md); `message` is for people.
+ */
+export type ErrorBody = { 
+/**
+ * Stable machine code, e.g. `GW_ACCOUNT_LOCKED`.
+ */
+code: string, 
+/**
+ * Human-readable explanation in English.
+ */
+message: string, 
+/**
+ * For lockouts and cool-downs: until when (gateway time, Astana, RFC 3339).
+ */
+until?: string, };
+
+/**
+ * Answer of `GET /v1/health`.
+ */
+export type Health = { 
+/**
+ * Always `ok`.
+ */
+status: string, 
+/**
+ * Protocol version.
+ */
+version: string, 
+/**
+ * The gateway's clock, Astana time.
+ */
+gateway_time: string, };
+
+/**
+ * A document with legal weight and its signature.
+ *
+ * `cms` is a DER CMS `SignedData` (RFC 5652), base64 (standard alphabet, padded), **detached**:
+ * its encapsulated content is absent and its signatures cover the canonical bytes
+ * ([`crate::canonical`]) of `document`. HR applications carry two `SignerInfo`s in one
+ * `SignedData`. `openssl cms -verify -binary -content doc.json -inform DER` verifies it when
+ * `doc.json` holds the canonical bytes.
+ */
+export type Signed<T> = { 
+/**
+ * The document, as JSON.
+ */
+document: T, 
+/**
+ * Base64 DER of the detached CMS SignedData over the canonical bytes of `document`.
+ */
+cms: string, };
+
+/**
+ * A server nonce to be signed. Single use; expires at `expires_at`.
+ */
+export type LoginChallenge = { 
+/**
+ * Identifier of this challenge.
+ */
+challenge_id: string, 
+/**
+ * 32 random bytes, base64 (standard, padded).
+ */
+nonce: string, 
+/**
+ * The gateway's clock when the challenge was made (Astana time). A client whose clock
+ * differs by more than the signing window is told so before it signs.
+ */
+gateway_time: string, 
+/**
+ * After this instant the challenge is void.
+ */
+expires_at: string, 
+/**
+ * Allowed difference between `client_time` in the login document and the gateway's clock, seconds.
+ */
+clock_window_seconds: number, };
+
+/**
+ * Where the private key that signed the login lives, as the client declares it.
+ */
+export type KeyCarrier = "hardware" | "software";
+
+/**
+ * `doc` tag of [`LoginDocument`].
+ */
+export type LoginDocType = "sio.login/v1";
+
+/**
+ * What the user signs with the authentication key to log in.
+ */
+export type LoginDocument = { 
+/**
+ * Always `sio.login/v1`.
+ */
+doc: LoginDocType, 
+/**
+ * The challenge being answered.
+ */
+challenge_id: string, 
+/**
+ * The nonce of that challenge, exactly as received.
+ */
+nonce: string, 
+/**
+ * SHA-256 of the DER of the authentication certificate, lowercase hex.
+ */
+certificate_sha256: string, 
+/**
+ * Where the key is.
+ */
+carrier: KeyCarrier, 
+/**
+ * The client's clock when signing.
+ */
+client_time: string, };
+
+/**
+ * Second factors an account may use (rule 18: biometrics or an SMS code).
+ */
+export type SecondFactor = "sms" | "fingerprint" | "face";
+
+/**
+ * Where a session stands.
+ */
+export type SessionStage = "second_factor" | "consent" | "active";
+
+/**
+ * The holder of the session as the gateway knows them.
+ */
+export type SessionUser = { 
+/**
+ * ИИН.
+ */
+iin: string, 
+/**
+ * Full name.
+ */
+full_name: string, 
+/**
+ * БИН of the user's body.
+ */
+organisation_bin: string, 
+/**
+ * Name of the user's body.
+ */
+organisation_name: string, 
+/**
+ * Role number (Order 34/2026 Appendix 1), if the user may send requests.
+ */
+role?: number, 
+/**
+ * Whether the user may read the body's reports (rule 10).
+ */
+reports: boolean, 
+/**
+ * Whether the user may file HR applications.
+ */
+hr: boolean, };
+
+/**
+ * The state of a session, returned by login, each factor and `GET /v1/session`.
+ */
+export type SessionInfo = { 
+/**
+ * Bearer token for `Authorization`. Present only in the answer to `POST /v1/login`.
+ */
+token?: Secret, 
+/**
+ * Stage.
+ */
+stage: SessionStage, 
+/**
+ * Factors this account may use for the second step.
+ */
+factors: Array<SecondFactor>, 
+/**
+ * The user.
+ */
+user: SessionUser, 
+/**
+ * The session ends at this instant whatever happens (12 hours after login).
+ */
+expires_at: string, 
+/**
+ * The session is locked if idle past this instant (15 minutes).
+ */
+idle_until: string, 
+/**
+ * Version of the consent text the user has to sign (stage `consent`) or has signed.
+ */
+consent_version: string, 
+/**
+ * When the user signed the consent, if they have.
+ */
+consent_signed_at?: string, };
+
+/**
+ * Answer to an SMS code request.
+ */
+export type OtpSent = { 
+/**
+ * The registered number with all but the last four digits masked, e.g. `+7 *** *** 12 34`.
+ */
+masked_phone: string, 
+/**
+ * The code is void after this instant (10 minutes).
+ */
+expires_at: string, 
+/**
+ * A new code may be requested after this many seconds.
+ */
+resend_after_seconds: number, };
+
+/**
+ * The one-time code typed by the user.
+ */
+export type OtpCheck = { 
+/**
+ * Six digits.
+ */
+code: Secret, };
+
+/**
+ * Kind of biometric sample.
+ */
+export type BiometricModality = "fingerprint" | "face";
+
+/**
+ * A biometric sample for the second factor. The matching itself is specified in its own
+ * issue; the gateway answers `GW_FACTOR_UNAVAILABLE` until then.
+ */
+export type BiometricSample = { 
+/**
+ * Fingerprint or face.
+ */
+modality: BiometricModality, 
+/**
+ * Format of `data`, e.g. `png`, `iso19794-2`, `embedding-f32le`.
+ */
+format: string, 
+/**
+ * The sample, base64.
+ */
+data: Secret, };
+
+/**
+ * The consent text (Appendix 6 as of Order 88/2024) the user has to sign on first login.
+ */
+export type ConsentText = { 
+/**
+ * Version of the text.
+ */
+version: string, 
+/**
+ * SHA-256 of the UTF-8 of `ru`, lowercase hex: the text being consented to.
+ */
+sha256: string, 
+/**
+ * Russian text (authoritative).
+ */
+ru: string, 
+/**
+ * Kazakh text.
+ */
+kk: string, 
+/**
+ * English text.
+ */
+en: string, };
+
+/**
+ * `doc` tag of [`ConsentDocument`].
+ */
+export type ConsentDocType = "sio.consent/v1";
+
+/**
+ * What the user signs with the signing key to give consent.
+ */
+export type ConsentDocument = { 
+/**
+ * Always `sio.consent/v1`.
+ */
+doc: ConsentDocType, 
+/**
+ * ИИН of the user giving consent.
+ */
+iin: string, 
+/**
+ * Version of the text.
+ */
+consent_version: string, 
+/**
+ * SHA-256 of the text, as in [`ConsentText::sha256`].
+ */
+text_sha256: string, 
+/**
+ * The client's clock when signing.
+ */
+signed_at: string, };
+
+/**
+ * `doc` tag of [`RequestDocument`].
+ */
+export type RequestDocType = "sio.request/v1";
+
+/**
+ * The reference to the case a request is made in; which kind fits which basis is a rule of
+ * sio-core (SPEC "What a request carries, by basis").
+ */
+export type CaseReference = { "kind": "criminal_case", 
+/**
+ * ЕРДР number.
+ */
+erdr_number: string, } | { "kind": "instruction", 
+/**
+ * Case number.
+ */
+case_number: string, 
+/**
+ * Outgoing number of the instruction.
+ */
+instruction_number: string, } | { "kind": "international_assistance", 
+/**
+ * Outgoing number of the foreign request.
+ */
+request_number: string, 
+/**
+ * The requesting body.
+ */
+requesting_body: string, 
+/**
+ * Outgoing number of the cover letter of the RK authority.
+ */
+cover_letter_number: string, } | { "kind": "administrative_offence", 
+/**
+ * Case number assigned by КПСиСУ's system.
+ */
+case_number: string, } | { "kind": "court", 
+/**
+ * Case number in the courts' information system.
+ */
+case_number: string, 
+/**
+ * Accounting year.
+ */
+year: number, 
+/**
+ * The court that took the decision.
+ */
+court: string, } | { "kind": "wanted_person", 
+/**
+ * АИС СУ number.
+ */
+case_number: string, } | { "kind": "enforcement", 
+/**
+ * АИС ОИП number.
+ */
+proceedings_number: string, };
+
+/**
+ * Whom a request is about (rule 20).
+ */
+export type Subject = { "kind": "individual", 
+/**
+ * ИИН.
+ */
+iin: string, } | { "kind": "legal_entity", 
+/**
+ * БИН.
+ */
+bin: string, };
+
+/**
+ * A signed request for information.
+ */
+export type RequestDocument = { 
+/**
+ * Always `sio.request/v1`.
+ */
+doc: RequestDocType, 
+/**
+ * Chosen by the client (UUID v4). Sending the same document again returns the same
+ * request; another document under the same id is refused (`GW_REQUEST_ID_CONFLICT`).
+ */
+request_id: string, 
+/**
+ * ИИН of the signing user.
+ */
+user_iin: string, 
+/**
+ * The user's role number (Order 34/2026 Appendix 1).
+ */
+role: number, 
+/**
+ * Basis number 1–6 (criminal, administrative, administrative КПСиСУ, civil, enforcement, wanted).
+ */
+basis: number, 
+/**
+ * Service number 1–93 (Order 88/2024 Appendix 2).
+ */
+service: number, 
+/**
+ * The case the request is made in.
+ */
+case: CaseReference, 
+/**
+ * Whom the request is about.
+ */
+subject: Subject, 
+/**
+ * Article of the Criminal Code, where the service is limited to certain articles
+ * (services 37–40, 70–74: Chapter 8, articles 214–249), e.g. `"216"` or `"216-2"`.
+ */
+criminal_code_article?: string, 
+/**
+ * The client's clock when signing; must be within the gateway's window.
+ */
+signed_at: string, };
+
+/**
+ * Where a request stands.
+ */
+export type RequestState = "processing" | "ready";
+
+/**
+ * The status of a request (also the answer to its submission).
+ */
+export type RequestStatus = { 
+/**
+ * The client-chosen id.
+ */
+request_id: string, 
+/**
+ * State.
+ */
+state: RequestState, 
+/**
+ * Service number.
+ */
+service: number, 
+/**
+ * When the gateway accepted it (Astana time).
+ */
+submitted_at: string, 
+/**
+ * When the result became ready.
+ */
+ready_at?: string, 
+/**
+ * Whether this answer is for a resubmission of an already known request.
+ */
+duplicate: boolean, };
+
+/**
+ * A list of the user's own requests.
+ */
+export type RequestList = { 
+/**
+ * Newest first.
+ */
+requests: Array<RequestStatus>, };
+
+/**
+ * A result as a table: the same data the PDF shows.
+ */
+export type ResultTable = { 
+/**
+ * Column titles.
+ */
+columns: Array<string>, 
+/**
+ * Rows, one string per column.
+ */
+rows: Array<Array<string>>, };
+
+/**
+ * The result of a request. Confidential: the client keeps it only while it is being viewed.
+ */
+export type ResultDelivery = { 
+/**
+ * The request.
+ */
+request_id: string, 
+/**
+ * Service number.
+ */
+service: number, 
+/**
+ * Title of the service.
+ */
+title: string, 
+/**
+ * When the result was produced (Astana time).
+ */
+generated_at: string, 
+/**
+ * True for the truncated service (service 11 on bases 2–4: no amounts).
+ */
+truncated: boolean, 
+/**
+ * The data.
+ */
+table: ResultTable, 
+/**
+ * The same data as a PDF document, base64.
+ */
+pdf_base64: string, };
+
+/**
+ * `doc` tag of [`ApplicationDocument`].
+ */
+export type ApplicationDocType = "sio.application/v1";
+
+/**
+ * What the application asks for.
+ */
+export type ApplicationAction = "registration" | "transfer" | "blocking";
+
+/**
+ * Why an account is blocked.
+ */
+export type BlockingReason = "dismissal" | "suspension" | "long_absence" | "other";
+
+/**
+ * The applicant.
+ */
+export type Applicant = { 
+/**
+ * Full name.
+ */
+full_name: string, 
+/**
+ * ИИН.
+ */
+iin: string, };
+
+/**
+ * The applicant's workplace (for a transfer: the new one).
+ */
+export type Workplace = { 
+/**
+ * Name of the organisation.
+ */
+organisation_name: string, 
+/**
+ * Code of the organisation: its БИН.
+ */
+organisation_bin: string, 
+/**
+ * Structural unit.
+ */
+unit: string, 
+/**
+ * Position.
+ */
+position: string, };
+
+/**
+ * Contacts.
+ */
+export type Contacts = { 
+/**
+ * Work phone.
+ */
+work_phone: string, 
+/**
+ * Mobile phone (receives SMS codes), international format `+7…`.
+ */
+mobile_phone: string, 
+/**
+ * E-mail.
+ */
+email: string, 
+/**
+ * Work address.
+ */
+work_address: string, };
+
+/**
+ * The three confirmations of the form.
+ */
+export type Confirmations = { 
+/**
+ * Agrees to the consent.
+ */
+consent: boolean, 
+/**
+ * Holds an NCA RK signature.
+ */
+holds_nca_signature: boolean, 
+/**
+ * Agrees to the processing of personal data.
+ */
+personal_data: boolean, };
+
+/**
+ * The applicant's head, who co-signs.
+ */
+export type Head = { 
+/**
+ * Position.
+ */
+position: string, 
+/**
+ * Full name.
+ */
+full_name: string, 
+/**
+ * ИИН (matched against the co-signer's certificate).
+ */
+iin: string, };
+
+/**
+ * An HR application, signed by the applicant (or the responsible official) and by the head:
+ * one detached CMS with two `SignerInfo`s.
+ */
+export type ApplicationDocument = { 
+/**
+ * Always `sio.application/v1`.
+ */
+doc: ApplicationDocType, 
+/**
+ * Chosen by the client (UUID v4); idempotent like request ids.
+ */
+application_id: string, 
+/**
+ * Registration, transfer or blocking.
+ */
+action: ApplicationAction, 
+/**
+ * The person the application is about.
+ */
+applicant: Applicant, 
+/**
+ * Workplace.
+ */
+workplace: Workplace, 
+/**
+ * Contacts.
+ */
+contacts: Contacts, 
+/**
+ * Role number asked for (registration, transfer).
+ */
+role?: number, 
+/**
+ * Reason, for a blocking.
+ */
+blocking_reason?: BlockingReason, 
+/**
+ * Free text for the reason `other`.
+ */
+blocking_reason_text?: string, 
+/**
+ * When the order (dismissal, suspension, transfer) was signed, Astana time: starts the
+ * 24-hour deadline of rules 14–15.
+ */
+order_signed_at?: string, 
+/**
+ * The confirmations.
+ */
+confirmations: Confirmations, 
+/**
+ * The head.
+ */
+head: Head, 
+/**
+ * The client's clock when signing.
+ */
+signed_at: string, };
+
+/**
+ * Where an application stands.
+ */
+export type ApplicationState = "pending" | "done" | "refused";
+
+/**
+ * The status of an application.
+ */
+export type ApplicationStatus = { 
+/**
+ * The id.
+ */
+application_id: string, 
+/**
+ * Action.
+ */
+action: ApplicationAction, 
+/**
+ * State.
+ */
+state: ApplicationState, 
+/**
+ * When received (Astana time).
+ */
+received_at: string, 
+/**
+ * When carried out.
+ */
+done_at?: string, 
+/**
+ * Whether the application arrived later than 24 hours after the order.
+ */
+late: boolean, };
+
+/**
+ * Query of `GET /v1/reports`: all requests of the caller's body in a period.
+ */
+export type ReportQuery = { 
+/**
+ * First day (Astana calendar), inclusive.
+ */
+from: string, 
+/**
+ * Last day, inclusive.
+ */
+to: string, };
+
+/**
+ * One request in a report.
+ */
+export type ReportRow = { 
+/**
+ * Request id.
+ */
+request_id: string, 
+/**
+ * ИИН of the user who sent it.
+ */
+user_iin: string, 
+/**
+ * Name of that user.
+ */
+user_name: string, 
+/**
+ * Service number.
+ */
+service: number, 
+/**
+ * Basis number.
+ */
+basis: number, 
+/**
+ * Case number.
+ */
+case_number: string, 
+/**
+ * When it was accepted (Astana time).
+ */
+submitted_at: string, };
+
+/**
+ * A report for a body.
+ */
+export type Report = { 
+/**
+ * БИН of the body.
+ */
+organisation_bin: string, 
+/**
+ * Period start.
+ */
+from: string, 
+/**
+ * Period end.
+ */
+to: string, 
+/**
+ * When made.
+ */
+generated_at: string, 
+/**
+ * The requests, oldest first.
+ */
+rows: Array<ReportRow>, };
+
+/**
+ * One access-journal record (2009 rules r.8 plus the outcome).
+ */
+export type JournalEntry = { 
+/**
+ * Date and time, Astana.
+ */
+at: string, 
+/**
+ * ИИН of the user, or empty before the user is known.
+ */
+user: string, 
+/**
+ * Client IP address.
+ */
+ip: string, 
+/**
+ * Logical part of the resource (the endpoint path without ids).
+ */
+resource: string, 
+/**
+ * Operation.
+ */
+operation: string, 
+/**
+ * `ok` or the error code.
+ */
+outcome: string, };
