@@ -124,7 +124,7 @@ pub struct ApplicationDocument {
     /// Role number asked for (registration, transfer).
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<u16>,
+    pub role: Option<u8>,
     /// Reason, for a blocking.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -112,7 +112,7 @@ pub struct SessionUser {
     /// Role number (Order 34/2026 Appendix 1), if the user may send requests.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<u16>,
+    pub role: Option<u8>,
     /// Whether the user may read the body's reports (rule 10).
     pub reports: bool,
     /// Whether the user may file HR applications.

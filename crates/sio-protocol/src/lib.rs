@@ -35,8 +35,8 @@ pub use canonical::{CanonicalError, canonical_bytes, canonical_json};
 pub use error::{ErrorBody, ProtocolError};
 pub use report::{JournalEntry, Report, ReportQuery, ReportRow};
 pub use request::{
-    CaseReference, RequestDocType, RequestDocument, RequestList, RequestState, RequestStatus,
-    ResultDelivery, ResultTable, Subject,
+    Article, BasisKey, CaseReference, RequestDocType, RequestDocument, RequestList, RequestState,
+    RequestStatus, ResultDelivery, ResultTable, Subject,
 };
 pub use signed::{Document, ReceivedSigned, Signed};
 

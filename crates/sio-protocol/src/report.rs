@@ -25,9 +25,9 @@ pub struct ReportRow {
     /// Name of that user.
     pub user_name: String,
     /// Service number.
-    pub service: u16,
-    /// Basis number.
-    pub basis: u8,
+    pub service: u8,
+    /// Basis.
+    pub basis: crate::request::BasisKey,
     /// Case number.
     pub case_number: String,
     /// When it was accepted (Astana time).

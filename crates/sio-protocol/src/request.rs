@@ -16,100 +16,120 @@ pub enum RequestDocType {
     V1,
 }
 
-/// The reference to the case a request is made in; which kind fits which basis is a rule of
-/// sio-core (SPEC "What a request carries, by basis").
+/// Basis of a request; the same keys as `sio_core::Basis` (`Basis::key`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BasisKey {
+    /// 1: criminal case.
+    Criminal,
+    /// 2: administrative case / administrative offence case heard by a court.
+    AdminCourt,
+    /// 3: administrative offence case of КПСиСУ.
+    AdminOffence,
+    /// 4: civil case.
+    CivilCourt,
+    /// 5: enforcement proceedings.
+    Enforcement,
+    /// 6: wanted-person case.
+    Wanted,
+}
+
+impl BasisKey {
+    /// The wire key (`criminal`, `admin_court`, …), parsed by `sio_core::Basis::from_str`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Criminal => "criminal",
+            Self::AdminCourt => "admin_court",
+            Self::AdminOffence => "admin_offence",
+            Self::CivilCourt => "civil_court",
+            Self::Enforcement => "enforcement",
+            Self::Wanted => "wanted",
+        }
+    }
+}
+
+/// The reference to the case a request is made in: the JSON shape of `sio_core::CaseReference`,
+/// which validates each field and decides which kind fits which basis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseReference {
     /// Criminal case: the number assigned by ЕРДР (2015 r.21).
     CriminalCase {
         /// ЕРДР number.
-        erdr_number: String,
+        erdr: String,
     },
     /// Executing an investigative or a prosecutor's instruction (2024 r.22).
     Instruction {
-        /// Case number.
-        case_number: String,
+        /// ЕРДР number of the case.
+        erdr: String,
         /// Outgoing number of the instruction.
-        instruction_number: String,
+        instruction_no: String,
     },
     /// International legal assistance (2015 r.22 part 2); access as for a criminal case.
-    InternationalAssistance {
-        /// Outgoing number of the foreign request.
-        request_number: String,
+    LegalAssistance {
+        /// Outgoing number of the request.
+        request_no: String,
         /// The requesting body.
         requesting_body: String,
         /// Outgoing number of the cover letter of the RK authority.
-        cover_letter_number: String,
+        cover_letter_no: String,
     },
-    /// Administrative offence case in КПСиСУ's system (2015 r.23).
-    AdministrativeOffence {
-        /// Case number assigned by КПСиСУ's system.
-        case_number: String,
-    },
-    /// Court case: civil, administrative, administrative offence (2026 r.25).
-    Court {
+    /// Administrative case / administrative offence case in court (2026 r.25).
+    AdminCourt {
         /// Case number in the courts' information system.
-        case_number: String,
+        number: String,
         /// Accounting year.
         year: u16,
         /// The court that took the decision.
         court: String,
     },
-    /// Wanted-person case (2015 r.26): the number assigned by АИС СУ.
-    WantedPerson {
-        /// АИС СУ number.
-        case_number: String,
+    /// Administrative offence case in КПСиСУ's system (2015 r.23).
+    AdminOffence {
+        /// Case number.
+        number: String,
+    },
+    /// Civil case in court (2026 r.25).
+    CivilCourt {
+        /// Case number in the courts' information system.
+        number: String,
+        /// Accounting year.
+        year: u16,
+        /// The court that took the decision.
+        court: String,
     },
     /// Enforcement proceedings (2015 r.27): the end-to-end number from АИС ОИП.
     Enforcement {
-        /// АИС ОИП number.
-        proceedings_number: String,
+        /// End-to-end number.
+        number: String,
+    },
+    /// Wanted-person case (2015 r.26): the number assigned by АИС СУ.
+    Wanted {
+        /// Case number.
+        number: String,
     },
 }
 
-impl CaseReference {
-    /// The number under which the case registry knows the case.
-    pub fn registry_number(&self) -> &str {
-        match self {
-            Self::CriminalCase { erdr_number } => erdr_number,
-            Self::Instruction { case_number, .. }
-            | Self::AdministrativeOffence { case_number }
-            | Self::Court { case_number, .. }
-            | Self::WantedPerson { case_number } => case_number,
-            Self::InternationalAssistance { request_number, .. } => request_number,
-            Self::Enforcement { proceedings_number } => proceedings_number,
-        }
-    }
-
-    /// Snake-case name of the variant (`criminal_case`, `court`, …).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::CriminalCase { .. } => "criminal_case",
-            Self::Instruction { .. } => "instruction",
-            Self::InternationalAssistance { .. } => "international_assistance",
-            Self::AdministrativeOffence { .. } => "administrative_offence",
-            Self::Court { .. } => "court",
-            Self::WantedPerson { .. } => "wanted_person",
-            Self::Enforcement { .. } => "enforcement",
-        }
-    }
-}
-
-/// Whom a request is about (rule 20).
+/// Whom a request is about (rule 20): the JSON shape of `sio_core::Subject`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Subject {
     /// An individual, by ИИН (12 digits with a check digit).
-    Individual {
-        /// ИИН.
-        iin: String,
-    },
+    Individual(String),
     /// A legal entity, by БИН (12 digits with a check digit).
-    LegalEntity {
-        /// БИН.
-        bin: String,
-    },
+    LegalEntity(String),
+}
+
+/// A Criminal Code article with an optional part: the JSON shape of
+/// `sio_core::CriminalCodeArticle`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Article {
+    /// Article number.
+    pub article: u16,
+    /// Part (часть).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<u8>,
 }
 
 /// A signed request for information.
@@ -124,20 +144,20 @@ pub struct RequestDocument {
     /// ИИН of the signing user.
     pub user_iin: String,
     /// The user's role number (Order 34/2026 Appendix 1).
-    pub role: u16,
-    /// Basis number 1–6 (criminal, administrative, administrative КПСиСУ, civil, enforcement, wanted).
-    pub basis: u8,
+    pub role: u8,
+    /// Basis.
+    pub basis: BasisKey,
     /// Service number 1–93 (Order 88/2024 Appendix 2).
-    pub service: u16,
+    pub service: u8,
     /// The case the request is made in.
     pub case: CaseReference,
     /// Whom the request is about.
     pub subject: Subject,
-    /// Article of the Criminal Code, where the service is limited to certain articles
-    /// (services 37–40, 70–74: Chapter 8, articles 214–249), e.g. `"216"` or `"216-2"`.
+    /// Criminal Code article of the case, where the service is limited to certain articles
+    /// (services 37–40, 70–74: Chapter 8, articles 214–249).
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub criminal_code_article: Option<String>,
+    pub article: Option<Article>,
     /// The client's clock when signing; must be within the gateway's window.
     pub signed_at: DateTime<FixedOffset>,
 }
@@ -164,7 +184,7 @@ pub struct RequestStatus {
     /// State.
     pub state: RequestState,
     /// Service number.
-    pub service: u16,
+    pub service: u8,
     /// When the gateway accepted it (Astana time).
     pub submitted_at: DateTime<FixedOffset>,
     /// When the result became ready.
@@ -197,7 +217,7 @@ pub struct ResultDelivery {
     /// The request.
     pub request_id: Uuid,
     /// Service number.
-    pub service: u16,
+    pub service: u8,
     /// Title of the service.
     pub title: String,
     /// When the result was produced (Astana time).
@@ -217,5 +237,110 @@ impl std::fmt::Debug for ResultDelivery {
             .field("service", &self.service)
             .field("table", &"<redacted>")
             .finish_non_exhaustive()
+    }
+}
+
+impl RequestDocument {
+    /// The request as the rules see it, each field validated by sio-core (ИИН/БИН check digits,
+    /// case-number forms, role and service numbers, the article). Call
+    /// [`sio_core::RequestSpec::check`] on the result for the role × basis × service decision.
+    pub fn to_spec(&self) -> Result<sio_core::RequestSpec, sio_core::CoreError> {
+        use sio_core::case::{
+            AccountingYear, BodyName, CaseNumber, CourtCase, ErdrNumber, OutgoingNumber,
+        };
+        use sio_core::{Basis, Bin, CriminalCodeArticle, Iin, RoleId, ServiceId};
+        let court =
+            |number: &str, year: u16, court: &str| -> Result<CourtCase, sio_core::CoreError> {
+                Ok(CourtCase {
+                    number: CaseNumber::new(number)?,
+                    year: AccountingYear::new(year)?,
+                    court: BodyName::new(court)?,
+                })
+            };
+        let case = match &self.case {
+            CaseReference::CriminalCase { erdr } => sio_core::CaseReference::CriminalCase {
+                erdr: ErdrNumber::new(erdr)?,
+            },
+            CaseReference::Instruction {
+                erdr,
+                instruction_no,
+            } => sio_core::CaseReference::Instruction {
+                erdr: ErdrNumber::new(erdr)?,
+                instruction_no: OutgoingNumber::new(instruction_no)?,
+            },
+            CaseReference::LegalAssistance {
+                request_no,
+                requesting_body,
+                cover_letter_no,
+            } => sio_core::CaseReference::LegalAssistance {
+                request_no: OutgoingNumber::new(request_no)?,
+                requesting_body: BodyName::new(requesting_body)?,
+                cover_letter_no: OutgoingNumber::new(cover_letter_no)?,
+            },
+            CaseReference::AdminCourt {
+                number,
+                year,
+                court: c,
+            } => sio_core::CaseReference::AdminCourt(court(number, *year, c)?),
+            CaseReference::CivilCourt {
+                number,
+                year,
+                court: c,
+            } => sio_core::CaseReference::CivilCourt(court(number, *year, c)?),
+            CaseReference::AdminOffence { number } => sio_core::CaseReference::AdminOffence {
+                number: CaseNumber::new(number)?,
+            },
+            CaseReference::Enforcement { number } => sio_core::CaseReference::Enforcement {
+                number: CaseNumber::new(number)?,
+            },
+            CaseReference::Wanted { number } => sio_core::CaseReference::Wanted {
+                number: CaseNumber::new(number)?,
+            },
+        };
+        let subject = match &self.subject {
+            Subject::Individual(iin) => sio_core::Subject::Individual(Iin::parse(iin)?),
+            Subject::LegalEntity(bin) => sio_core::Subject::LegalEntity(Bin::parse(bin)?),
+        };
+        let article = self
+            .article
+            .map(|a| CriminalCodeArticle::new(a.article, a.part))
+            .transpose()?;
+        Ok(sio_core::RequestSpec {
+            role: RoleId::new(self.role)?,
+            basis: self.basis.key().parse::<Basis>()?,
+            case,
+            subject,
+            service: ServiceId::new(self.service)?,
+            article,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basis_keys_match_sio_core() {
+        for b in sio_core::Basis::ALL {
+            let wire: BasisKey =
+                serde_json::from_value(serde_json::json!(b.key())).expect("known key");
+            assert_eq!(wire.key(), b.key());
+        }
+    }
+
+    #[test]
+    fn wire_shapes_deserialize_as_sio_core_types() {
+        let case = CaseReference::CivilCourt {
+            number: "2-1234".into(),
+            year: 2025,
+            court: "Есильский районный суд г. Астаны".into(),
+        };
+        let core: sio_core::CaseReference =
+            serde_json::from_value(serde_json::to_value(&case).expect("json")).expect("core shape");
+        assert_eq!(core.basis(), sio_core::Basis::CivilCourt);
+        let subject = Subject::Individual("900101300106".into());
+        let _: sio_core::Subject =
+            serde_json::from_value(serde_json::to_value(&subject).expect("json")).expect("core");
     }
 }

@@ -39,7 +39,9 @@ pub fn declarations() -> String {
     decl::<ConsentDocType>(&cfg, &mut out);
     decl::<ConsentDocument>(&cfg, &mut out);
     decl::<RequestDocType>(&cfg, &mut out);
+    decl::<BasisKey>(&cfg, &mut out);
     decl::<CaseReference>(&cfg, &mut out);
+    decl::<Article>(&cfg, &mut out);
     decl::<Subject>(&cfg, &mut out);
     decl::<RequestDocument>(&cfg, &mut out);
     decl::<RequestState>(&cfg, &mut out);

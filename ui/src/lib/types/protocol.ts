@@ -311,26 +311,31 @@ signed_at: string, };
 export type RequestDocType = "sio.request/v1";
 
 /**
- * The reference to the case a request is made in; which kind fits which basis is a rule of
- * sio-core (SPEC "What a request carries, by basis").
+ * Basis of a request; the same keys as `sio_core::Basis` (`Basis::key`).
+ */
+export type BasisKey = "criminal" | "admin_court" | "admin_offence" | "civil_court" | "enforcement" | "wanted";
+
+/**
+ * The reference to the case a request is made in: the JSON shape of `sio_core::CaseReference`,
+ * which validates each field and decides which kind fits which basis.
  */
 export type CaseReference = { "kind": "criminal_case", 
 /**
  * ЕРДР number.
  */
-erdr_number: string, } | { "kind": "instruction", 
+erdr: string, } | { "kind": "instruction", 
 /**
- * Case number.
+ * ЕРДР number of the case.
  */
-case_number: string, 
+erdr: string, 
 /**
  * Outgoing number of the instruction.
  */
-instruction_number: string, } | { "kind": "international_assistance", 
+instruction_no: string, } | { "kind": "legal_assistance", 
 /**
- * Outgoing number of the foreign request.
+ * Outgoing number of the request.
  */
-request_number: string, 
+request_no: string, 
 /**
  * The requesting body.
  */
@@ -338,15 +343,11 @@ requesting_body: string,
 /**
  * Outgoing number of the cover letter of the RK authority.
  */
-cover_letter_number: string, } | { "kind": "administrative_offence", 
-/**
- * Case number assigned by КПСиСУ's system.
- */
-case_number: string, } | { "kind": "court", 
+cover_letter_no: string, } | { "kind": "admin_court", 
 /**
  * Case number in the courts' information system.
  */
-case_number: string, 
+number: string, 
 /**
  * Accounting year.
  */
@@ -354,28 +355,50 @@ year: number,
 /**
  * The court that took the decision.
  */
-court: string, } | { "kind": "wanted_person", 
+court: string, } | { "kind": "admin_offence", 
 /**
- * АИС СУ number.
+ * Case number.
  */
-case_number: string, } | { "kind": "enforcement", 
+number: string, } | { "kind": "civil_court", 
 /**
- * АИС ОИП number.
+ * Case number in the courts' information system.
  */
-proceedings_number: string, };
+number: string, 
+/**
+ * Accounting year.
+ */
+year: number, 
+/**
+ * The court that took the decision.
+ */
+court: string, } | { "kind": "enforcement", 
+/**
+ * End-to-end number.
+ */
+number: string, } | { "kind": "wanted", 
+/**
+ * Case number.
+ */
+number: string, };
 
 /**
- * Whom a request is about (rule 20).
+ * A Criminal Code article with an optional part: the JSON shape of
+ * `sio_core::CriminalCodeArticle`.
  */
-export type Subject = { "kind": "individual", 
+export type Article = { 
 /**
- * ИИН.
+ * Article number.
  */
-iin: string, } | { "kind": "legal_entity", 
+article: number, 
 /**
- * БИН.
+ * Part (часть).
  */
-bin: string, };
+part?: number, };
+
+/**
+ * Whom a request is about (rule 20): the JSON shape of `sio_core::Subject`.
+ */
+export type Subject = { "kind": "individual", "id": string } | { "kind": "legal_entity", "id": string };
 
 /**
  * A signed request for information.
@@ -399,9 +422,9 @@ user_iin: string,
  */
 role: number, 
 /**
- * Basis number 1–6 (criminal, administrative, administrative КПСиСУ, civil, enforcement, wanted).
+ * Basis.
  */
-basis: number, 
+basis: BasisKey, 
 /**
  * Service number 1–93 (Order 88/2024 Appendix 2).
  */
@@ -415,10 +438,10 @@ case: CaseReference,
  */
 subject: Subject, 
 /**
- * Article of the Criminal Code, where the service is limited to certain articles
- * (services 37–40, 70–74: Chapter 8, articles 214–249), e.g. `"216"` or `"216-2"`.
+ * Criminal Code article of the case, where the service is limited to certain articles
+ * (services 37–40, 70–74: Chapter 8, articles 214–249).
  */
-criminal_code_article?: string, 
+article?: Article, 
 /**
  * The client's clock when signing; must be within the gateway's window.
  */
@@ -744,9 +767,9 @@ user_name: string,
  */
 service: number, 
 /**
- * Basis number.
+ * Basis.
  */
-basis: number, 
+basis: BasisKey, 
 /**
  * Case number.
  */
