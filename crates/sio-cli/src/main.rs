@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_catalogue;
+mod cmd_check;
 
 /// АРМ СИО ПСО command line.
 #[derive(Debug, Parser)]
@@ -18,11 +19,14 @@ struct Cli {
 enum Command {
     /// Print the encoded rules: bases, roles (Order 34/2026 App. 1), services (Order 88/2024 App. 2).
     Catalogue(cmd_catalogue::Args),
+    /// Decide a request (JSON) against the rules: allowed with its variant, or refused with a code.
+    Check(cmd_check::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Catalogue(args) => cmd_catalogue::run(args),
+        Command::Check(args) => cmd_check::run(args),
     }
 }
