@@ -3,11 +3,10 @@
 # card's state directory is kept). With --pcscd, stop pcscd as well.
 #
 # Usage: scripts/card-down.sh [--pcscd]
-# Environment: SIO_CARD_STATE (default /tmp/sio-card)
+# Stops whichever card runs (there is one virtual slot), whatever its state directory.
 set -euo pipefail
 
-STATE=${SIO_CARD_STATE:-/tmp/sio-card}
-PIDFILE="$STATE/card.pid"
+PIDFILE=/tmp/sio-card.pid   # written by card-up.sh: pid, state directory
 STOP_PCSCD=0
 for arg in "$@"; do
     case "$arg" in
@@ -27,7 +26,7 @@ stop_pid() {
 }
 
 if [ -f "$PIDFILE" ]; then
-    pid=$(cat "$PIDFILE")
+    pid=$(sed -n 1p "$PIDFILE")
     if [ -n "$pid" ] && grep -q sio-virtual-card "/proc/$pid/cmdline" 2>/dev/null; then
         stop_pid "$pid"
         echo "card-down: card stopped (pid $pid)" >&2

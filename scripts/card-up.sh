@@ -3,8 +3,13 @@
 # sio-virtual-card attached to vpcd. Idempotent. Needs root on Debian 12 and the packages from
 # scripts/apt-packages.txt (pcscd vsmartcard-vpcd opensc); installs nothing itself.
 #
-# Usage: scripts/card-up.sh [--reset]
+# Usage: scripts/card-up.sh [--reset] [--provision] [--pcscd-only]
 #   --reset           restart the card blank (wipes its state: keys, certificates, PIN counters)
+#   --provision       then make sure slots 9A/9C hold keys and certificates
+#                     (crates/sio-virtual-card/provision.sh; files in $SIO_CARD_STATE/pki)
+#   --pcscd-only      only make sure pcscd with vpcd runs (for in-process cards)
+# There is one virtual slot: a card started with another state directory is stopped first.
+# Callers that need the card to themselves (tests) hold an flock on /tmp/sio-card.lock.
 # Environment:
 #   SIO_CARD_STATE    card state directory (default /tmp/sio-card)
 #   SIO_CARD_BIN      prebuilt sio-virtual-card binary (default: cargo build, debug)
@@ -18,10 +23,15 @@ TIMEOUT=${SIO_CARD_TIMEOUT:-30}
 READER="Virtual PCD 00 00"
 VPCD_PORT=35963
 PCSCD_LOG=/tmp/sio-pcscd.log
+PIDFILE=/tmp/sio-card.pid   # line 1: pid, line 2: state directory
 RESET=0
+PROVISION=0
+PCSCD_ONLY=0
 for arg in "$@"; do
     case "$arg" in
         --reset) RESET=1 ;;
+        --provision) PROVISION=1 ;;
+        --pcscd-only) PCSCD_ONLY=1 ;;
         *) echo "card-up: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -50,22 +60,28 @@ for _ in $(seq 1 $((TIMEOUT * 10))); do
 done
 vpcd_listening || die "pcscd runs but vpcd does not listen on 127.0.0.1:$VPCD_PORT (is /etc/reader.conf.d/vpcd loaded? see $PCSCD_LOG)"
 
+[ "$PCSCD_ONLY" = 1 ] && exit 0
+
 # --- the card --------------------------------------------------------------------------------
 mkdir -p "$STATE"
-PIDFILE="$STATE/card.pid"
-card_running() {
+STATE=$(cd "$STATE" && pwd)
+card_pid() { # prints the pid of the running card, if any
     [ -f "$PIDFILE" ] || return 1
     local pid
-    pid=$(cat "$PIDFILE")
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q sio-virtual-card "/proc/$pid/cmdline" 2>/dev/null
+    pid=$(sed -n 1p "$PIDFILE")
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q sio-virtual-card "/proc/$pid/cmdline" 2>/dev/null || return 1
+    echo "$pid"
 }
+card_state() { sed -n 2p "$PIDFILE" 2>/dev/null; }
+card_running() { card_pid >/dev/null && [ "$(card_state)" = "$STATE" ]; }
 
-if [ "$RESET" = 1 ] && card_running; then
-    log "stopping the card for --reset"
-    SIO_CARD_STATE="$STATE" "$ROOT/scripts/card-down.sh" >/dev/null
+if card_pid >/dev/null && { [ "$RESET" = 1 ] || [ "$(card_state)" != "$STATE" ]; }; then
+    log "stopping the running card ($(card_state))"
+    "$ROOT/scripts/card-down.sh" >/dev/null
 fi
 # An explicit card-up always inserts the card.
 rm -f "$STATE/control"
+[ "$RESET" = 1 ] && rm -rf "$STATE/pki"
 
 if ! card_running; then
     BIN=${SIO_CARD_BIN:-}
@@ -79,7 +95,7 @@ if ! card_running; then
     [ "$RESET" = 1 ] && ARGS+=(--reset)
     log "starting $BIN ${ARGS[*]} (log: $STATE/card.log)"
     setsid "$BIN" "${ARGS[@]}" </dev/null >>"$STATE/card.log" 2>&1 &
-    echo $! >"$PIDFILE"
+    printf '%s\n%s\n' "$!" "$STATE" >"$PIDFILE"
 fi
 
 # --- wait until pcscd reports the card --------------------------------------------------------
@@ -88,6 +104,10 @@ card_present() {
 }
 for _ in $(seq 1 $((TIMEOUT * 5))); do
     if card_present; then
+        if [ "$PROVISION" = 1 ]; then
+            SIO_CARD_STATE="$STATE" "$ROOT/crates/sio-virtual-card/provision.sh" >&2 ||
+                die "provisioning failed"
+        fi
         echo "$READER"
         exit 0
     fi

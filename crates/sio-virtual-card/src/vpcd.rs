@@ -169,10 +169,22 @@ fn session<C: ApduCard>(
                         }
                     }
                     let response = card.execute(apdu);
+                    tracing::debug!(
+                        ins = format_args!("{:02X}", apdu.get(1).copied().unwrap_or_default()),
+                        len = apdu.len(),
+                        sw = format_args!(
+                            "{:02X?}",
+                            response.get(response.len().saturating_sub(2)..)
+                        ),
+                        "APDU"
+                    );
                     send(&mut stream, &response)?;
                 }
             }
         }
+        // vpcd writes the length and the body of a frame separately; acknowledge at once so its
+        // Nagle algorithm does not hold the body back for a delayed-ACK period (~40 ms).
+        let _ = socket2::SockRef::from(&stream).set_tcp_quickack(true);
         match stream.read(&mut chunk) {
             Ok(0) => return Err(io::Error::new(ErrorKind::UnexpectedEof, "vpcd closed")),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
