@@ -1,0 +1,263 @@
+//! The one error type of the card stack, with stable machine codes.
+
+use crate::apdu::StatusWord;
+
+/// Everything that can go wrong between the application and a token.
+///
+/// Every variant has a stable code ([`TokenError::code`]) listed in `docs/failure-codes.md`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The PC/SC service (pcscd) is not running or went away.
+    #[error("the smart card service is not running ({operation})")]
+    NoService {
+        /// What we were doing.
+        operation: &'static str,
+    },
+    /// No reader is connected.
+    #[error("no smart card reader is connected")]
+    NoReader,
+    /// The named reader does not exist (any more).
+    #[error("reader {reader:?} is not connected")]
+    ReaderNotFound {
+        /// The reader name that was asked for.
+        reader: String,
+    },
+    /// The reader is empty.
+    #[error("no card in reader {reader:?}")]
+    NoCard {
+        /// The reader name.
+        reader: String,
+    },
+    /// The card was removed or reset while we were talking to it.
+    #[error("the card was removed or reset during {operation}")]
+    CardRemoved {
+        /// What we were doing.
+        operation: &'static str,
+    },
+    /// Waiting for a reader or card event timed out.
+    #[error("no reader or card event within the timeout")]
+    Timeout,
+    /// Any other PC/SC failure.
+    #[error("PC/SC failure during {operation}: {source}")]
+    Pcsc {
+        /// What we were doing.
+        operation: &'static str,
+        /// The PC/SC error.
+        #[source]
+        source: pcsc::Error,
+    },
+    /// The card answered with a status word we cannot continue from.
+    #[error("the card answered {status} to {operation}")]
+    Card {
+        /// What we were doing.
+        operation: &'static str,
+        /// The status word.
+        status: StatusWord,
+    },
+    /// The card's answer does not follow the protocol (too short, bad TLV, ...).
+    #[error("malformed answer from the card to {operation}: {detail}")]
+    BadResponse {
+        /// What we were doing.
+        operation: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The card does not carry the application (for example no PIV applet).
+    #[error("the card has no {application} application")]
+    ApplicationNotFound {
+        /// Application name.
+        application: &'static str,
+    },
+    /// The PIN is not acceptable before it is even sent (length, characters).
+    #[error("the PIN format is not accepted: {reason}")]
+    PinFormat {
+        /// Why.
+        reason: &'static str,
+    },
+    /// The PIN was wrong. `tries_left` is `None` when the token does not say.
+    #[error("wrong PIN ({})", tries_text(*tries_left))]
+    WrongPin {
+        /// Tries left before the PIN blocks, when known.
+        tries_left: Option<u8>,
+    },
+    /// The PIN is blocked; it must be unblocked with the PUK at the issuing office.
+    #[error("the PIN is blocked")]
+    PinBlocked,
+    /// An operation needs the PIN verified first (or again, for a key that asks for it every time).
+    #[error("the PIN must be verified before {operation}")]
+    NotAuthenticated {
+        /// What we were doing.
+        operation: &'static str,
+    },
+    /// The PIN-pad reader reported a failure or cancel.
+    #[error("PIN entry on the reader's PIN pad failed: {detail}")]
+    PinPad {
+        /// What happened.
+        detail: String,
+    },
+    /// The slot or token holds no certificate.
+    #[error("no certificate in {location}")]
+    NoCertificate {
+        /// Where we looked.
+        location: String,
+    },
+    /// The certificate cannot be parsed.
+    #[error("the certificate cannot be read: {detail}")]
+    Certificate {
+        /// What was wrong.
+        detail: String,
+    },
+    /// The certificate has expired.
+    #[error("the certificate expired on {not_after}")]
+    CertificateExpired {
+        /// End of validity (RFC 3339).
+        not_after: String,
+    },
+    /// The certificate is not yet valid.
+    #[error("the certificate is valid only from {not_before}")]
+    CertificateNotYetValid {
+        /// Start of validity (RFC 3339).
+        not_before: String,
+    },
+    /// No private key matches the certificate.
+    #[error("no private key for {location}")]
+    KeyNotFound {
+        /// Where we looked.
+        location: String,
+    },
+    /// The key type or size is not one we can sign with.
+    #[error("unsupported key: {detail}")]
+    UnsupportedKey {
+        /// What kind of key.
+        detail: String,
+    },
+    /// A key held in a file (PKCS#12, PEM) was offered for login; only hardware tokens are admitted.
+    #[error("a key file ({kind}) cannot be used for login; use a hardware token")]
+    FileKeyRefused {
+        /// What kind of file.
+        kind: &'static str,
+    },
+    /// A key held in software (for example SoftHSM2) was offered where a hardware carrier is required.
+    #[error("the key is held in software ({module}); a hardware token is required")]
+    SoftwareKeyRefused {
+        /// The module or token that holds it.
+        module: String,
+    },
+    /// The PKCS#11 module could not be loaded or initialised.
+    #[error("PKCS#11 module {path} cannot be loaded: {detail}")]
+    Pkcs11Module {
+        /// Module path.
+        path: String,
+        /// Loader or C_Initialize error.
+        detail: String,
+    },
+    /// A PKCS#11 call failed.
+    #[error("PKCS#11 failure during {operation}: {source}")]
+    Pkcs11 {
+        /// What we were doing.
+        operation: &'static str,
+        /// The cryptoki error.
+        #[source]
+        source: cryptoki::error::Error,
+    },
+    /// The ATR catalogue data file is malformed (a build defect).
+    #[error("ATR catalogue line {line}: {detail}")]
+    Catalogue {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+fn tries_text(tries: Option<u8>) -> String {
+    match tries {
+        Some(1) => "1 try left".to_owned(),
+        Some(n) => format!("{n} tries left"),
+        None => "tries left unknown".to_owned(),
+    }
+}
+
+impl TokenError {
+    /// The stable machine code of this error (see `docs/failure-codes.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoService { .. } => "TOKEN_NO_SERVICE",
+            Self::NoReader => "TOKEN_NO_READER",
+            Self::ReaderNotFound { .. } => "TOKEN_READER_NOT_FOUND",
+            Self::NoCard { .. } => "TOKEN_NO_CARD",
+            Self::CardRemoved { .. } => "TOKEN_CARD_REMOVED",
+            Self::Timeout => "TOKEN_TIMEOUT",
+            Self::Pcsc { .. } => "TOKEN_PCSC",
+            Self::Card { .. } => "TOKEN_CARD_STATUS",
+            Self::BadResponse { .. } => "TOKEN_BAD_RESPONSE",
+            Self::ApplicationNotFound { .. } => "TOKEN_APP_NOT_FOUND",
+            Self::PinFormat { .. } => "TOKEN_PIN_FORMAT",
+            Self::WrongPin { .. } => "TOKEN_WRONG_PIN",
+            Self::PinBlocked => "TOKEN_PIN_BLOCKED",
+            Self::NotAuthenticated { .. } => "TOKEN_NOT_AUTHENTICATED",
+            Self::PinPad { .. } => "TOKEN_PINPAD",
+            Self::NoCertificate { .. } => "TOKEN_NO_CERTIFICATE",
+            Self::Certificate { .. } => "TOKEN_CERT_INVALID",
+            Self::CertificateExpired { .. } => "TOKEN_CERT_EXPIRED",
+            Self::CertificateNotYetValid { .. } => "TOKEN_CERT_NOT_YET_VALID",
+            Self::KeyNotFound { .. } => "TOKEN_KEY_NOT_FOUND",
+            Self::UnsupportedKey { .. } => "TOKEN_UNSUPPORTED_KEY",
+            Self::FileKeyRefused { .. } => "TOKEN_FILE_KEY_REFUSED",
+            Self::SoftwareKeyRefused { .. } => "TOKEN_SOFTWARE_KEY_REFUSED",
+            Self::Pkcs11Module { .. } => "TOKEN_PKCS11_MODULE",
+            Self::Pkcs11 { .. } => "TOKEN_PKCS11",
+            Self::Catalogue { .. } => "TOKEN_CATALOGUE",
+        }
+    }
+
+    /// Map a PC/SC error, recognising removal and a stopped service.
+    pub(crate) fn pcsc(operation: &'static str, source: pcsc::Error) -> Self {
+        use pcsc::Error as E;
+        match source {
+            E::NoService | E::ServiceStopped => Self::NoService { operation },
+            E::RemovedCard
+            | E::ResetCard
+            | E::NoSmartcard
+            | E::ReaderUnavailable
+            | E::UnpoweredCard => Self::CardRemoved { operation },
+            E::NoReadersAvailable => Self::NoReader,
+            E::Timeout => Self::Timeout,
+            source => Self::Pcsc { operation, source },
+        }
+    }
+
+    /// Map a status word that ends an operation.
+    pub(crate) fn status(operation: &'static str, status: StatusWord) -> Self {
+        match status {
+            StatusWord::WrongPin { tries_left: 0 } | StatusWord::PinBlocked => Self::PinBlocked,
+            StatusWord::WrongPin { tries_left } => Self::WrongPin {
+                tries_left: Some(tries_left),
+            },
+            StatusWord::SecurityStatusNotSatisfied => Self::NotAuthenticated { operation },
+            status => Self::Card { operation, status },
+        }
+    }
+
+    pub(crate) fn bad(operation: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadResponse {
+            operation,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<TokenError> for sio_sign::SignerError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::NotAuthenticated { .. }
+            | TokenError::WrongPin { .. }
+            | TokenError::PinBlocked => Self::NotAuthenticated,
+            TokenError::CardRemoved { .. }
+            | TokenError::NoCard { .. }
+            | TokenError::ReaderNotFound { .. } => Self::Removed,
+            other => Self::Device(format!("{}: {other}", other.code())),
+        }
+    }
+}
