@@ -1,0 +1,322 @@
+//! Certificates and CRLs: parsing with the original bytes kept, summaries, chain, EKU, revocation.
+
+use std::time::SystemTime;
+
+use const_oid::ObjectIdentifier as Oid;
+use der::Decode;
+use x509_cert::Certificate;
+use x509_cert::crl::CertificateList;
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages};
+use x509_cert::name::Name;
+
+use crate::algs::{self, KeyType};
+use crate::{SignError, tlv};
+
+const CN: Oid = Oid::new_unwrap("2.5.4.3");
+const SURNAME: Oid = Oid::new_unwrap("2.5.4.4");
+const SERIAL_NUMBER: Oid = Oid::new_unwrap("2.5.4.5");
+const GIVEN_NAME: Oid = Oid::new_unwrap("2.5.4.42");
+const O: Oid = Oid::new_unwrap("2.5.4.10");
+const OU: Oid = Oid::new_unwrap("2.5.4.11");
+const EMAIL: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
+const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+const EXT_EKU: Oid = Oid::new_unwrap("2.5.29.37");
+const EXT_BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
+const KP_CLIENT_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.2");
+const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
+
+/// What a certificate must be for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyPurpose {
+    /// Login: EKU clientAuth and keyUsage digitalSignature (NCA RK "AUTH" certificate).
+    Authentication,
+    /// Documents: EKU emailProtection and keyUsage digitalSignature or nonRepudiation (NCA RK "RSA"/signing certificate).
+    DocumentSigning,
+}
+
+impl KeyPurpose {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Authentication => "authentication (clientAuth)",
+            Self::DocumentSigning => "document signing (emailProtection)",
+        }
+    }
+}
+
+/// A certificate with its original DER.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedCert {
+    pub(crate) der: Vec<u8>,
+    pub(crate) cert: Certificate,
+    pub(crate) key: KeyType,
+    tbs_range: (usize, usize),
+}
+
+impl ParsedCert {
+    pub(crate) fn parse(der: &[u8]) -> Result<Self, SignError> {
+        let outer = tlv::read_one(der, 0x30, "certificate")?;
+        let (tbs, _) = tlv::read(outer.value, "certificate")?;
+        let start = der.len() - outer.value.len();
+        let cert = Certificate::from_der(der).map_err(|_| SignError::Malformed("certificate"))?;
+        let key = algs::key_type(&cert.tbs_certificate.subject_public_key_info)
+            .ok_or_else(|| SignError::UnsupportedAlgorithm("certificate public key".into()))?;
+        Ok(Self {
+            der: der.to_vec(),
+            cert,
+            key,
+            tbs_range: (start, start + tbs.raw.len()),
+        })
+    }
+
+    fn tbs(&self) -> &[u8] {
+        &self.der[self.tbs_range.0..self.tbs_range.1]
+    }
+
+    pub(crate) fn public_key(&self) -> &[u8] {
+        self.cert
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes()
+    }
+
+    pub(crate) fn subject(&self) -> &Name {
+        &self.cert.tbs_certificate.subject
+    }
+
+    pub(crate) fn issuer(&self) -> &Name {
+        &self.cert.tbs_certificate.issuer
+    }
+
+    pub(crate) fn cn(&self) -> String {
+        attr(self.subject(), CN).unwrap_or_else(|| self.subject().to_string())
+    }
+
+    /// Was this certificate signed by `issuer`'s key?
+    pub(crate) fn signed_by(&self, issuer: &ParsedCert) -> bool {
+        let Some(alg) = algs::ring_for_x509(&self.cert.signature_algorithm, issuer.key) else {
+            return false;
+        };
+        let Some(sig) = self.cert.signature.as_bytes() else {
+            return false;
+        };
+        ring::signature::UnparsedPublicKey::new(alg, issuer.public_key())
+            .verify(self.tbs(), sig)
+            .is_ok()
+    }
+
+    pub(crate) fn check_validity(&self, at: SystemTime) -> Result<(), SignError> {
+        let v = &self.cert.tbs_certificate.validity;
+        if at < v.not_before.to_system_time() {
+            return Err(SignError::CertificateNotYetValid { subject: self.cn() });
+        }
+        if at > v.not_after.to_system_time() {
+            return Err(SignError::CertificateExpired { subject: self.cn() });
+        }
+        Ok(())
+    }
+
+    fn extension<T: for<'a> Decode<'a>>(&self, oid: Oid) -> Option<T> {
+        let exts = self.cert.tbs_certificate.extensions.as_ref()?;
+        let ext = exts.iter().find(|e| e.extn_id == oid)?;
+        T::from_der(ext.extn_value.as_bytes()).ok()
+    }
+
+    pub(crate) fn is_ca(&self) -> bool {
+        self.extension::<BasicConstraints>(EXT_BASIC_CONSTRAINTS)
+            .is_some_and(|b| b.ca)
+    }
+
+    pub(crate) fn check_purpose(&self, purpose: KeyPurpose) -> Result<(), SignError> {
+        let wrong = || SignError::WrongKeyPurpose {
+            subject: self.cn(),
+            required: purpose.name(),
+        };
+        let eku = self
+            .extension::<ExtendedKeyUsage>(EXT_EKU)
+            .ok_or_else(wrong)?;
+        let (want, usages) = match purpose {
+            KeyPurpose::Authentication => (KP_CLIENT_AUTH, KeyUsages::DigitalSignature.into()),
+            KeyPurpose::DocumentSigning => (
+                KP_EMAIL_PROTECTION,
+                KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
+            ),
+        };
+        if !eku.0.contains(&want) {
+            return Err(wrong());
+        }
+        if let Some(ku) = self.extension::<KeyUsage>(EXT_KEY_USAGE) {
+            if (ku.0 & usages).is_empty() {
+                return Err(wrong());
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn serial_hex(&self) -> String {
+        hex_upper(self.cert.tbs_certificate.serial_number.as_bytes())
+    }
+
+    pub(crate) fn summary(&self) -> CertSummary {
+        let s = self.subject();
+        let strip = |v: Option<String>, prefix: &str| {
+            v.map(|v| v.strip_prefix(prefix).map(str::to_owned).unwrap_or(v))
+        };
+        CertSummary {
+            common_name: attr(s, CN),
+            surname: attr(s, SURNAME),
+            given_name: attr(s, GIVEN_NAME),
+            iin: strip(attr(s, SERIAL_NUMBER), "IIN"),
+            bin: strip(attr(s, OU), "BIN")
+                .filter(|b| b.len() == 12 && b.bytes().all(|c| c.is_ascii_digit())),
+            organisation: attr(s, O),
+            email: attr(s, EMAIL),
+            serial_hex: self.serial_hex(),
+            issuer_common_name: attr(self.issuer(), CN),
+            not_before: self
+                .cert
+                .tbs_certificate
+                .validity
+                .not_before
+                .to_system_time(),
+            not_after: self
+                .cert
+                .tbs_certificate
+                .validity
+                .not_after
+                .to_system_time(),
+        }
+    }
+}
+
+/// The first value of attribute `oid` in `name`, as text.
+fn attr(name: &Name, oid: Oid) -> Option<String> {
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|a| a.oid == oid)
+        .and_then(|a| std::str::from_utf8(a.value.value()).ok().map(str::to_owned))
+}
+
+pub(crate) fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The parts of a certificate the product shows and checks (NCA RK subject layout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertSummary {
+    /// CN, "SURNAME NAME".
+    pub common_name: Option<String>,
+    /// SURNAME (2.5.4.4).
+    pub surname: Option<String>,
+    /// GIVENNAME (2.5.4.42).
+    pub given_name: Option<String>,
+    /// ИИН from SERIALNUMBER=IIN… (as written; validate with sio-core).
+    pub iin: Option<String>,
+    /// БИН from OU=BIN… (12 digits), if present.
+    pub bin: Option<String>,
+    /// O.
+    pub organisation: Option<String>,
+    /// emailAddress.
+    pub email: Option<String>,
+    /// Certificate serial, upper-case hex.
+    pub serial_hex: String,
+    /// Issuer CN.
+    pub issuer_common_name: Option<String>,
+    /// Start of validity.
+    pub not_before: SystemTime,
+    /// End of validity.
+    pub not_after: SystemTime,
+}
+
+impl CertSummary {
+    /// Summarise a DER certificate (for example a TLS client certificate).
+    pub fn from_der(der: &[u8]) -> Result<Self, SignError> {
+        Ok(ParsedCert::parse(der)?.summary())
+    }
+}
+
+/// A CRL, checked against its CA when loaded.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedCrl {
+    pub(crate) crl: CertificateList,
+}
+
+impl ParsedCrl {
+    pub(crate) fn parse(der: &[u8], anchors: &[ParsedCert]) -> Result<Self, SignError> {
+        let outer =
+            tlv::read_one(der, 0x30, "CRL").map_err(|_| SignError::CrlInvalid("not DER"))?;
+        let (tbs, _) =
+            tlv::read(outer.value, "CRL").map_err(|_| SignError::CrlInvalid("not DER"))?;
+        let crl = CertificateList::from_der(der).map_err(|_| SignError::CrlInvalid("not a CRL"))?;
+        let sig = crl
+            .signature
+            .as_bytes()
+            .ok_or(SignError::CrlInvalid("signature"))?;
+        let issuer_ok = anchors
+            .iter()
+            .filter(|a| a.subject() == &crl.tbs_cert_list.issuer)
+            .any(|a| {
+                algs::ring_for_x509(&crl.signature_algorithm, a.key).is_some_and(|alg| {
+                    ring::signature::UnparsedPublicKey::new(alg, a.public_key())
+                        .verify(tbs.raw, sig)
+                        .is_ok()
+                })
+            });
+        if !issuer_ok {
+            return Err(SignError::CrlInvalid("not signed by a trusted CA"));
+        }
+        Ok(Self { crl })
+    }
+
+    pub(crate) fn issuer(&self) -> &Name {
+        &self.crl.tbs_cert_list.issuer
+    }
+
+    pub(crate) fn check(&self, cert: &ParsedCert, now: SystemTime) -> Result<(), SignError> {
+        if let Some(next) = self.crl.tbs_cert_list.next_update {
+            if now > next.to_system_time() {
+                return Err(SignError::CrlExpired);
+            }
+        }
+        let serial = cert.cert.tbs_certificate.serial_number.as_bytes();
+        let revoked = self
+            .crl
+            .tbs_cert_list
+            .revoked_certificates
+            .as_ref()
+            .is_some_and(|list| list.iter().any(|r| r.serial_number.as_bytes() == serial));
+        if revoked {
+            return Err(SignError::Revoked {
+                subject: cert.cn(),
+                serial: cert.serial_hex(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Read one or more certificates (or CRLs) from PEM text or a single DER blob.
+pub fn pem_or_der_blocks(input: &[u8], label: &str) -> Vec<Vec<u8>> {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return vec![input.to_vec()];
+    };
+    if !text.contains("-----BEGIN") {
+        return vec![input.to_vec()];
+    }
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(&begin) {
+        let after = &rest[start..];
+        let Some(stop) = after.find(&end) else { break };
+        let block = &after[..stop + end.len()];
+        if let Ok((_, der)) = der::pem::decode_vec(block.as_bytes()) {
+            out.push(der);
+        }
+        rest = &after[stop + end.len()..];
+    }
+    out
+}

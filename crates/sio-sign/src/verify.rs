@@ -1,0 +1,505 @@
+//! Verifying CMS SignedData: DER only, over the ORIGINAL signed-attribute bytes.
+
+use std::time::SystemTime;
+
+use der::{Decode, Encode, Tagged};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::name::GeneralName;
+
+use cms::signed_data::SignerIdentifier;
+
+use crate::algs::{self, Digest};
+use crate::build::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME};
+use crate::cert::{CertSummary, KeyPurpose, ParsedCert, ParsedCrl, pem_or_der_blocks};
+use crate::ess::{self, SigningCertificateV1, SigningCertificateV2};
+use crate::{SignError, SignatureAlgorithm, tlv};
+
+/// One SignerInfo as received.
+#[derive(Debug)]
+pub(crate) struct RawSignerInfo<'a> {
+    pub(crate) raw: &'a [u8],
+    sid: &'a [u8],
+    digest_algorithm: &'a [u8],
+    /// The `[0] IMPLICIT` element, tag included.
+    signed_attrs: Option<Tlv<'a>>,
+    signature_algorithm: &'a [u8],
+    signature: &'a [u8],
+}
+
+use crate::tlv::Tlv;
+
+/// The outer structure of a SignedData, every part as its original bytes.
+#[derive(Debug)]
+pub(crate) struct RawSignedData<'a> {
+    pub(crate) version_raw: &'a [u8],
+    pub(crate) digest_algorithms: Vec<&'a [u8]>,
+    pub(crate) encap_raw: &'a [u8],
+    content_type: &'a [u8],
+    pub(crate) econtent: Option<&'a [u8]>,
+    pub(crate) certificates: Vec<&'a [u8]>,
+    pub(crate) crls_raw: Option<&'a [u8]>,
+    pub(crate) signer_infos: Vec<RawSignerInfo<'a>>,
+}
+
+impl<'a> RawSignedData<'a> {
+    pub(crate) fn parse(input: &'a [u8]) -> Result<Self, SignError> {
+        if tlv::has_indefinite_length(input) {
+            return Err(SignError::BerIndefiniteLength);
+        }
+        let ci = tlv::read_one(input, 0x30, "ContentInfo")?;
+        let parts = tlv::children(ci.value, "ContentInfo")?;
+        let [oid, content] = parts.as_slice() else {
+            return Err(SignError::Malformed("ContentInfo"));
+        };
+        if oid.tag != 0x06 || oid.value != ID_SIGNED_DATA.as_bytes() {
+            return Err(SignError::NotSignedData);
+        }
+        if content.tag != 0xa0 {
+            return Err(SignError::Malformed("ContentInfo"));
+        }
+        let sd = tlv::read_one(content.value, 0x30, "SignedData")?;
+        let fields = tlv::children(sd.value, "SignedData")?;
+        let mut it = fields.into_iter().peekable();
+        let version = it
+            .next()
+            .filter(|t| t.tag == 0x02)
+            .ok_or(SignError::Malformed("SignedData version"))?;
+        let digests = it
+            .next()
+            .filter(|t| t.tag == 0x31)
+            .ok_or(SignError::Malformed("digestAlgorithms"))?;
+        let encap = it
+            .next()
+            .filter(|t| t.tag == 0x30)
+            .ok_or(SignError::Malformed("encapContentInfo"))?;
+        let mut certificates = Vec::new();
+        let mut crls_raw = None;
+        if let Some(t) = it.next_if(|t| t.tag == 0xa0) {
+            certificates = tlv::children(t.value, "certificates")?
+                .into_iter()
+                .map(|c| c.raw)
+                .collect();
+        }
+        if let Some(t) = it.next_if(|t| t.tag == 0xa1) {
+            crls_raw = Some(t.raw);
+        }
+        let infos = it
+            .next()
+            .filter(|t| t.tag == 0x31)
+            .ok_or(SignError::Malformed("signerInfos"))?;
+        if it.next().is_some() {
+            return Err(SignError::Malformed("SignedData"));
+        }
+
+        let encap_parts = tlv::children(encap.value, "encapContentInfo")?;
+        let content_type = encap_parts
+            .first()
+            .filter(|t| t.tag == 0x06)
+            .ok_or(SignError::Malformed("eContentType"))?;
+        let econtent = match encap_parts.get(1) {
+            None => None,
+            Some(t) if t.tag == 0xa0 => {
+                let (os, rest) = tlv::read(t.value, "eContent")?;
+                if os.tag == 0x24 {
+                    return Err(SignError::BerIndefiniteLength); // constructed OCTET STRING: BER
+                }
+                if os.tag != 0x04 || !rest.is_empty() {
+                    return Err(SignError::Malformed("eContent"));
+                }
+                Some(os.value)
+            }
+            Some(_) => return Err(SignError::Malformed("eContent")),
+        };
+
+        let mut signer_infos = Vec::new();
+        for si in tlv::children(infos.value, "SignerInfo")? {
+            signer_infos.push(RawSignerInfo::parse(si)?);
+        }
+        Ok(Self {
+            version_raw: version.raw,
+            digest_algorithms: tlv::children(digests.value, "digestAlgorithms")?
+                .into_iter()
+                .map(|d| d.raw)
+                .collect(),
+            encap_raw: encap.raw,
+            content_type: content_type.value,
+            econtent,
+            certificates,
+            crls_raw,
+            signer_infos,
+        })
+    }
+}
+
+impl<'a> RawSignerInfo<'a> {
+    fn parse(si: Tlv<'a>) -> Result<Self, SignError> {
+        if si.tag != 0x30 {
+            return Err(SignError::Malformed("SignerInfo"));
+        }
+        let f = tlv::children(si.value, "SignerInfo")?;
+        let mut i = 3;
+        if f.len() < 5 {
+            return Err(SignError::Malformed("SignerInfo"));
+        }
+        let signed_attrs = if f[3].tag == 0xa0 {
+            i += 1;
+            Some(f[3])
+        } else {
+            None
+        };
+        let signature_algorithm = f.get(i).ok_or(SignError::Malformed("SignerInfo"))?;
+        let signature = f
+            .get(i + 1)
+            .filter(|t| t.tag == 0x04)
+            .ok_or(SignError::Malformed("SignerInfo signature"))?;
+        Ok(Self {
+            raw: si.raw,
+            sid: f[1].raw,
+            digest_algorithm: f[2].raw,
+            signed_attrs,
+            signature_algorithm: signature_algorithm.raw,
+            signature: signature.value,
+        })
+    }
+}
+
+/// One signer whose signature verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedSignature {
+    /// Position of the SignerInfo in the SignedData.
+    pub signer_index: usize,
+    /// The signer's certificate, summarised (CN, ИИН, БИН, serial...).
+    pub certificate: CertSummary,
+    /// The signer's certificate (DER).
+    pub certificate_der: Vec<u8>,
+    /// The signingTime attribute, if present.
+    pub signing_time: Option<SystemTime>,
+    /// The algorithm used.
+    pub algorithm: SignatureAlgorithm,
+    /// An ESS signing-certificate(-v2) attribute was present and matched the certificate.
+    pub signing_certificate_checked: bool,
+}
+
+/// Trust settings for verification. Build once (parses the CA set and CRLs), verify many.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    anchors: Vec<ParsedCert>,
+    crls: Vec<ParsedCrl>,
+    purpose: Option<KeyPurpose>,
+    require_signing_certificate: bool,
+}
+
+impl Verifier {
+    /// Trust the given CA certificates (DER each). Signer certificates must be issued by one of
+    /// them, directly or through CA certificates included in the SignedData.
+    pub fn new<B: AsRef<[u8]>>(trusted_ca_der: &[B]) -> Result<Self, SignError> {
+        let anchors = trusted_ca_der
+            .iter()
+            .map(|d| ParsedCert::parse(d.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            anchors,
+            crls: Vec::new(),
+            purpose: None,
+            require_signing_certificate: false,
+        })
+    }
+
+    /// Trust every certificate in a PEM bundle (or one DER certificate).
+    pub fn from_pem(bundle: &[u8]) -> Result<Self, SignError> {
+        let blocks = pem_or_der_blocks(bundle, "CERTIFICATE");
+        if blocks.is_empty() {
+            return Err(SignError::Malformed("CA bundle has no certificate"));
+        }
+        Self::new(&blocks)
+    }
+
+    /// Check revocation against this CRL (DER or PEM). Its signature is checked against the CA set
+    /// now; once any CRL is given, every certificate's issuer must have one (else
+    /// `SIGN_REVOCATION_UNKNOWN`).
+    pub fn with_crl(mut self, crl: &[u8]) -> Result<Self, SignError> {
+        for der in pem_or_der_blocks(crl, "X509 CRL") {
+            self.crls.push(ParsedCrl::parse(&der, &self.anchors)?);
+        }
+        Ok(self)
+    }
+
+    /// Require this key purpose of every signer certificate (EKU and key usage).
+    pub fn require_purpose(mut self, purpose: KeyPurpose) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// Require the ESS signing-certificate(-v2) attribute (CAdES-BES). Default: checked when present.
+    pub fn require_signing_certificate(mut self, yes: bool) -> Self {
+        self.require_signing_certificate = yes;
+        self
+    }
+
+    /// Verify every signer of `cms_der` (DER ContentInfo). `detached_content` is the signed
+    /// document when the CMS does not contain it. All signers must verify.
+    pub fn verify(
+        &self,
+        cms_der: &[u8],
+        detached_content: Option<&[u8]>,
+    ) -> Result<Vec<VerifiedSignature>, SignError> {
+        let sd = RawSignedData::parse(cms_der)?;
+        let content = match (sd.econtent, detached_content) {
+            (Some(c), None) => c,
+            (Some(c), Some(d)) if c == d => c,
+            (Some(_), Some(_)) => return Err(SignError::DigestMismatch { signer: 0 }),
+            (None, Some(d)) => d,
+            (None, None) => return Err(SignError::ContentMissing),
+        };
+        if sd.signer_infos.is_empty() {
+            return Err(SignError::NoSigners);
+        }
+        let certs = sd
+            .certificates
+            .iter()
+            .filter(|c| c.first() == Some(&0x30))
+            .filter_map(|c| ParsedCert::parse(c).ok())
+            .collect::<Vec<_>>();
+        let now = SystemTime::now();
+        let mut out = Vec::with_capacity(sd.signer_infos.len());
+        for (index, si) in sd.signer_infos.iter().enumerate() {
+            out.push(self.verify_one(index, si, &sd, content, &certs, now)?);
+        }
+        Ok(out)
+    }
+
+    fn verify_one(
+        &self,
+        signer: usize,
+        si: &RawSignerInfo<'_>,
+        sd: &RawSignedData<'_>,
+        content: &[u8],
+        certs: &[ParsedCert],
+        now: SystemTime,
+    ) -> Result<VerifiedSignature, SignError> {
+        let sid = SignerIdentifier::from_der(si.sid)
+            .map_err(|_| SignError::Malformed("SignerInfo sid"))?;
+        let cert = certs
+            .iter()
+            .find(|c| match &sid {
+                SignerIdentifier::IssuerAndSerialNumber(ias) => {
+                    c.issuer() == &ias.issuer
+                        && c.cert.tbs_certificate.serial_number == ias.serial_number
+                }
+                SignerIdentifier::SubjectKeyIdentifier(ski) => {
+                    subject_key_id(c).is_some_and(|k| k == ski.0.as_bytes())
+                }
+            })
+            .ok_or(SignError::SignerCertificateMissing { signer })?;
+        let digest_alg = AlgorithmIdentifierOwned::from_der(si.digest_algorithm)
+            .map_err(|_| SignError::Malformed("digestAlgorithm"))?;
+        let sig_alg = AlgorithmIdentifierOwned::from_der(si.signature_algorithm)
+            .map_err(|_| SignError::Malformed("signatureAlgorithm"))?;
+        let algorithm = algs::cms_algorithm(&digest_alg, &sig_alg, cert.key)?;
+        let digest = Digest::from_oid(digest_alg.oid)
+            .ok_or_else(|| SignError::UnsupportedAlgorithm(digest_alg.oid.to_string()))?;
+
+        // Signed attributes, as received.
+        let attrs_tlv = si
+            .signed_attrs
+            .ok_or(SignError::SignedAttributesMissing { signer })?;
+        let mut attrs = Vec::new();
+        for a in tlv::children(attrs_tlv.value, "signed attributes")? {
+            attrs.push(
+                Attribute::from_der(a.raw).map_err(|_| SignError::Malformed("signed attribute"))?,
+            );
+        }
+        let single = |oid| -> Option<&der::Any> {
+            let mut found = attrs.iter().filter(|a| a.oid == oid);
+            let a = found.next()?;
+            if found.next().is_some() || a.values.len() != 1 {
+                return None;
+            }
+            a.values.get(0)
+        };
+        let ct = single(ID_CONTENT_TYPE).ok_or(SignError::ContentTypeMismatch { signer })?;
+        if ct.tag() != der::Tag::ObjectIdentifier || ct.value() != sd.content_type {
+            return Err(SignError::ContentTypeMismatch { signer });
+        }
+        let md = single(ID_MESSAGE_DIGEST).ok_or(SignError::DigestMismatch { signer })?;
+        if md.tag() != der::Tag::OctetString || md.value() != digest.compute(content).as_slice() {
+            return Err(SignError::DigestMismatch { signer });
+        }
+        let signing_time = match single(ID_SIGNING_TIME) {
+            None => None,
+            Some(t) => Some(
+                x509_cert::time::Time::from_der(
+                    &t.to_der()
+                        .map_err(|_| SignError::Malformed("signingTime"))?,
+                )
+                .map_err(|_| SignError::Malformed("signingTime"))?
+                .to_system_time(),
+            ),
+        };
+
+        // The signature is over the DER of the attributes with the SET OF tag, bytes as received.
+        let mut to_verify = Vec::with_capacity(attrs_tlv.raw.len());
+        to_verify.push(0x31);
+        to_verify.extend_from_slice(&attrs_tlv.raw[1..]);
+        let ring_alg = algs::ring_for(algorithm);
+        ring::signature::UnparsedPublicKey::new(ring_alg, cert.public_key())
+            .verify(&to_verify, si.signature)
+            .map_err(|_| SignError::BadSignature { signer })?;
+
+        let signing_certificate_checked = check_ess(signer, &attrs, cert)?;
+        if self.require_signing_certificate && !signing_certificate_checked {
+            return Err(SignError::SigningCertificateMissing { signer });
+        }
+
+        let at = signing_time.unwrap_or(now);
+        cert.check_validity(at)?;
+        if let Some(purpose) = self.purpose {
+            cert.check_purpose(purpose)?;
+        }
+        self.check_chain(cert, certs, at, now)?;
+
+        Ok(VerifiedSignature {
+            signer_index: signer,
+            certificate: cert.summary(),
+            certificate_der: cert.der.clone(),
+            signing_time,
+            algorithm,
+            signing_certificate_checked,
+        })
+    }
+
+    /// Chain to an anchor (through CA certificates from the SignedData), validity at `at`,
+    /// revocation of every non-anchor certificate on the path.
+    fn check_chain(
+        &self,
+        leaf: &ParsedCert,
+        bag: &[ParsedCert],
+        at: SystemTime,
+        now: SystemTime,
+    ) -> Result<(), SignError> {
+        let mut current = leaf;
+        for _ in 0..5 {
+            self.check_revocation(current, now)?;
+            if let Some(anchor) = self
+                .anchors
+                .iter()
+                .find(|a| a.subject() == current.issuer() && current.signed_by(a))
+            {
+                anchor.check_validity(at)?;
+                return Ok(());
+            }
+            let Some(next) = bag
+                .iter()
+                .find(|c| c.subject() == current.issuer() && c.is_ca() && current.signed_by(c))
+            else {
+                break;
+            };
+            next.check_validity(at)?;
+            current = next;
+        }
+        Err(SignError::Untrusted { subject: leaf.cn() })
+    }
+
+    fn check_revocation(&self, cert: &ParsedCert, now: SystemTime) -> Result<(), SignError> {
+        if self.crls.is_empty() {
+            return Ok(());
+        }
+        let mut covered = false;
+        for crl in self.crls.iter().filter(|c| c.issuer() == cert.issuer()) {
+            covered = true;
+            crl.check(cert, now)?;
+        }
+        if covered {
+            Ok(())
+        } else {
+            Err(SignError::RevocationUnknown { subject: cert.cn() })
+        }
+    }
+}
+
+fn subject_key_id(cert: &ParsedCert) -> Option<Vec<u8>> {
+    let ski = const_oid::ObjectIdentifier::new_unwrap("2.5.29.14");
+    let ext = cert
+        .cert
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == ski)?;
+    der::asn1::OctetString::from_der(ext.extn_value.as_bytes())
+        .ok()
+        .map(|o| o.as_bytes().to_vec())
+}
+
+/// Check ESS signing-certificate(-v2) if present. Returns whether one was present (and matched).
+fn check_ess(signer: usize, attrs: &[Attribute], cert: &ParsedCert) -> Result<bool, SignError> {
+    let mismatch = SignError::SigningCertificateMismatch { signer };
+    let issuer_serial_ok = |is: &Option<ess::IssuerSerial>| match is {
+        None => true,
+        Some(is) => {
+            is.serial_number == cert.cert.tbs_certificate.serial_number
+                && is
+                    .issuer
+                    .iter()
+                    .any(|g| matches!(g, GeneralName::DirectoryName(n) if n == cert.issuer()))
+        }
+    };
+    if let Some(a) = attrs
+        .iter()
+        .find(|a| a.oid == ess::ID_SIGNING_CERTIFICATE_V2)
+    {
+        let v = a
+            .values
+            .get(0)
+            .ok_or(SignError::Malformed("signing-certificate-v2"))?;
+        let sc: SigningCertificateV2 = v
+            .decode_as()
+            .map_err(|_| SignError::Malformed("signing-certificate-v2"))?;
+        // The first ESSCertIDv2 names the signing certificate (RFC 5035).
+        let first = sc
+            .certs
+            .first()
+            .ok_or(SignError::Malformed("signing-certificate-v2"))?;
+        let digest = match &first.hash_algorithm {
+            None => Digest::Sha256,
+            Some(h) => Digest::from_oid(h.oid)
+                .ok_or_else(|| SignError::UnsupportedAlgorithm(h.oid.to_string()))?,
+        };
+        if first.cert_hash.as_bytes() != digest.compute(&cert.der).as_slice()
+            || !issuer_serial_ok(&first.issuer_serial)
+        {
+            return Err(mismatch);
+        }
+        return Ok(true);
+    }
+    if let Some(a) = attrs.iter().find(|a| a.oid == ess::ID_SIGNING_CERTIFICATE) {
+        let v = a
+            .values
+            .get(0)
+            .ok_or(SignError::Malformed("signing-certificate"))?;
+        let sc: SigningCertificateV1 = v
+            .decode_as()
+            .map_err(|_| SignError::Malformed("signing-certificate"))?;
+        let first = sc
+            .certs
+            .first()
+            .ok_or(SignError::Malformed("signing-certificate"))?;
+        let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.der);
+        if first.cert_hash.as_bytes() != sha1.as_ref() || !issuer_serial_ok(&first.issuer_serial) {
+            return Err(mismatch);
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Parse only (no trust decisions): the signers' certificate summaries, e.g. to show who signed
+/// before verification settings are known.
+pub fn signers_of(cms_der: &[u8]) -> Result<Vec<CertSummary>, SignError> {
+    let sd = RawSignedData::parse(cms_der)?;
+    sd.certificates
+        .iter()
+        .map(|c| CertSummary::from_der(c))
+        .collect()
+}
