@@ -241,6 +241,8 @@ impl CertSummary {
 #[derive(Debug, Clone)]
 pub(crate) struct ParsedCrl {
     pub(crate) crl: CertificateList,
+    /// Public key of the CA whose signature on the CRL verified (names alone can collide).
+    signer_key: Vec<u8>,
 }
 
 impl ParsedCrl {
@@ -254,24 +256,26 @@ impl ParsedCrl {
             .signature
             .as_bytes()
             .ok_or(SignError::CrlInvalid("signature"))?;
-        let issuer_ok = anchors
+        let signer = anchors
             .iter()
             .filter(|a| a.subject() == &crl.tbs_cert_list.issuer)
-            .any(|a| {
+            .find(|a| {
                 algs::ring_for_x509(&crl.signature_algorithm, a.key).is_some_and(|alg| {
                     ring::signature::UnparsedPublicKey::new(alg, a.public_key())
                         .verify(tbs.raw, sig)
                         .is_ok()
                 })
             });
-        if !issuer_ok {
+        let Some(signer) = signer else {
             return Err(SignError::CrlInvalid("not signed by a trusted CA"));
-        }
-        Ok(Self { crl })
+        };
+        let signer_key = signer.public_key().to_vec();
+        Ok(Self { crl, signer_key })
     }
 
-    pub(crate) fn issuer(&self) -> &Name {
-        &self.crl.tbs_cert_list.issuer
+    /// Is this the CRL of `issuer` (same name AND same key)?
+    pub(crate) fn is_of(&self, issuer: &ParsedCert) -> bool {
+        &self.crl.tbs_cert_list.issuer == issuer.subject() && self.signer_key == issuer.public_key()
     }
 
     pub(crate) fn check(&self, cert: &ParsedCert, now: SystemTime) -> Result<(), SignError> {

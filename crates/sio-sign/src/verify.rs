@@ -380,12 +380,12 @@ impl Verifier {
     ) -> Result<(), SignError> {
         let mut current = leaf;
         for _ in 0..5 {
-            self.check_revocation(current, now)?;
             if let Some(anchor) = self
                 .anchors
                 .iter()
                 .find(|a| a.subject() == current.issuer() && current.signed_by(a))
             {
+                self.check_revocation(current, anchor, now)?;
                 anchor.check_validity(at)?;
                 return Ok(());
             }
@@ -395,18 +395,24 @@ impl Verifier {
             else {
                 break;
             };
+            self.check_revocation(current, next, now)?;
             next.check_validity(at)?;
             current = next;
         }
         Err(SignError::Untrusted { subject: leaf.cn() })
     }
 
-    fn check_revocation(&self, cert: &ParsedCert, now: SystemTime) -> Result<(), SignError> {
+    fn check_revocation(
+        &self,
+        cert: &ParsedCert,
+        issuer: &ParsedCert,
+        now: SystemTime,
+    ) -> Result<(), SignError> {
         if self.crls.is_empty() {
             return Ok(());
         }
         let mut covered = false;
-        for crl in self.crls.iter().filter(|c| c.issuer() == cert.issuer()) {
+        for crl in self.crls.iter().filter(|c| c.is_of(issuer)) {
             covered = true;
             crl.check(cert, now)?;
         }
