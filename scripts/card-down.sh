@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Stop the virtual PIV card started by scripts/card-up.sh (this is a card removal for pcscd; the
-# card's state directory is kept). With --pcscd, stop pcscd as well.
+# card's state directory is kept). With --pcscd, stop pcscd as well; with --pcscd-only, stop only
+# pcscd (the card keeps running and reconnects when scripts/card-up.sh starts pcscd again).
 #
-# Usage: scripts/card-down.sh [--pcscd]
+# Usage: scripts/card-down.sh [--pcscd | --pcscd-only]
 # Stops whichever card runs (there is one virtual slot), whatever its state directory.
 set -euo pipefail
 
 PIDFILE=/tmp/sio-card.pid   # written by card-up.sh: pid, state directory
 STOP_PCSCD=0
+STOP_CARD=1
 for arg in "$@"; do
     case "$arg" in
         --pcscd) STOP_PCSCD=1 ;;
+        --pcscd-only) STOP_PCSCD=1; STOP_CARD=0 ;;
         *) echo "card-down: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -25,7 +28,7 @@ stop_pid() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
-if [ -f "$PIDFILE" ]; then
+if [ "$STOP_CARD" = 1 ] && [ -f "$PIDFILE" ]; then
     pid=$(sed -n 1p "$PIDFILE")
     if [ -n "$pid" ] && grep -q sio-virtual-card "/proc/$pid/cmdline" 2>/dev/null; then
         stop_pid "$pid"

@@ -26,12 +26,20 @@ impl<C: piv_authenticator::Client> PivCard<C> {
         }
     }
 
-    /// Card reset or power cycle: drops half-done chains and the application's session state.
+    /// Card reset or power cycle: drops half-done chains and clears the PIN's verified state,
+    /// as a real card's reset does (the application itself keeps it across resets).
     pub fn reset(&mut self) {
         self.chained = None;
         self.response.clear();
         self.offset = 0;
         self.app.deselect();
+        // VERIFY with P1 = FF: reset the security status of the application PIN.
+        if let Ok(logout) = Command::<BUFFER_LEN>::try_from(&[0x00, 0x20, 0xFF, 0x80][..]) {
+            let _ = self
+                .app
+                .respond(logout.as_view(), self.response.as_mut_view());
+            self.response.clear();
+        }
     }
 
     /// Executes one APDU and returns the response APDU (data followed by SW1 SW2).

@@ -10,6 +10,7 @@
 
 pub mod card;
 pub mod dispatch;
+pub mod fixture;
 pub mod vpcd;
 
 use std::{

@@ -1,0 +1,276 @@
+//! Test fixture: the real card stack (pcscd + vpcd + this virtual card as a separate process),
+//! brought up with `scripts/card-up.sh` and serialised between tests and test binaries with an
+//! exclusive lock on [`LOCK_PATH`].
+//!
+//! ```no_run
+//! use sio_virtual_card::fixture::{CardStack, StackOptions};
+//! let stack = CardStack::up(StackOptions::new("/tmp/sio-card-mytests").provision(true))?;
+//! // ... use the card through PC/SC or PKCS#11 (OpenSC) ...
+//! stack.remove()?; // card removal as pcscd sees it
+//! stack.insert()?;
+//! # Ok::<(), sio_virtual_card::fixture::FixtureError>(())
+//! ```
+
+use std::{
+    fs::{self, File, OpenOptions},
+    io,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    thread,
+    time::{Duration, Instant},
+};
+
+use crate::READER_NAME;
+
+/// Lock file every user of the one virtual slot holds while using it.
+pub const LOCK_PATH: &str = "/tmp/sio-card.lock";
+/// OpenSC's PKCS#11 module on Debian 12 (amd64).
+pub const OPENSC_PKCS11: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+
+/// Errors of the fixture.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FixtureError {
+    /// The lock file could not be opened or locked.
+    #[error("locking {LOCK_PATH}: {0}")]
+    Lock(io::Error),
+    /// A helper program could not be run.
+    #[error("running {program}: {source}")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// Cause.
+        source: io::Error,
+    },
+    /// A helper program failed.
+    #[error("{program} failed ({status}): {stderr}")]
+    Failed {
+        /// The program.
+        program: String,
+        /// Exit status.
+        status: String,
+        /// Its standard error.
+        stderr: String,
+    },
+    /// The control file could not be written.
+    #[error("writing the card's control file: {0}")]
+    Control(io::Error),
+    /// The card did not reach the wanted presence in time.
+    #[error("card in \"{READER_NAME}\" not {wanted} after {waited:?}")]
+    Timeout {
+        /// "present" or "absent".
+        wanted: &'static str,
+        /// How long the fixture waited.
+        waited: Duration,
+    },
+}
+
+impl FixtureError {
+    /// Stable machine code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Lock(_) => "VCARD_LOCK",
+            Self::Spawn { .. } => "VCARD_SPAWN",
+            Self::Failed { .. } => "VCARD_TOOL_FAILED",
+            Self::Control(_) => "VCARD_CONTROL",
+            Self::Timeout { .. } => "VCARD_TIMEOUT",
+        }
+    }
+}
+
+/// How to bring the stack up.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    state: PathBuf,
+    reset: bool,
+    provision: bool,
+    bin: Option<PathBuf>,
+}
+
+impl StackOptions {
+    /// Card state in `state` (kept between runs unless [`StackOptions::reset`]).
+    pub fn new(state: impl Into<PathBuf>) -> Self {
+        Self {
+            state: state.into(),
+            reset: false,
+            provision: false,
+            bin: None,
+        }
+    }
+    /// Start the card blank (default PIN, PUK and management key; no keys, no certificates).
+    pub fn reset(mut self, reset: bool) -> Self {
+        self.reset = reset;
+        self
+    }
+    /// Make sure slots 9A and 9C hold keys and certificates (see [`CardStack::pki_dir`]).
+    pub fn provision(mut self, provision: bool) -> Self {
+        self.provision = provision;
+        self
+    }
+    /// Use this `sio-virtual-card` binary instead of building one with cargo.
+    pub fn bin(mut self, bin: impl Into<PathBuf>) -> Self {
+        self.bin = Some(bin.into());
+        self
+    }
+}
+
+/// The running stack. Holds the lock until dropped; the card keeps running afterwards (the next
+/// user reuses it), but is inserted again if it was removed.
+#[derive(Debug)]
+pub struct CardStack {
+    _lock: File,
+    opts: StackOptions,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs a program, returning its output if it exited successfully.
+pub fn run(program: &str, args: &[&str], env: &[(&str, &Path)]) -> Result<Output, FixtureError> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().map_err(|source| FixtureError::Spawn {
+        program: program.to_owned(),
+        source,
+    })?;
+    if !out.status.success() {
+        return Err(FixtureError::Failed {
+            program: format!("{program} {}", args.join(" ")),
+            status: out.status.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Whether pcscd reports a card in [`READER_NAME`] (`opensc-tool -l`).
+pub fn card_present() -> bool {
+    let Ok(out) = Command::new("opensc-tool").arg("-l").output() else {
+        return false;
+    };
+    String::from_utf8_lossy(&out.stdout).lines().any(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        cols.get(1) == Some(&"Yes") && line.trim_end().ends_with(READER_NAME)
+    })
+}
+
+/// Waits until [`card_present`] equals `present`.
+pub fn wait_presence(present: bool, timeout: Duration) -> Result<(), FixtureError> {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if card_present() == present {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    Err(FixtureError::Timeout {
+        wanted: if present { "present" } else { "absent" },
+        waited: timeout,
+    })
+}
+
+/// Runs `scripts/card-up.sh` with these options.
+fn card_up(opts: &StackOptions) -> Result<(), FixtureError> {
+    let script = workspace_root().join("scripts/card-up.sh");
+    let script = script.to_string_lossy();
+    let mut args = Vec::new();
+    if opts.reset {
+        args.push("--reset");
+    }
+    if opts.provision {
+        args.push("--provision");
+    }
+    let mut env: Vec<(&str, &Path)> = vec![("SIO_CARD_STATE", &opts.state)];
+    if let Some(bin) = &opts.bin {
+        env.push(("SIO_CARD_BIN", bin));
+    }
+    run(&script, &args, &env).map(drop)
+}
+
+impl CardStack {
+    /// Takes the lock (waiting for other users), then runs `scripts/card-up.sh`.
+    #[allow(clippy::incompatible_msrv)] // File::lock: the workspace builds with Rust 1.95
+    pub fn up(opts: StackOptions) -> Result<Self, FixtureError> {
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(LOCK_PATH)
+            .map_err(FixtureError::Lock)?;
+        lock.lock().map_err(FixtureError::Lock)?;
+        card_up(&opts)?;
+        Ok(Self { _lock: lock, opts })
+    }
+
+    /// The card's state directory.
+    pub fn state_dir(&self) -> &Path {
+        &self.opts.state
+    }
+
+    /// Certificates and public keys written by provisioning: `ca.pem`, `9a.pem`, `9c.pem`,
+    /// `9a.pub.pem`, `9c.pub.pem`.
+    pub fn pki_dir(&self) -> PathBuf {
+        self.opts.state.join("pki")
+    }
+
+    fn control(&self) -> PathBuf {
+        self.opts.state.join("control")
+    }
+
+    /// Removes the card (closes its vpcd connection) and waits until pcscd sees it gone.
+    pub fn remove(&self) -> Result<(), FixtureError> {
+        fs::write(self.control(), "remove\n").map_err(FixtureError::Control)?;
+        wait_presence(false, Duration::from_secs(10))
+    }
+
+    /// Arms removal: the card disappears, without answering, when the next APDU with instruction
+    /// byte `ins` arrives (e.g. `0x87` GENERAL AUTHENTICATE = the signature itself).
+    pub fn remove_on_ins(&self, ins: u8) -> Result<(), FixtureError> {
+        fs::write(self.control(), format!("remove-on-ins {ins:02X}\n"))
+            .map_err(FixtureError::Control)
+    }
+
+    /// Inserts the card again and waits until pcscd sees it.
+    pub fn insert(&self) -> Result<(), FixtureError> {
+        match fs::remove_file(self.control()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(FixtureError::Control(e)),
+        }
+        wait_presence(true, Duration::from_secs(10))
+    }
+
+    /// Stops the card process (a removal that also drops the card's RAM state), then starts it
+    /// again with the same state directory.
+    pub fn restart_card(&self) -> Result<(), FixtureError> {
+        let down = workspace_root().join("scripts/card-down.sh");
+        run(&down.to_string_lossy(), &[], &[])?;
+        wait_presence(false, Duration::from_secs(10))?;
+        card_up(&StackOptions {
+            reset: false,
+            ..self.opts.clone()
+        })
+    }
+
+    /// Stops pcscd only and starts it again; the card reconnects by itself.
+    pub fn restart_pcscd(&self) -> Result<(), FixtureError> {
+        let down = workspace_root().join("scripts/card-down.sh");
+        run(&down.to_string_lossy(), &["--pcscd-only"], &[])?;
+        card_up(&StackOptions {
+            reset: false,
+            provision: false,
+            ..self.opts.clone()
+        })
+    }
+}
+
+impl Drop for CardStack {
+    fn drop(&mut self) {
+        // Leave the card inserted for the next user; the lock goes with the file.
+        let _ = fs::remove_file(self.control());
+    }
+}
