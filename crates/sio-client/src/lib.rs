@@ -1,0 +1,15 @@
+//! The protected channel to СИО ПСО and the client side of the protocol.
+//!
+//! [`Channel`] speaks HTTPS over TLS 1.3 only, trusts only the gateway CA pinned by the
+//! administrator's policy (no system roots), authenticates with a client certificate (the user's
+//! authentication key on the token, or the workstation's), never follows redirects or proxies, and
+//! retries transient failures of idempotent calls a bounded number of times with backoff. Only the
+//! wire types of `sio-protocol` travel over it.
+
+mod channel;
+mod error;
+mod identity;
+
+pub use channel::{Channel, ChannelConfig, Retry};
+pub use error::ClientError;
+pub use identity::{ClientIdentity, TlsKey};
