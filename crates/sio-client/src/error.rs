@@ -32,6 +32,17 @@ pub enum ClientError {
     /// The gateway's answer is not what the protocol says.
     #[error("the gateway's answer is not understood: {0}")]
     BadResponse(String),
+    /// This computer's clock differs from the gateway's by more than the signing window.
+    #[error(
+        "this computer's clock is {seconds} s off the gateway's; correct the time before logging in"
+    )]
+    ClockSkew {
+        /// Client minus gateway, seconds.
+        seconds: i64,
+    },
+    /// Building or checking a signature failed.
+    #[error(transparent)]
+    Sign(#[from] sio_sign::SignError),
     /// The gateway refused the call, with its own code.
     #[error("{}", .body.message)]
     Gateway {
@@ -54,6 +65,8 @@ impl ClientError {
             ClientError::Timeout => "CLIENT_TIMEOUT",
             ClientError::Redirect => "CLIENT_REDIRECT_REFUSED",
             ClientError::BadResponse(_) => "CLIENT_BAD_RESPONSE",
+            ClientError::ClockSkew { .. } => "CLIENT_CLOCK_SKEW",
+            ClientError::Sign(e) => e.code(),
             ClientError::Gateway { body, .. } => &body.code,
         }
     }

@@ -9,7 +9,9 @@
 mod channel;
 mod error;
 mod identity;
+pub mod session;
 
 pub use channel::{Channel, ChannelConfig, Retry};
 pub use error::ClientError;
 pub use identity::{ClientIdentity, TlsKey};
+pub use session::Session;

@@ -1,0 +1,240 @@
+//! Logging in (rule 18 as of Order 88/2024) and the session that follows.
+//!
+//! The UI drives the steps; each step is one call, and the signer is never held across a network
+//! wait, so a card can be shared with the TLS layer:
+//!
+//! 1. [`challenge`] — the gateway's nonce and clock; a client clock off by more than the window is
+//!    refused here with `CLIENT_CLOCK_SKEW`, before anything is signed;
+//! 2. [`sign_login`] — the login document signed on the token with the authentication key;
+//! 3. [`submit_login`] — first factor done: a [`Session`] in stage `second_factor`;
+//! 4. [`Session::request_sms`] / [`Session::verify_sms`] (or a biometric sample);
+//! 5. on the first login, [`Session::consent_text`], [`sign_consent`] with the signing key,
+//!    [`Session::submit_consent`];
+//! 6. the session locks after the policy's idle minutes ([`Session::is_idle_locked`]) and when the
+//!    card is removed ([`Session::lock`]); it ends at the gateway's hard limit.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sha2::{Digest, Sha256};
+use sio_protocol::{
+    ConsentDocType, ConsentDocument, ConsentText, KeyCarrier, LoginChallenge, LoginDocType,
+    LoginDocument, OtpCheck, OtpSent, Secret, SessionInfo, SessionStage, Signed, paths,
+};
+use sio_sign::{Carrier, SignOptions, Signer};
+
+use crate::channel::{Channel, Retry};
+use crate::error::ClientError;
+
+/// Ask the gateway for a login challenge and check this computer's clock against the gateway's.
+pub async fn challenge(channel: &Channel) -> Result<LoginChallenge, ClientError> {
+    let c: LoginChallenge = channel
+        .post(
+            paths::LOGIN_CHALLENGE,
+            &serde_json::json!({}),
+            None,
+            Retry::Idempotent,
+        )
+        .await?;
+    check_clock(&c, Utc::now())?;
+    Ok(c)
+}
+
+/// Refuse to sign when this computer's clock is off by more than the gateway's window.
+pub fn check_clock(c: &LoginChallenge, now: DateTime<Utc>) -> Result<(), ClientError> {
+    let skew = (now - c.gateway_time.with_timezone(&Utc)).num_seconds();
+    if skew.unsigned_abs() > u64::from(c.clock_window_seconds) {
+        return Err(ClientError::ClockSkew { seconds: skew });
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now_astana() -> DateTime<FixedOffset> {
+    sio_core::time::to_astana(Utc::now()).fixed_offset()
+}
+
+/// Sign the login document for `challenge` with the authentication key.
+pub fn sign_login(
+    challenge: &LoginChallenge,
+    auth: &mut dyn Signer,
+) -> Result<Signed<LoginDocument>, ClientError> {
+    let doc = LoginDocument {
+        doc: LoginDocType::V1,
+        challenge_id: challenge.challenge_id,
+        nonce: challenge.nonce.clone(),
+        certificate_sha256: hex(&Sha256::digest(auth.certificate_der())),
+        carrier: match auth.carrier() {
+            Carrier::Hardware => KeyCarrier::Hardware,
+            _ => KeyCarrier::Software,
+        },
+        client_time: now_astana(),
+    };
+    sign_document(doc, auth)
+}
+
+fn sign_document<T: sio_protocol::Document>(
+    doc: T,
+    signer: &mut dyn Signer,
+) -> Result<Signed<T>, ClientError> {
+    let bytes =
+        Signed::canonical_bytes(&doc).map_err(|e| ClientError::BadResponse(e.to_string()))?;
+    let cms = sio_sign::sign(&bytes, &mut [signer], &SignOptions::default())?;
+    Ok(Signed::new(doc, &cms))
+}
+
+/// Send the signed login document: the first factor.
+pub async fn submit_login(
+    channel: &Channel,
+    signed: &Signed<LoginDocument>,
+) -> Result<Session, ClientError> {
+    let info: SessionInfo = channel
+        .post(paths::LOGIN, signed, None, Retry::Once)
+        .await?;
+    let token = info
+        .token
+        .clone()
+        .ok_or_else(|| ClientError::BadResponse("login answer without a session token".into()))?;
+    Ok(Session::new(token, info))
+}
+
+/// Sign the consent (Appendix 6 as of Order 88/2024) with the signing key.
+pub fn sign_consent(
+    text: &ConsentText,
+    iin: &str,
+    signing: &mut dyn Signer,
+) -> Result<Signed<ConsentDocument>, ClientError> {
+    let doc = ConsentDocument {
+        doc: ConsentDocType::V1,
+        iin: iin.to_owned(),
+        consent_version: text.version.clone(),
+        text_sha256: text.sha256.clone(),
+        signed_at: now_astana(),
+    };
+    sign_document(doc, signing)
+}
+
+/// An authenticated session: the bearer token (a zeroized secret, memory only) and its state.
+#[derive(Debug)]
+pub struct Session {
+    token: Secret,
+    info: SessionInfo,
+    last_activity: Instant,
+    locked: bool,
+}
+
+impl Session {
+    fn new(token: Secret, mut info: SessionInfo) -> Self {
+        info.token = None;
+        Session {
+            token,
+            info,
+            last_activity: Instant::now(),
+            locked: false,
+        }
+    }
+
+    /// The session as the gateway last described it (without the token).
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    /// The stage: second factor due, consent due, or active.
+    pub fn stage(&self) -> SessionStage {
+        self.info.stage
+    }
+
+    /// The bearer token, for calls this module does not wrap.
+    pub fn token(&self) -> &Secret {
+        &self.token
+    }
+
+    /// Note user activity (resets the idle timer).
+    pub fn touch(&mut self) {
+        self.last_activity = Instant::now();
+    }
+
+    /// Whether the session has been idle for `idle_lock` or longer.
+    pub fn is_idle_locked(&self, idle_lock: Duration) -> bool {
+        self.locked || self.last_activity.elapsed() >= idle_lock
+    }
+
+    /// Lock now (the card was removed, or the user asked).
+    pub fn lock(&mut self) {
+        self.locked = true;
+    }
+
+    /// Whether the session is locked.
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    fn update(&mut self, info: SessionInfo) {
+        self.info = SessionInfo {
+            token: None,
+            ..info
+        };
+        self.touch();
+    }
+
+    /// Send an SMS code to the registered number.
+    pub async fn request_sms(&mut self, channel: &Channel) -> Result<OtpSent, ClientError> {
+        let sent = channel
+            .post(
+                paths::LOGIN_OTP,
+                &serde_json::json!({}),
+                Some(&self.token),
+                Retry::Once,
+            )
+            .await?;
+        self.touch();
+        Ok(sent)
+    }
+
+    /// Check the SMS code the user typed. The code is dropped (zeroized) after the call.
+    pub async fn verify_sms(&mut self, channel: &Channel, code: Secret) -> Result<(), ClientError> {
+        let info = channel
+            .post(
+                paths::LOGIN_OTP_VERIFY,
+                &OtpCheck { code },
+                Some(&self.token),
+                Retry::Once,
+            )
+            .await?;
+        self.update(info);
+        Ok(())
+    }
+
+    /// The consent text to sign.
+    pub async fn consent_text(&self, channel: &Channel) -> Result<ConsentText, ClientError> {
+        channel.get(paths::CONSENT, Some(&self.token)).await
+    }
+
+    /// Send the signed consent.
+    pub async fn submit_consent(
+        &mut self,
+        channel: &Channel,
+        signed: &Signed<ConsentDocument>,
+    ) -> Result<(), ClientError> {
+        let info = channel
+            .post(paths::CONSENT, signed, Some(&self.token), Retry::Once)
+            .await?;
+        self.update(info);
+        Ok(())
+    }
+
+    /// Ask the gateway where the session stands.
+    pub async fn refresh(&mut self, channel: &Channel) -> Result<(), ClientError> {
+        let info = channel.get(paths::SESSION, Some(&self.token)).await?;
+        self.update(info);
+        Ok(())
+    }
+
+    /// End the session at the gateway.
+    pub async fn logout(self, channel: &Channel) -> Result<(), ClientError> {
+        channel.delete(paths::SESSION, Some(&self.token)).await
+    }
+}
