@@ -6,6 +6,9 @@ use clap::{Parser, Subcommand};
 
 mod cmd_catalogue;
 mod cmd_check;
+mod cmd_pki;
+mod cmd_sign;
+mod cmd_verify;
 
 /// АРМ СИО ПСО command line.
 #[derive(Debug, Parser)]
@@ -21,6 +24,12 @@ enum Command {
     Catalogue(cmd_catalogue::Args),
     /// Decide a request (JSON) against the rules: allowed with its variant, or refused with a code.
     Check(cmd_check::Args),
+    /// Sign a document (CMS/CAdES-BES .p7s) with a token key; co-sign an existing signature.
+    Sign(cmd_sign::Args),
+    /// Verify a .p7s against trusted CAs, a CRL and a key purpose.
+    Verify(cmd_verify::Args),
+    /// The test PKI shaped like NCA RK: `init`, `revoke`, `issue` for a card's public key.
+    Pki(cmd_pki::Args),
 }
 
 fn main() -> ExitCode {
@@ -28,5 +37,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Catalogue(args) => cmd_catalogue::run(args),
         Command::Check(args) => cmd_check::run(args),
+        Command::Sign(args) => cmd_sign::run(args),
+        Command::Verify(args) => cmd_verify::run(args),
+        Command::Pki(args) => cmd_pki::run(args),
     }
 }

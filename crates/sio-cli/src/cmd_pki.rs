@@ -1,0 +1,127 @@
+//! `sio pki`: the test PKI shaped like NCA RK (for the reference gateway, demos and tests).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sio_pki::{PkiError, PkiSpec, Usage};
+
+/// Make and maintain a TEST PKI (never a real CA).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: PkiCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum PkiCommand {
+    /// Create a CA, its CRL, the gateway's TLS certificate (localhost, 127.0.0.1) and user certificates in DIR.
+    Init {
+        /// Output directory (created if absent; files in it are overwritten).
+        dir: PathBuf,
+        /// User set: `demo` (three officers: RSA-2048, P-256, P-384) or `none`.
+        #[arg(long, default_value = "demo", value_parser = ["demo", "none"])]
+        users: String,
+    },
+    /// Revoke a certificate by serial (hex) and write a new CRL.
+    Revoke {
+        /// The PKI directory.
+        dir: PathBuf,
+        /// Serial number, hex (`:` separators allowed).
+        serial: String,
+    },
+    /// Issue a certificate for a public key generated elsewhere (e.g. on a card in PIV slot 9A/9C).
+    Issue {
+        /// The PKI directory.
+        dir: PathBuf,
+        /// SubjectPublicKeyInfo, PEM ("PUBLIC KEY") or DER.
+        #[arg(long)]
+        public_key: PathBuf,
+        /// `auth` (clientAuth) or `sign` (emailProtection).
+        #[arg(long, value_parser = ["auth", "sign"])]
+        usage: String,
+        /// Whose identity to certify: a demo user id (investigator, head, prosecutor).
+        #[arg(long, default_value = "investigator")]
+        user: String,
+        /// File id for `users/<id>.<usage>.cert.pem` (default: `<user>-card`).
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+pub(crate) fn run(args: Args) -> ExitCode {
+    match execute(args.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sio pki: {}: {e}", e.code());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(command: PkiCommand) -> Result<(), PkiError> {
+    match command {
+        PkiCommand::Init { dir, users } => {
+            let spec = if users == "demo" {
+                PkiSpec::demo()
+            } else {
+                PkiSpec::empty()
+            };
+            let pki = sio_pki::generate(&dir, &spec)?;
+            println!("CA          {}", pki.ca_cert.display());
+            println!("CA key      {}", pki.ca_key.display());
+            println!("CRL         {}", pki.crl.display());
+            println!(
+                "gateway     {}  serial {}",
+                pki.gateway.cert_path.display(),
+                pki.gateway.serial_hex
+            );
+            for u in &pki.users {
+                println!(
+                    "{:<11} auth {}  serial {}",
+                    u.id,
+                    u.auth.cert_path.display(),
+                    u.auth.serial_hex
+                );
+                println!(
+                    "{:<11} sign {}  serial {}",
+                    "",
+                    u.sign.cert_path.display(),
+                    u.sign.serial_hex
+                );
+            }
+            println!("This is a TEST PKI: its CA must never be trusted outside tests and demos.");
+            Ok(())
+        }
+        PkiCommand::Revoke { dir, serial } => {
+            let crl = sio_pki::revoke(&dir, &serial)?;
+            println!("revoked {serial}; CRL written to {}", crl.display());
+            Ok(())
+        }
+        PkiCommand::Issue {
+            dir,
+            public_key,
+            usage,
+            user,
+            id,
+        } => {
+            let mut spec = PkiSpec::demo()
+                .users
+                .into_iter()
+                .find(|u| u.id == user)
+                .ok_or_else(|| PkiError::InvalidSpec(format!("no demo user {user:?}")))?;
+            spec.id = id.unwrap_or_else(|| format!("{user}-card"));
+            let key = std::fs::read(&public_key).map_err(|e| PkiError::Io {
+                path: public_key.clone(),
+                source: e,
+            })?;
+            let usage = if usage == "auth" {
+                Usage::Auth
+            } else {
+                Usage::Sign
+            };
+            let cert = sio_pki::issue_for_public_key(&dir, &key, &spec, usage)?;
+            println!("{}  serial {}", cert.cert_path.display(), cert.serial_hex);
+            Ok(())
+        }
+    }
+}
