@@ -23,7 +23,7 @@ TIMEOUT=${SIO_CARD_TIMEOUT:-30}
 READER="Virtual PCD 00 00"
 VPCD_PORT=35963
 PCSCD_LOG=/tmp/sio-pcscd.log
-PIDFILE=/tmp/sio-card.pid   # line 1: pid, line 2: state directory
+PIDFILE=/tmp/sio-card.pid   # written and locked by the running card: pid, state directory
 RESET=0
 PROVISION=0
 PCSCD_ONLY=0
@@ -45,6 +45,10 @@ done
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || die "vpcd driver missing; install vsmartcard-vpcd"
 [ -e /etc/reader.conf.d/vpcd ] || die "/etc/reader.conf.d/vpcd missing; reinstall vsmartcard-vpcd"
 
+# Serialise concurrent card-up runs (children must not inherit this descriptor: 8>&-).
+exec 8>/tmp/sio-card-up.lock
+flock 8
+
 vpcd_listening() { ss -ltnH "sport = :$VPCD_PORT" 2>/dev/null | grep -q .; }
 
 # --- pcscd -----------------------------------------------------------------------------------
@@ -52,7 +56,7 @@ if ! pgrep -x pcscd >/dev/null; then
     log "starting pcscd (log: $PCSCD_LOG)"
     mkdir -p /run/pcscd
     # Foreground mode in its own session: logs go to a file; no --auto-exit, so it stays up.
-    setsid pcscd --foreground --info </dev/null >>"$PCSCD_LOG" 2>&1 &
+    setsid pcscd --foreground --info </dev/null >>"$PCSCD_LOG" 2>&1 8>&- &
 fi
 for _ in $(seq 1 $((TIMEOUT * 10))); do
     vpcd_listening && break
@@ -64,7 +68,7 @@ vpcd_listening || die "pcscd runs but vpcd does not listen on 127.0.0.1:$VPCD_PO
 
 # --- the card --------------------------------------------------------------------------------
 mkdir -p "$STATE"
-STATE=$(cd "$STATE" && pwd)
+STATE=$(cd "$STATE" && pwd -P)
 card_pid() { # prints the pid of the running card, if any
     [ -f "$PIDFILE" ] || return 1
     local pid
@@ -84,6 +88,9 @@ rm -f "$STATE/control"
 [ "$RESET" = 1 ] && rm -rf "$STATE/pki"
 
 if ! card_running; then
+    # vpcd serves one card connection per slot: anything else attached would hide ours.
+    other=$(ss -tnpH state established "dport = :$VPCD_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 || true)
+    [ -z "$other" ] || die "vpcd slot 127.0.0.1:$VPCD_PORT is taken by another client ($other, not a card started by card-up.sh); stop it first"
     BIN=${SIO_CARD_BIN:-}
     if [ -z "$BIN" ]; then
         log "building sio-virtual-card (debug)"
@@ -94,8 +101,13 @@ if ! card_running; then
     ARGS=(--state "$STATE")
     [ "$RESET" = 1 ] && ARGS+=(--reset)
     log "starting $BIN ${ARGS[*]} (log: $STATE/card.log)"
-    setsid "$BIN" "${ARGS[@]}" </dev/null >>"$STATE/card.log" 2>&1 &
-    printf '%s\n%s\n' "$!" "$STATE" >"$PIDFILE"
+    setsid "$BIN" "${ARGS[@]}" </dev/null >>"$STATE/card.log" 2>&1 8>&- &
+    STARTED=$!
+    for _ in $(seq 1 50); do
+        [ "$(sed -n 1p "$PIDFILE" 2>/dev/null)" = "$STARTED" ] && break
+        kill -0 "$STARTED" 2>/dev/null || die "the card process exited; see $STATE/card.log"
+        sleep 0.1
+    done
 fi
 
 # --- wait until pcscd reports the card --------------------------------------------------------

@@ -1,6 +1,12 @@
 //! `sio-virtual-card`: a virtual PIV card attached to vpcd.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{
+    fs::{File, OpenOptions},
+    io::Write,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -21,6 +27,38 @@ struct Args {
     /// Control file for removal/insertion (default: DIR/control with --state).
     #[arg(long, value_name = "FILE")]
     control: Option<PathBuf>,
+    /// Instance file: locked while the card runs (one card per vpcd slot) and holding its pid
+    /// and state directory.
+    #[arg(long, value_name = "FILE", default_value = "/tmp/sio-card.pid")]
+    pid_file: PathBuf,
+}
+
+/// Locks the instance file and writes `pid\nstate\n` into it; the lock lives as long as the file.
+#[allow(clippy::incompatible_msrv)] // File::try_lock: the workspace builds with Rust 1.95
+fn claim_instance(path: &Path, state: Option<&Path>) -> Result<File, String> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("opening {}: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        let other = std::fs::read_to_string(path).unwrap_or_default();
+        let pid = other.lines().next().unwrap_or("?");
+        return Err(format!(
+            "another sio-virtual-card (pid {pid}) holds {}; stop it first (scripts/card-down.sh)",
+            path.display()
+        ));
+    }
+    let state = state
+        .and_then(|s| std::fs::canonicalize(s).ok())
+        .map(|s| s.display().to_string())
+        .unwrap_or_default();
+    file.set_len(0)
+        .and_then(|()| write!(file, "{}\n{state}\n", std::process::id()))
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(file)
 }
 
 fn main() -> ExitCode {
@@ -42,6 +80,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let _instance = match claim_instance(&args.pid_file, args.state.as_deref()) {
+        Ok(file) => file,
+        Err(err) => {
+            eprintln!("sio-virtual-card: {err}");
+            return ExitCode::from(3);
+        }
+    };
     let config = sio_virtual_card::VpcdConfig {
         addr: args.vpcd,
         control: args

@@ -299,3 +299,12 @@ fn pcscd_restart_recovers_the_reader_and_card() {
     let r = sh("pkcs11-tool", &["--module", OPENSC_PKCS11, "-L"]);
     assert!(r.out.contains("piv_II"), "{}", r.out);
 }
+
+#[test]
+fn fixture_builds_and_starts_the_card_without_a_given_binary() {
+    // What other crates' tests do: no CARGO_BIN_EXE there, so card-up.sh runs `cargo build`.
+    let start = Instant::now();
+    let _stack = CardStack::up(StackOptions::new("/tmp/sio-card-tests-build")).unwrap();
+    eprintln!("card up (with cargo build check): {:?}", start.elapsed());
+    assert!(card_present());
+}
