@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd_catalogue;
 mod cmd_check;
+mod cmd_gateway;
 mod cmd_pki;
 mod cmd_sign;
 mod cmd_verify;
@@ -24,6 +25,8 @@ enum Command {
     Catalogue(cmd_catalogue::Args),
     /// Decide a request (JSON) against the rules: allowed with its variant, or refused with a code.
     Check(cmd_check::Args),
+    /// The reference gateway: `run` it, or administer it (`admin …`).
+    Gateway(cmd_gateway::Args),
     /// Sign a document (CMS/CAdES-BES .p7s) with a token key; co-sign an existing signature.
     Sign(cmd_sign::Args),
     /// Verify a .p7s against trusted CAs, a CRL and a key purpose.
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Catalogue(args) => cmd_catalogue::run(args),
         Command::Check(args) => cmd_check::run(args),
+        Command::Gateway(args) => cmd_gateway::run(args),
         Command::Sign(args) => cmd_sign::run(args),
         Command::Verify(args) => cmd_verify::run(args),
         Command::Pki(args) => cmd_pki::run(args),

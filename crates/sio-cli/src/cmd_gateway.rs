@@ -1,0 +1,295 @@
+//! `sio gateway`: run the reference gateway, and the operator's admin commands.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Subcommand;
+use sio_gateway::admin::{Admin, NewUser};
+use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
+
+/// Arguments of `sio gateway`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: GatewayCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum GatewayCommand {
+    /// Run the gateway (mutual TLS 1.3). Creates a demo PKI in --pki and demo users if absent.
+    Run(RunArgs),
+    /// Operator functions on the gateway's database.
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Data directory (SQLite database).
+    #[arg(long, default_value = "gateway-data")]
+    data: PathBuf,
+    /// PKI directory (sio-pki layout); a demo PKI is generated there if it has no CA.
+    #[arg(long, default_value = "gateway-pki")]
+    pki: PathBuf,
+    /// Address to listen on (loopback only in tests and demos).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// Delay before a result is ready, milliseconds.
+    #[arg(long, default_value_t = 3000)]
+    result_delay_ms: u64,
+    /// Do not add the demo users and cases.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct AdminArgs {
+    /// Data directory of the gateway.
+    #[arg(long, default_value = "gateway-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Add (or update) a registered user.
+    AddUser {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// БИН of the body.
+        #[arg(long)]
+        org_bin: String,
+        /// Name of the body.
+        #[arg(long)]
+        org_name: String,
+        /// Role number (Appendix 1, 1–19); omit for HR-only users.
+        #[arg(long)]
+        role: Option<u8>,
+        /// Mobile number for SMS codes, e.g. +77011234567.
+        #[arg(long)]
+        mobile: String,
+        /// Grant reports access (rule 10).
+        #[arg(long)]
+        reports: bool,
+        /// HR officer.
+        #[arg(long)]
+        hr: bool,
+    },
+    /// Approve a pending application (by id) or the pending registration of an ИИН.
+    Approve {
+        /// Application id or ИИН.
+        id: String,
+    },
+    /// Block an account at once.
+    Block {
+        /// ИИН.
+        iin: String,
+        /// Reason.
+        #[arg(long, default_value = "operator")]
+        reason: String,
+    },
+    /// Lift a lockout after failed attempts.
+    Unlock {
+        /// ИИН.
+        iin: String,
+    },
+    /// Put a case into a user's proceedings (rule 5).
+    AssignCase {
+        /// ИИН of the user.
+        #[arg(long)]
+        iin: String,
+        /// Basis key: criminal, admin_court, admin_offence, civil_court, enforcement, wanted.
+        #[arg(long)]
+        basis: String,
+        /// Case key: ЕРДР number, or number/year for court cases.
+        #[arg(long)]
+        case: String,
+        /// Title.
+        #[arg(long, default_value = "")]
+        title: String,
+    },
+    /// Add the demo users and cases.
+    SeedDemo,
+    /// List users.
+    Users,
+    /// List the SMS outbox (codes are shown while usable).
+    SmsOutbox,
+    /// List the access journal, newest first.
+    Journal {
+        /// How many records.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// List HR applications.
+    Applications,
+    /// The emergency journal (access delays over one hour).
+    Emergency {
+        #[command(subcommand)]
+        command: EmergencyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EmergencyCommand {
+    /// Record a delay reported by a user.
+    Add {
+        /// ИИН of the user who reported it.
+        #[arg(long)]
+        user: String,
+        /// Start of the delay, RFC 3339 (e.g. 2026-03-01T10:00:00+05:00).
+        #[arg(long)]
+        from: String,
+        /// End of the delay, if over.
+        #[arg(long)]
+        until: Option<String>,
+        /// What happened.
+        #[arg(long)]
+        description: String,
+        /// Who records it.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// List the emergency journal.
+    List,
+}
+
+/// Run `sio gateway`.
+pub(crate) fn run(args: Args) -> ExitCode {
+    match args.command {
+        GatewayCommand::Run(a) => run_gateway(a),
+        GatewayCommand::Admin(a) => match admin(a) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error {}: {e}", e.code());
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn ensure_pki(dir: &Path) -> Result<(), String> {
+    if dir.join(sio_pki::paths::CA_CERT).exists() {
+        return Ok(());
+    }
+    let pki = sio_pki::generate(dir, &sio_pki::PkiSpec::demo())
+        .map_err(|e| format!("{}: {e}", e.code()))?;
+    eprintln!("generated a demo PKI in {}", pki.dir.display());
+    for u in &pki.users {
+        eprintln!("  user {}: {}", u.id, u.auth.cert_path.display());
+    }
+    Ok(())
+}
+
+fn run_gateway(a: RunArgs) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    if let Err(e) = ensure_pki(&a.pki) {
+        eprintln!("error {e}");
+        return ExitCode::FAILURE;
+    }
+    if !a.no_demo {
+        if let Err(e) = Admin::open(&a.data).and_then(|adm| adm.seed_demo()) {
+            eprintln!("error {}: {e}", e.code());
+            return ExitCode::FAILURE;
+        }
+    }
+    let mut config = GatewayConfig::new(a.listen, a.data, TlsFiles::from_pki_dir(&a.pki));
+    config.result_delay = Duration::from_millis(a.result_delay_ms);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let handle = match Gateway::start(config).await {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error {}: {e}", e.code());
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("gateway listening on https://{}", handle.local_addr());
+        let _ = tokio::signal::ctrl_c().await;
+        handle.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: {e}"),
+    }
+}
+
+fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
+    let adm = Admin::open(&a.data)?;
+    match a.command {
+        AdminCommand::AddUser {
+            iin,
+            name,
+            org_bin,
+            org_name,
+            role,
+            mobile,
+            reports,
+            hr,
+        } => adm.add_user(&NewUser {
+            iin,
+            full_name: name,
+            organisation_bin: org_bin,
+            organisation_name: org_name,
+            role,
+            mobile,
+            reports,
+            hr,
+        })?,
+        AdminCommand::Approve { id } => adm.approve(&id)?,
+        AdminCommand::Block { iin, reason } => adm.block(&iin, &reason)?,
+        AdminCommand::Unlock { iin } => adm.unlock(&iin)?,
+        AdminCommand::AssignCase {
+            iin,
+            basis,
+            case,
+            title,
+        } => {
+            let basis: sio_core::Basis = basis.parse()?;
+            adm.assign_case(&iin, basis, &case, &title)?;
+        }
+        AdminCommand::SeedDemo => adm.seed_demo()?,
+        AdminCommand::Users => print_json(&adm.users()?),
+        AdminCommand::SmsOutbox => print_json(&adm.sms_outbox()?),
+        AdminCommand::Journal { limit } => print_json(&adm.journal(limit)?),
+        AdminCommand::Applications => print_json(&adm.applications()?),
+        AdminCommand::Emergency { command } => match command {
+            EmergencyCommand::Add {
+                user,
+                from,
+                until,
+                description,
+                by,
+            } => {
+                let id = adm.emergency_add(&user, &from, until.as_deref(), &description, &by)?;
+                println!("{id}");
+            }
+            EmergencyCommand::List => print_json(&adm.emergency_list()?),
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,493 @@
+//! The operator's functions on the gateway's database: users, registrations, blocks, the case
+//! registry, the SMS outbox, the journals. `sio gateway admin …` calls these on the same
+//! database file a running gateway uses (SQLite serialises the writers).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sio_core::{Basis, Bin, Iin, RoleId};
+use sio_protocol::JournalEntry;
+
+use crate::clock::{now, parse, stamp};
+use crate::error::GwError;
+
+/// A user to add.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// ИИН.
+    pub iin: String,
+    /// Full name.
+    pub full_name: String,
+    /// БИН of the body.
+    pub organisation_bin: String,
+    /// Name of the body (recorded if the body is new).
+    pub organisation_name: String,
+    /// Role number (Appendix 1); `None` for users who do not send requests (HR only).
+    pub role: Option<u8>,
+    /// Mobile number for SMS codes.
+    pub mobile: String,
+    /// Access to reports (rule 10).
+    pub reports: bool,
+    /// HR officer (files applications).
+    pub hr: bool,
+}
+
+/// A user as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    /// ИИН.
+    pub iin: String,
+    /// Full name.
+    pub full_name: String,
+    /// БИН.
+    pub organisation_bin: String,
+    /// Role.
+    pub role: Option<u8>,
+    /// registered / blocked / pending.
+    pub state: String,
+    /// Reports access.
+    pub reports: bool,
+    /// HR officer.
+    pub hr: bool,
+    /// When the consent was signed (Astana).
+    pub consent_signed_at: Option<String>,
+    /// Locked until (Astana), if locked.
+    pub locked_until: Option<String>,
+}
+
+/// One SMS in the outbox. The code is shown only while it can still be used.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmsMessage {
+    /// Id.
+    pub id: i64,
+    /// Phone number.
+    pub phone: String,
+    /// ИИН of the addressee.
+    pub iin: String,
+    /// Text (blanked once the code is used, voided or expired).
+    pub text: String,
+    /// When queued (Astana).
+    pub created_at: String,
+}
+
+/// One record of the emergency journal (2015 Appendix 7).
+#[derive(Debug, Clone, Serialize)]
+pub struct EmergencyEntry {
+    /// Id.
+    pub id: i64,
+    /// When recorded (Astana).
+    pub recorded_at: String,
+    /// The user who reported the delay.
+    pub user_iin: String,
+    /// Since when access was delayed (Astana).
+    pub delay_from: String,
+    /// Until when, if over.
+    pub delay_until: Option<String>,
+    /// What happened.
+    pub description: String,
+    /// The operator who recorded it.
+    pub recorded_by: String,
+}
+
+/// An application as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationRow {
+    /// Id.
+    pub application_id: String,
+    /// registration / transfer / blocking.
+    pub action: String,
+    /// ИИН of the applicant.
+    pub applicant_iin: String,
+    /// pending / done / refused.
+    pub state: String,
+    /// Received (Astana).
+    pub received_at: String,
+    /// Filed later than 24 hours after the order.
+    pub late: bool,
+}
+
+/// The operator's handle on a data directory.
+#[derive(Debug)]
+pub struct Admin {
+    conn: Connection,
+}
+
+impl Admin {
+    /// Open (and migrate) the database of a data directory.
+    pub fn open(data_dir: &Path) -> Result<Self, GwError> {
+        Ok(Self {
+            conn: crate::db::open(data_dir)?,
+        })
+    }
+
+    /// Add or replace an organisation.
+    pub fn add_organisation(&self, bin: &str, name: &str) -> Result<(), GwError> {
+        Bin::parse(bin)?;
+        self.conn
+            .execute(
+                "INSERT INTO organisations (bin, name) VALUES (?1, ?2) ON CONFLICT(bin) DO UPDATE SET name = excluded.name",
+                params![bin, name],
+            )
+            .map_err(GwError::db("add an organisation"))?;
+        Ok(())
+    }
+
+    /// Add a registered user (the operator's own registration).
+    pub fn add_user(&self, u: &NewUser) -> Result<(), GwError> {
+        Iin::parse(&u.iin)?;
+        if let Some(r) = u.role {
+            RoleId::new(r)?;
+        }
+        self.add_organisation(&u.organisation_bin, &u.organisation_name)?;
+        self.conn
+            .execute(
+                "INSERT INTO users (iin, full_name, organisation_bin, role, state, mobile, reports, hr, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'registered', ?5, ?6, ?7, ?8)
+                 ON CONFLICT(iin) DO UPDATE SET full_name = excluded.full_name, organisation_bin = excluded.organisation_bin,
+                   role = excluded.role, mobile = excluded.mobile, reports = excluded.reports, hr = excluded.hr",
+                params![u.iin, u.full_name, u.organisation_bin, u.role, u.mobile, u.reports, u.hr, stamp(now())],
+            )
+            .map_err(GwError::db("add a user"))?;
+        Ok(())
+    }
+
+    /// Approve a pending application by its id, or the pending registration of an ИИН.
+    pub fn approve(&self, iin_or_application: &str) -> Result<(), GwError> {
+        if uuid::Uuid::parse_str(iin_or_application).is_ok() {
+            return crate::hr::approve(&self.conn, iin_or_application);
+        }
+        Iin::parse(iin_or_application)?;
+        let pending: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT application_id FROM applications WHERE applicant_iin = ?1 AND action = 'registration' AND state = 'pending'
+                 ORDER BY received_at DESC LIMIT 1",
+                [iin_or_application],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(GwError::db("find a pending registration"))?;
+        match pending {
+            Some(id) => crate::hr::approve(&self.conn, &id),
+            None => {
+                let n = self
+                    .conn
+                    .execute(
+                        "UPDATE users SET state = 'registered' WHERE iin = ?1 AND state = 'pending'",
+                        [iin_or_application],
+                    )
+                    .map_err(GwError::db("approve a registration"))?;
+                if n == 0 {
+                    Err(GwError::ApplicationNotFound)
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Block an account at once and end its sessions.
+    pub fn block(&self, iin: &str, reason: &str) -> Result<(), GwError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE users SET state = 'blocked', blocked_reason = ?2 WHERE iin = ?1",
+                params![iin, reason],
+            )
+            .map_err(GwError::db("block a user"))?;
+        if n == 0 {
+            return Err(GwError::UnknownUser);
+        }
+        self.conn
+            .execute(
+                "UPDATE sessions SET ended_at = ?2 WHERE iin = ?1 AND ended_at IS NULL",
+                params![iin, stamp(now())],
+            )
+            .map_err(GwError::db("end sessions"))?;
+        Ok(())
+    }
+
+    /// Lift a lockout after failed attempts.
+    pub fn unlock(&self, iin: &str) -> Result<(), GwError> {
+        self.conn
+            .execute(
+                "UPDATE users SET locked_until = NULL, failed_attempts = 0 WHERE iin = ?1",
+                [iin],
+            )
+            .map_err(GwError::db("unlock a user"))?;
+        Ok(())
+    }
+
+    /// Put a case into a user's proceedings (rule 5). `case_key` is
+    /// `sio_core::CaseReference::case_key` (ЕРДР number; `number/year` for court cases).
+    pub fn assign_case(
+        &self,
+        iin: &str,
+        basis: Basis,
+        case_key: &str,
+        title: &str,
+    ) -> Result<(), GwError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO cases (basis, case_key, user_iin, title) VALUES (?1, ?2, ?3, ?4)",
+                params![basis.key(), case_key, iin, title],
+            )
+            .map_err(GwError::db("assign a case"))?;
+        Ok(())
+    }
+
+    /// Users.
+    pub fn users(&self) -> Result<Vec<UserRow>, GwError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT iin, full_name, organisation_bin, role, state, reports, hr, consent_signed_at, locked_until FROM users ORDER BY iin")
+            .map_err(GwError::db("list users"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(UserRow {
+                    iin: r.get(0)?,
+                    full_name: r.get(1)?,
+                    organisation_bin: r.get(2)?,
+                    role: r.get(3)?,
+                    state: r.get(4)?,
+                    reports: r.get(5)?,
+                    hr: r.get(6)?,
+                    consent_signed_at: r.get(7)?,
+                    locked_until: r.get(8)?,
+                })
+            })
+            .map_err(GwError::db("list users"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(GwError::db("list users"))
+    }
+
+    /// The SMS outbox, newest first. Codes no longer usable are blanked first.
+    pub fn sms_outbox(&self) -> Result<Vec<SmsMessage>, GwError> {
+        crate::auth::sweep_outbox(&self.conn)?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, phone, iin, text, created_at FROM sms_outbox ORDER BY id DESC LIMIT 200")
+            .map_err(GwError::db("list the SMS outbox"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SmsMessage {
+                    id: r.get(0)?,
+                    phone: r.get(1)?,
+                    iin: r.get(2)?,
+                    text: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            })
+            .map_err(GwError::db("list the SMS outbox"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(GwError::db("list the SMS outbox"))
+    }
+
+    /// The newest usable SMS code sent to `iin`, read from the outbox (what the phone shows).
+    pub fn latest_sms_code(&self, iin: &str) -> Result<Option<String>, GwError> {
+        Ok(self
+            .sms_outbox()?
+            .into_iter()
+            .filter(|m| m.iin == iin)
+            .find_map(|m| {
+                m.text
+                    .split(|c: char| !c.is_ascii_digit())
+                    .find(|w| w.len() == 6)
+                    .map(str::to_string)
+            }))
+    }
+
+    /// The access journal, newest first.
+    pub fn journal(&self, limit: usize) -> Result<Vec<JournalEntry>, GwError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, user, ip, resource, operation, outcome FROM journal ORDER BY id DESC LIMIT ?1")
+            .map_err(GwError::db("read the journal"))?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                let at: String = r.get(0)?;
+                Ok(JournalEntry {
+                    at: parse(&at).map(crate::clock::astana).unwrap_or_default(),
+                    user: r.get(1)?,
+                    ip: r.get(2)?,
+                    resource: r.get(3)?,
+                    operation: r.get(4)?,
+                    outcome: r.get(5)?,
+                })
+            })
+            .map_err(GwError::db("read the journal"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(GwError::db("read the journal"))
+    }
+
+    /// Record an access delay reported by a user (2015 rr.38–44, Appendix 7).
+    pub fn emergency_add(
+        &self,
+        user_iin: &str,
+        delay_from: &str,
+        delay_until: Option<&str>,
+        description: &str,
+        recorded_by: &str,
+    ) -> Result<i64, GwError> {
+        let from = crate::clock::parse(delay_from).ok_or_else(|| {
+            GwError::Config("delay start must be RFC 3339, e.g. 2026-03-01T10:00:00+05:00".into())
+        })?;
+        let until = match delay_until {
+            Some(u) => {
+                Some(stamp(crate::clock::parse(u).ok_or_else(|| {
+                    GwError::Config("delay end must be RFC 3339".into())
+                })?))
+            }
+            None => None,
+        };
+        self.conn
+            .execute(
+                "INSERT INTO emergency_journal (recorded_at, user_iin, delay_from, delay_until, description, recorded_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![stamp(now()), user_iin, stamp(from), until, description, recorded_by],
+            )
+            .map_err(GwError::db("record an emergency"))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The emergency journal, newest first.
+    pub fn emergency_list(&self) -> Result<Vec<EmergencyEntry>, GwError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, recorded_at, user_iin, delay_from, delay_until, description, recorded_by FROM emergency_journal ORDER BY id DESC")
+            .map_err(GwError::db("read the emergency journal"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(EmergencyEntry {
+                    id: r.get(0)?,
+                    recorded_at: r.get(1)?,
+                    user_iin: r.get(2)?,
+                    delay_from: r.get(3)?,
+                    delay_until: r.get(4)?,
+                    description: r.get(5)?,
+                    recorded_by: r.get(6)?,
+                })
+            })
+            .map_err(GwError::db("read the emergency journal"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(GwError::db("read the emergency journal"))
+    }
+
+    /// Applications, newest first.
+    pub fn applications(&self) -> Result<Vec<ApplicationRow>, GwError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT application_id, action, applicant_iin, state, received_at, late FROM applications ORDER BY received_at DESC")
+            .map_err(GwError::db("list applications"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ApplicationRow {
+                    application_id: r.get(0)?,
+                    action: r.get(1)?,
+                    applicant_iin: r.get(2)?,
+                    state: r.get(3)?,
+                    received_at: r.get(4)?,
+                    late: r.get(5)?,
+                })
+            })
+            .map_err(GwError::db("list applications"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(GwError::db("list applications"))
+    }
+
+    /// The demo accounts matching `sio_pki::PkiSpec::demo()` and their cases.
+    pub fn seed_demo(&self) -> Result<(), GwError> {
+        for u in demo_users() {
+            self.add_user(&u)?;
+        }
+        for (iin, basis, key, title) in DEMO_CASES {
+            self.assign_case(iin, *basis, key, title)?;
+        }
+        Ok(())
+    }
+}
+
+/// Demo case registry: (user, basis, case key, title).
+pub const DEMO_CASES: &[(&str, Basis, &str, &str)] = &[
+    (
+        "850415300121",
+        Basis::Criminal,
+        "241500031000123",
+        "Кража, ст. 188 УК",
+    ),
+    (
+        "850415300121",
+        Basis::Criminal,
+        "241500031000777",
+        "Уклонение от уплаты налогов, ст. 245 УК",
+    ),
+    (
+        "850415300121",
+        Basis::AdminOffence,
+        "АП-2025/0042",
+        "Административное правонарушение",
+    ),
+    (
+        "780302300344",
+        Basis::Criminal,
+        "241500031000123",
+        "Надзор: кража, ст. 188 УК",
+    ),
+    (
+        "780302300344",
+        Basis::CivilCourt,
+        "2-1234/2025",
+        "Гражданское дело",
+    ),
+    (
+        "780302300344",
+        Basis::AdminCourt,
+        "5-77/2025",
+        "Административное дело (суд)",
+    ),
+    (
+        "901120400238",
+        Basis::Wanted,
+        "РД-2025-0007",
+        "Розыскное дело",
+    ),
+];
+
+/// Demo users, the people of `sio_pki::PkiSpec::demo()`.
+pub fn demo_users() -> Vec<NewUser> {
+    let police = ("040340001233", "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)");
+    let prosecutor = ("050540000125", "ПРОКУРАТУРА ГОРОДА АСТАНЫ (TEST)");
+    vec![
+        NewUser {
+            iin: "850415300121".into(),
+            full_name: "ИВАНОВ АЛЕКСЕЙ".into(),
+            organisation_bin: police.0.into(),
+            organisation_name: police.1.into(),
+            role: Some(3),
+            mobile: "+77010000001".into(),
+            reports: false,
+            hr: false,
+        },
+        NewUser {
+            iin: "901120400238".into(),
+            full_name: "СЕРІКОВА АЙГЕРІМ".into(),
+            organisation_bin: police.0.into(),
+            organisation_name: police.1.into(),
+            role: Some(18),
+            mobile: "+77010000002".into(),
+            reports: true,
+            hr: true,
+        },
+        NewUser {
+            iin: "780302300344".into(),
+            full_name: "ЖУМАБЕКОВ ДАНИЯР".into(),
+            organisation_bin: prosecutor.0.into(),
+            organisation_name: prosecutor.1.into(),
+            role: Some(1),
+            mobile: "+77010000003".into(),
+            reports: true,
+            hr: false,
+        },
+    ]
+}

@@ -1,0 +1,210 @@
+//! SQLite storage: one file `gateway.sqlite3` in the data directory, versioned migrations
+//! (`PRAGMA user_version`), rollback journal with `secure_delete` so that voided SMS codes
+//! do not linger in free pages.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::error::GwError;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "gateway.sqlite3";
+
+/// Migrations in order; migration `i` brings `user_version` from `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema.
+    r#"
+CREATE TABLE organisations (
+    bin  TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
+CREATE TABLE users (
+    iin               TEXT PRIMARY KEY,
+    full_name         TEXT NOT NULL,
+    organisation_bin  TEXT NOT NULL REFERENCES organisations(bin),
+    role              INTEGER,
+    state             TEXT NOT NULL CHECK (state IN ('registered','blocked','pending')),
+    mobile            TEXT NOT NULL,
+    reports           INTEGER NOT NULL DEFAULT 0,
+    hr                INTEGER NOT NULL DEFAULT 0,
+    unit              TEXT NOT NULL DEFAULT '',
+    position          TEXT NOT NULL DEFAULT '',
+    consent_version   TEXT,
+    consent_signed_at TEXT,
+    consent_document  BLOB,
+    consent_cms       BLOB,
+    failed_attempts   INTEGER NOT NULL DEFAULT 0,
+    locked_until      TEXT,
+    blocked_reason    TEXT,
+    created_at        TEXT NOT NULL
+);
+CREATE TABLE cases (
+    basis     TEXT NOT NULL,
+    case_key  TEXT NOT NULL,
+    user_iin  TEXT NOT NULL,
+    title     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (basis, case_key, user_iin)
+);
+CREATE TABLE challenges (
+    id          TEXT PRIMARY KEY,
+    nonce       TEXT NOT NULL,
+    tls_cert    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT
+);
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    iin         TEXT NOT NULL REFERENCES users(iin),
+    tls_cert    TEXT NOT NULL,
+    auth_cert   TEXT NOT NULL,
+    carrier     TEXT NOT NULL,
+    stage       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    idle_until  TEXT NOT NULL,
+    ended_at    TEXT
+);
+CREATE TABLE otps (
+    id          INTEGER PRIMARY KEY,
+    session     TEXT NOT NULL,
+    iin         TEXT NOT NULL,
+    code_mac    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    tries       INTEGER NOT NULL DEFAULT 0,
+    used_at     TEXT,
+    voided      INTEGER NOT NULL DEFAULT 0,
+    outbox_id   INTEGER
+);
+CREATE TABLE sms_outbox (
+    id          INTEGER PRIMARY KEY,
+    phone       TEXT NOT NULL,
+    iin         TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    spent       INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE requests (
+    request_id        TEXT PRIMARY KEY,
+    user_iin          TEXT NOT NULL,
+    organisation_bin  TEXT NOT NULL,
+    role              INTEGER NOT NULL,
+    basis             TEXT NOT NULL,
+    service           INTEGER NOT NULL,
+    case_key          TEXT NOT NULL,
+    subject           TEXT NOT NULL,
+    variant           TEXT NOT NULL,
+    document          BLOB NOT NULL,
+    document_sha256   TEXT NOT NULL,
+    cms               BLOB NOT NULL,
+    submitted_at      TEXT NOT NULL,
+    ready_at          TEXT NOT NULL
+);
+CREATE INDEX requests_by_org ON requests (organisation_bin, submitted_at);
+CREATE INDEX requests_by_user ON requests (user_iin, submitted_at);
+CREATE TABLE results (
+    request_id    TEXT PRIMARY KEY REFERENCES requests(request_id),
+    generated_at  TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    truncated     INTEGER NOT NULL,
+    table_json    TEXT NOT NULL,
+    pdf           BLOB NOT NULL
+);
+CREATE TABLE applications (
+    application_id    TEXT PRIMARY KEY,
+    action            TEXT NOT NULL,
+    applicant_iin     TEXT NOT NULL,
+    organisation_bin  TEXT NOT NULL,
+    submitted_by      TEXT NOT NULL,
+    document          BLOB NOT NULL,
+    document_sha256   TEXT NOT NULL,
+    cms               BLOB NOT NULL,
+    state             TEXT NOT NULL,
+    received_at       TEXT NOT NULL,
+    done_at           TEXT,
+    late              INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE journal (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    user       TEXT NOT NULL,
+    ip         TEXT NOT NULL,
+    resource   TEXT NOT NULL,
+    operation  TEXT NOT NULL,
+    outcome    TEXT NOT NULL
+);
+CREATE TABLE emergency_journal (
+    id           INTEGER PRIMARY KEY,
+    recorded_at  TEXT NOT NULL,
+    user_iin     TEXT NOT NULL,
+    delay_from   TEXT NOT NULL,
+    delay_until  TEXT,
+    description  TEXT NOT NULL,
+    recorded_by  TEXT NOT NULL
+);
+"#,
+];
+
+/// Version of the schema this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Open (creating if needed) the database in `data_dir` and bring it to [`SCHEMA_VERSION`].
+pub fn open(data_dir: &Path) -> Result<Connection, GwError> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| GwError::Config(format!("data directory {}: {e}", data_dir.display())))?;
+    let mut conn =
+        Connection::open(data_dir.join(DB_FILE)).map_err(GwError::db("open the database"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(GwError::db("set the busy timeout"))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA journal_mode = DELETE;",
+    )
+    .map_err(GwError::db("set pragmas"))?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), GwError> {
+    let current: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(GwError::db("read the schema version"))?;
+    if current > SCHEMA_VERSION {
+        return Err(GwError::Config(format!(
+            "the database has schema version {current}, newer than this gateway's {SCHEMA_VERSION}"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn
+            .transaction()
+            .map_err(GwError::db("begin a migration"))?;
+        tx.execute_batch(sql)
+            .map_err(GwError::db("migrate the schema"))?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)
+            .map_err(GwError::db("record the schema version"))?;
+        tx.commit().map_err(GwError::db("commit a migration"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(dir.path()).expect("open");
+        let v: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("v");
+        assert_eq!(v, SCHEMA_VERSION);
+        drop(conn);
+        let conn = open(dir.path()).expect("reopen");
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
+            .expect("users");
+        assert_eq!(n, 0);
+    }
+}

@@ -1,0 +1,292 @@
+//! Errors of the gateway, each with a stable `GW_*` code and an HTTP status.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use sio_protocol::ErrorBody;
+
+/// What went wrong while serving a call, or while starting the gateway.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GwError {
+    /// The body could not be decoded (malformed JSON, non-canonical numbers, bad base64).
+    #[error("{0}")]
+    Protocol(#[from] sio_protocol::ProtocolError),
+    /// A domain rule refused the request (role × basis × service, ИИН/БИН, case fields).
+    #[error("{0}")]
+    Rule(#[from] sio_core::CoreError),
+    /// The body is larger than the limit.
+    #[error("the request body exceeds {0} bytes")]
+    BodyTooLarge(usize),
+    /// The body did not arrive in time.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
+    /// No route.
+    #[error("no such endpoint")]
+    NotFound,
+    /// No `Authorization: Bearer` session, or an unknown, ended or expired one.
+    #[error("no valid session: log in again")]
+    NoSession,
+    /// The session was idle for more than 15 minutes.
+    #[error("the session was locked after 15 minutes without activity: log in again")]
+    SessionIdle,
+    /// The session belongs to another TLS client certificate.
+    #[error("the session was opened over another client certificate")]
+    SessionCertMismatch,
+    /// The call needs a later stage of the session (second factor, consent).
+    #[error("{0}")]
+    WrongStage(&'static str),
+    /// The consent has not been signed.
+    #[error("sign the consent first: nothing else is allowed until it is signed")]
+    ConsentRequired,
+    /// Unknown, used or expired challenge.
+    #[error("the login challenge is unknown, used or expired: request a new one")]
+    ChallengeInvalid,
+    /// The client's clock is off by more than the window.
+    #[error(
+        "the workstation clock differs from the gateway's by {skew_seconds} s (allowed {window} s): correct the clock"
+    )]
+    ClockSkew {
+        /// Difference, seconds (client − gateway).
+        skew_seconds: i64,
+        /// Allowed difference.
+        window: u32,
+    },
+    /// The login was signed with a key outside a protected carrier.
+    #[error("login with a key file is not allowed: use the hardware token or smart card (rule 18)")]
+    SoftwareCarrier,
+    /// The CMS does not verify, or its signer certificate is not acceptable (chain, validity,
+    /// key purpose, revocation): sio-sign's `SIGN_*` code is passed through.
+    #[error("signature check failed: {0}")]
+    Sign(#[from] sio_sign::SignError),
+    /// A certificate could not be read.
+    #[error("the certificate is not acceptable: {0}")]
+    BadCertificate(String),
+    /// The CMS has another number of signers than the document needs.
+    #[error("the document must carry {0} signature(s)")]
+    SignerCount(usize),
+    /// The document binds another certificate than the one that signed it or the TLS one.
+    #[error("the signing certificate does not match the login: {0}")]
+    CertificateMismatch(&'static str),
+    /// No user with this ИИН.
+    #[error("no account for this certificate: file a registration application")]
+    UnknownUser,
+    /// The account is blocked.
+    #[error("the account is blocked")]
+    AccountBlocked,
+    /// The registration is not approved yet.
+    #[error("the registration has not been approved yet")]
+    AccountPending,
+    /// Too many failed attempts.
+    #[error("too many failed attempts: the account is locked until {}", sio_core::time::format_astana(*.0))]
+    AccountLocked(DateTime<Utc>),
+    /// The factor is not available for this account or not implemented.
+    #[error("this second factor is not available")]
+    FactorUnavailable,
+    /// No SMS code is pending.
+    #[error("no SMS code is pending: request one")]
+    OtpMissing,
+    /// Wrong code.
+    #[error("the SMS code is wrong ({tries_left} tries left)")]
+    OtpWrong {
+        /// Tries left on this code.
+        tries_left: u32,
+    },
+    /// Code expired or voided.
+    #[error("the SMS code has expired or was voided: request a new one")]
+    OtpExpired,
+    /// A new code was requested too soon.
+    #[error("wait before requesting another SMS code")]
+    OtpCooldown(DateTime<Utc>),
+    /// The consent document does not match the current text or user.
+    #[error("the consent document does not match: {0}")]
+    ConsentMismatch(&'static str),
+    /// The signed document names another user.
+    #[error("the document is signed by another user than the one it names")]
+    SignerMismatch,
+    /// The case is not in the user's proceedings (rule 5).
+    #[error("the case is not in your proceedings (rule 5)")]
+    CaseNotAssigned,
+    /// The role in the document is not the user's role.
+    #[error("the role in the request is not your role")]
+    RoleMismatch,
+    /// The user may not send requests (no role).
+    #[error("your account may not send requests")]
+    NoRequestRights,
+    /// A request id is reused for another document.
+    #[error("this request id is already used by another request")]
+    RequestIdConflict,
+    /// No such request (or not the caller's).
+    #[error("no such request")]
+    RequestNotFound,
+    /// The result is not ready yet.
+    #[error("the result is not ready yet")]
+    ResultNotReady,
+    /// No rights for reports.
+    #[error("reports access is granted by the operator on a motivated letter (rule 10)")]
+    NoReportRights,
+    /// Bad report period.
+    #[error("the report period is invalid: {0}")]
+    BadPeriod(&'static str),
+    /// No HR rights.
+    #[error("your account may not file HR applications")]
+    NoHrRights,
+    /// An application is incomplete or inconsistent.
+    #[error("the application is invalid: {0}")]
+    ApplicationInvalid(String),
+    /// Missing head or applicant signature.
+    #[error(
+        "the application needs the signatures of the applicant (or responsible official) and of the head: {0}"
+    )]
+    ApplicationSignatures(&'static str),
+    /// No such application.
+    #[error("no such application")]
+    ApplicationNotFound,
+    /// Storage failure.
+    #[error("storage failure during {op}: {source}")]
+    Db {
+        /// What was being done.
+        op: &'static str,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// Configuration or start-up failure.
+    #[error("cannot start the gateway: {0}")]
+    Config(String),
+    /// Internal failure (no details to the client).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl GwError {
+    /// Stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Protocol(e) => e.code(),
+            Self::Rule(e) => e.code(),
+            Self::BodyTooLarge(_) => "GW_BODY_TOO_LARGE",
+            Self::BodyTimeout => "GW_BODY_TIMEOUT",
+            Self::NotFound => "GW_NOT_FOUND",
+            Self::NoSession => "GW_NO_SESSION",
+            Self::SessionIdle => "GW_SESSION_IDLE",
+            Self::SessionCertMismatch => "GW_SESSION_CERT_MISMATCH",
+            Self::WrongStage(_) => "GW_WRONG_STAGE",
+            Self::ConsentRequired => "GW_CONSENT_REQUIRED",
+            Self::ChallengeInvalid => "GW_CHALLENGE_INVALID",
+            Self::ClockSkew { .. } => "GW_CLOCK_SKEW",
+            Self::SoftwareCarrier => "GW_SOFTWARE_CARRIER",
+            Self::Sign(e) => e.code(),
+            Self::BadCertificate(_) => "GW_BAD_CERTIFICATE",
+            Self::SignerCount(_) => "GW_SIGNER_COUNT",
+            Self::CertificateMismatch(_) => "GW_CERT_MISMATCH",
+            Self::UnknownUser => "GW_UNKNOWN_USER",
+            Self::AccountBlocked => "GW_ACCOUNT_BLOCKED",
+            Self::AccountPending => "GW_ACCOUNT_PENDING",
+            Self::AccountLocked(_) => "GW_ACCOUNT_LOCKED",
+            Self::FactorUnavailable => "GW_FACTOR_UNAVAILABLE",
+            Self::OtpMissing => "GW_OTP_MISSING",
+            Self::OtpWrong { .. } => "GW_OTP_WRONG",
+            Self::OtpExpired => "GW_OTP_EXPIRED",
+            Self::OtpCooldown(_) => "GW_OTP_COOLDOWN",
+            Self::ConsentMismatch(_) => "GW_CONSENT_MISMATCH",
+            Self::SignerMismatch => "GW_SIGNER_MISMATCH",
+            Self::CaseNotAssigned => "GW_CASE_NOT_ASSIGNED",
+            Self::RoleMismatch => "GW_ROLE_MISMATCH",
+            Self::NoRequestRights => "GW_NO_REQUEST_RIGHTS",
+            Self::RequestIdConflict => "GW_REQUEST_ID_CONFLICT",
+            Self::RequestNotFound => "GW_REQUEST_NOT_FOUND",
+            Self::ResultNotReady => "GW_RESULT_NOT_READY",
+            Self::NoReportRights => "GW_NO_REPORT_RIGHTS",
+            Self::BadPeriod(_) => "GW_BAD_PERIOD",
+            Self::NoHrRights => "GW_NO_HR_RIGHTS",
+            Self::ApplicationInvalid(_) => "GW_APPLICATION_INVALID",
+            Self::ApplicationSignatures(_) => "GW_APPLICATION_SIGNATURES",
+            Self::ApplicationNotFound => "GW_APPLICATION_NOT_FOUND",
+            Self::Db { .. } => "GW_STORAGE",
+            Self::Config(_) => "GW_CONFIG",
+            Self::Internal(_) => "GW_INTERNAL",
+        }
+    }
+
+    /// HTTP status of the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Protocol(_) | Self::Rule(_) | Self::BadPeriod(_) => StatusCode::BAD_REQUEST,
+            Self::ApplicationInvalid(_) | Self::ClockSkew { .. } => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::NotFound | Self::RequestNotFound | Self::ApplicationNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Self::NoSession | Self::SessionIdle | Self::SessionCertMismatch => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::ChallengeInvalid
+            | Self::SoftwareCarrier
+            | Self::Sign(_)
+            | Self::BadCertificate(_)
+            | Self::SignerCount(_)
+            | Self::CertificateMismatch(_)
+            | Self::UnknownUser
+            | Self::OtpMissing
+            | Self::OtpWrong { .. }
+            | Self::OtpExpired
+            | Self::SignerMismatch
+            | Self::ApplicationSignatures(_) => StatusCode::UNAUTHORIZED,
+            Self::AccountBlocked
+            | Self::AccountPending
+            | Self::WrongStage(_)
+            | Self::ConsentRequired
+            | Self::CaseNotAssigned
+            | Self::RoleMismatch
+            | Self::NoRequestRights
+            | Self::NoReportRights
+            | Self::NoHrRights
+            | Self::ConsentMismatch(_)
+            | Self::FactorUnavailable => StatusCode::FORBIDDEN,
+            Self::AccountLocked(_) | Self::OtpCooldown(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::RequestIdConflict => StatusCode::CONFLICT,
+            Self::ResultNotReady => StatusCode::ACCEPTED,
+            Self::Db { .. } | Self::Config(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The body sent to the client.
+    pub fn body(&self) -> ErrorBody {
+        let message = match self {
+            Self::Db { .. } | Self::Internal(_) => {
+                "internal error; the operator has the details".to_string()
+            }
+            other => other.to_string(),
+        };
+        let mut body = ErrorBody::new(self.code(), message);
+        match self {
+            Self::AccountLocked(until) | Self::OtpCooldown(until) => {
+                body.until = Some(crate::clock::astana(*until).to_rfc3339());
+            }
+            _ => {}
+        }
+        body
+    }
+
+    pub(crate) fn db(op: &'static str) -> impl FnOnce(rusqlite::Error) -> GwError {
+        move |source| GwError::Db { op, source }
+    }
+}
+
+/// The code of a failed call, left in the response for the access journal.
+#[derive(Debug, Clone)]
+pub(crate) struct OutcomeCode(pub(crate) &'static str);
+
+impl IntoResponse for GwError {
+    fn into_response(self) -> Response {
+        if matches!(self, Self::Db { .. } | Self::Internal(_)) {
+            tracing::error!(code = self.code(), error = %self, "call failed");
+        }
+        let mut resp = (self.status(), axum::Json(self.body())).into_response();
+        resp.extensions_mut().insert(OutcomeCode(self.code()));
+        resp
+    }
+}

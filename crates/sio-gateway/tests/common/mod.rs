@@ -1,0 +1,327 @@
+//! Test fixture: a fresh demo PKI (sio-pki), a seeded database, a gateway on 127.0.0.1:0 over
+//! real mutual TLS, and clients that sign with the users' keys (sio-sign software signer).
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{FixedOffset, Utc};
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sio_gateway::admin::Admin;
+use sio_gateway::{Gateway, GatewayConfig, GatewayHandle, TlsFiles};
+use sio_pki::{GeneratedPki, GeneratedUser, PkiSpec};
+use sio_protocol::*;
+use uuid::Uuid;
+
+pub const INVESTIGATOR: usize = 0;
+pub const HEAD: usize = 1;
+pub const PROSECUTOR: usize = 2;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub pki: GeneratedPki,
+    pub data: PathBuf,
+    pub gw: Option<GatewayHandle>,
+    pub base: String,
+}
+
+pub fn init_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Env {
+    pub async fn start() -> Env {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tune: impl FnOnce(&mut GatewayConfig)) -> Env {
+        init_crypto();
+        let dir = tempfile::tempdir().unwrap();
+        let pki = sio_pki::generate(&dir.path().join("pki"), &PkiSpec::demo()).unwrap();
+        let data = dir.path().join("data");
+        Admin::open(&data).unwrap().seed_demo().unwrap();
+        let mut config = GatewayConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            data.clone(),
+            TlsFiles::from_pki_dir(&pki.dir),
+        );
+        config.result_delay = Duration::from_millis(300);
+        config.header_timeout = Duration::from_secs(2);
+        config.body_timeout = Duration::from_secs(2);
+        tune(&mut config);
+        let gw = Gateway::start(config).await.unwrap();
+        let base = format!("https://127.0.0.1:{}", gw.local_addr().port());
+        Env {
+            dir,
+            pki,
+            data,
+            gw: Some(gw),
+            base,
+        }
+    }
+
+    pub fn admin(&self) -> Admin {
+        Admin::open(&self.data).unwrap()
+    }
+
+    pub fn user(&self, i: usize) -> &GeneratedUser {
+        &self.pki.users[i]
+    }
+
+    pub fn iin(&self, i: usize) -> String {
+        ["850415300121", "901120400238", "780302300344"][i].to_string()
+    }
+
+    /// A client presenting `tls_user`'s authentication certificate.
+    pub fn client(&self, tls_user: usize) -> Client {
+        let u = self.user(tls_user);
+        let mut pem = std::fs::read(&u.auth.cert_path).unwrap();
+        pem.extend(std::fs::read(u.auth.key_path.as_ref().unwrap()).unwrap());
+        let ca =
+            reqwest::Certificate::from_pem(&std::fs::read(&self.pki.ca_cert).unwrap()).unwrap();
+        let http = reqwest::Client::builder()
+            .tls_certs_only([ca])
+            .identity(reqwest::Identity::from_pem(&pem).unwrap())
+            .no_proxy()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap();
+        Client {
+            http,
+            base: self.base.clone(),
+            token: None,
+            user: u.clone(),
+        }
+    }
+
+    pub fn code(&self, iin: &str) -> String {
+        self.admin()
+            .latest_sms_code(iin)
+            .unwrap()
+            .expect("an SMS code in the outbox")
+    }
+
+    /// Log in fully (signature, SMS, consent) and return the active client.
+    pub async fn active_client(&self, i: usize) -> Client {
+        let mut c = self.client(i);
+        c.login(KeyCarrier::Hardware).await.unwrap();
+        c.post_empty::<OtpSent>(paths::LOGIN_OTP).await.unwrap();
+        let code = self.code(&self.iin(i));
+        let s: SessionInfo = c
+            .post(paths::LOGIN_OTP_VERIFY, &serde_json::json!({"code": code}))
+            .await
+            .unwrap();
+        if s.stage == SessionStage::Consent {
+            let s = c.sign_consent(&self.iin(i)).await.unwrap();
+            assert_eq!(s.stage, SessionStage::Active);
+        }
+        c
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+    pub user: GeneratedUser,
+}
+
+pub fn astana_now() -> chrono::DateTime<FixedOffset> {
+    Utc::now().with_timezone(&FixedOffset::east_opt(5 * 3600).unwrap())
+}
+
+/// Detached CMS over the canonical bytes of `doc`, by the given (cert, key) PEM files.
+pub fn sign_with(doc: &impl Serialize, signers: &[(&PathBuf, &PathBuf)]) -> String {
+    let content = canonical_bytes(doc).unwrap();
+    let mut owned: Vec<sio_sign::soft::SoftwareSigner> = signers
+        .iter()
+        .map(|(cert, key)| {
+            sio_sign::soft::SoftwareSigner::from_pem(
+                &std::fs::read_to_string(key).unwrap(),
+                &std::fs::read(cert).unwrap(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let mut refs: Vec<&mut dyn sio_sign::Signer> = owned
+        .iter_mut()
+        .map(|s| s as &mut dyn sio_sign::Signer)
+        .collect();
+    let cms = sio_sign::sign(&content, &mut refs, &sio_sign::SignOptions::default()).unwrap();
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(cms)
+}
+
+pub fn signed<T: Serialize>(doc: T, signers: &[(&PathBuf, &PathBuf)]) -> Value {
+    let cms = sign_with(&doc, signers);
+    serde_json::json!({"document": doc, "cms": cms})
+}
+
+pub fn sign_pair(u: &GeneratedUser) -> (&PathBuf, &PathBuf) {
+    (&u.sign.cert_path, u.sign.key_path.as_ref().unwrap())
+}
+
+pub fn auth_pair(u: &GeneratedUser) -> (&PathBuf, &PathBuf) {
+    (&u.auth.cert_path, u.auth.key_path.as_ref().unwrap())
+}
+
+/// A call that failed with a gateway error body.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl Client {
+    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, format!("{}{}", self.base, path));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    async fn finish<R: DeserializeOwned>(resp: reqwest::Response) -> Result<R, Failure> {
+        let status = resp.status();
+        let bytes = resp.bytes().await.unwrap();
+        if status.is_success() {
+            Ok(serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes))))
+        } else {
+            let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "error body {status}: {e}: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            });
+            Err(Failure { status, body })
+        }
+    }
+
+    pub async fn get<R: DeserializeOwned>(&self, path: &str) -> Result<R, Failure> {
+        Self::finish(self.req(reqwest::Method::GET, path).send().await.unwrap()).await
+    }
+
+    pub async fn post<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<R, Failure> {
+        Self::finish(
+            self.req(reqwest::Method::POST, path)
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_raw<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<R, Failure> {
+        Self::finish(
+            self.req(reqwest::Method::POST, path)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_empty<R: DeserializeOwned>(&self, path: &str) -> Result<R, Failure> {
+        Self::finish(self.req(reqwest::Method::POST, path).send().await.unwrap()).await
+    }
+
+    pub fn login_doc(&self, ch: &LoginChallenge, carrier: KeyCarrier) -> LoginDocument {
+        let der = std::fs::read(&self.user.auth.cert_path).unwrap();
+        let der = sio_sign::pem_or_der_blocks(&der, "CERTIFICATE").remove(0);
+        LoginDocument {
+            doc: LoginDocType::V1,
+            challenge_id: ch.challenge_id,
+            nonce: ch.nonce.clone(),
+            certificate_sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &der)),
+            carrier,
+            client_time: astana_now(),
+        }
+    }
+
+    /// Challenge, sign with own auth key, log in.
+    pub async fn login(&mut self, carrier: KeyCarrier) -> Result<SessionInfo, Failure> {
+        let ch: LoginChallenge = self.post_empty(paths::LOGIN_CHALLENGE).await?;
+        let doc = self.login_doc(&ch, carrier);
+        let body = signed(doc, &[auth_pair(&self.user.clone())]);
+        let s: SessionInfo = self.post(paths::LOGIN, &body).await?;
+        self.token = s.token.as_ref().map(|t| t.expose().to_string());
+        Ok(s)
+    }
+
+    pub async fn sign_consent(&self, iin: &str) -> Result<SessionInfo, Failure> {
+        let text: ConsentText = self.get(paths::CONSENT).await?;
+        let doc = ConsentDocument {
+            doc: ConsentDocType::V1,
+            iin: iin.to_string(),
+            consent_version: text.version,
+            text_sha256: text.sha256,
+            signed_at: astana_now(),
+        };
+        let u = self.user.clone();
+        self.post(paths::CONSENT, &signed(doc, &[sign_pair(&u)]))
+            .await
+    }
+
+    pub fn request_doc(
+        &self,
+        iin: &str,
+        role: u8,
+        basis: BasisKey,
+        service: u8,
+        case: CaseReference,
+    ) -> RequestDocument {
+        RequestDocument {
+            doc: RequestDocType::V1,
+            request_id: Uuid::new_v4(),
+            user_iin: iin.to_string(),
+            role,
+            basis,
+            service,
+            case,
+            subject: Subject::Individual("900101300106".into()),
+            article: None,
+            signed_at: astana_now(),
+        }
+    }
+
+    pub fn sign_request(&self, doc: &RequestDocument) -> Value {
+        let u = self.user.clone();
+        signed(doc.clone(), &[sign_pair(&u)])
+    }
+}
+
+pub fn criminal_case() -> CaseReference {
+    CaseReference::CriminalCase {
+        erdr: "241500031000123".into(),
+    }
+}
+
+/// A service role 3 (ОВД investigator) may request on the criminal basis, in full.
+pub fn full_service_for(role: u8, basis: sio_core::Basis) -> u8 {
+    let role = sio_core::RoleId::new(role).unwrap();
+    sio_core::access::services_for(role, basis)
+        .find(|(_, a)| *a == sio_core::Access::Full)
+        .map(|(s, _)| s.number())
+        .unwrap()
+}
