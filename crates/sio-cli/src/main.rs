@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd_catalogue;
 mod cmd_check;
+mod cmd_diagnose;
 mod cmd_gateway;
 mod cmd_pki;
 mod cmd_sign;
@@ -25,6 +26,8 @@ enum Command {
     Catalogue(cmd_catalogue::Args),
     /// Decide a request (JSON) against the rules: allowed with its variant, or refused with a code.
     Check(cmd_check::Args),
+    /// Check this workstation: Appendix 4, air gap, card stack, biometric devices, channel.
+    Diagnose(cmd_diagnose::Args),
     /// The reference gateway: `run` it, or administer it (`admin …`).
     Gateway(cmd_gateway::Args),
     /// Sign a document (CMS/CAdES-BES .p7s) with a token key; co-sign an existing signature.
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Catalogue(args) => cmd_catalogue::run(args),
         Command::Check(args) => cmd_check::run(args),
+        Command::Diagnose(args) => cmd_diagnose::run(args),
         Command::Gateway(args) => cmd_gateway::run(args),
         Command::Sign(args) => cmd_sign::run(args),
         Command::Verify(args) => cmd_verify::run(args),

@@ -111,6 +111,74 @@ impl Policy {
     }
 }
 
+impl From<&sio_policy::Policy> for Policy {
+    /// The diagnosis settings of the administrator's policy file (docs/INSTALL.md): air gap,
+    /// PKCS#11 modules and the gateway with its pinned CA.
+    fn from(p: &sio_policy::Policy) -> Self {
+        let url = p.gateway.url.trim();
+        let authority = url
+            .strip_prefix("https://")
+            .unwrap_or(url)
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let (host, address) = match authority.rsplit_once(':') {
+            Some((h, _port)) if !authority.ends_with(']') => {
+                (h.trim_matches(['[', ']']).to_owned(), authority.to_owned())
+            }
+            _ => (
+                authority.trim_matches(['[', ']']).to_owned(),
+                format!("{authority}:443"),
+            ),
+        };
+        Self {
+            allowed_networks: p
+                .air_gap
+                .allowed_networks
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            allowed_gateways: Vec::new(),
+            probes: p.air_gap.probe_targets.clone(),
+            probe_timeout_ms: None,
+            on_internet: match p.air_gap.on_violation {
+                sio_policy::OnViolation::Warn => GuardAction::Warn,
+                _ => GuardAction::Refuse,
+            },
+            pkcs11_modules: p.tokens.pkcs11_modules.clone(),
+            gateway: Some(GatewayConfig {
+                address,
+                server_name: host,
+                ca_file: p.gateway.ca.clone(),
+                // A diagnosis should not hang for the session timeout.
+                timeout_ms: u64::from(p.gateway.timeout_seconds.clamp(1, 10)) * 1000,
+            }),
+            data_dir: None,
+        }
+    }
+}
+
+impl Policy {
+    /// Load the administrator's policy file (sio-policy's schema, docs/INSTALL.md); a file that is
+    /// not of that schema is read as diagnosis settings (the fields of [`Policy`], TOML or JSON).
+    pub fn load_any(path: &Path) -> Result<Self, WorkstationError> {
+        match sio_policy::Policy::load(path) {
+            Ok(admin) => Ok(Self::from(&admin)),
+            Err(admin_err) => Self::load(path).map_err(|own| match own {
+                WorkstationError::ConfigInvalid { path, detail } => {
+                    WorkstationError::ConfigInvalid {
+                        path,
+                        detail: format!(
+                            "neither the administrator's policy ({admin_err}) nor diagnosis settings ({detail})"
+                        ),
+                    }
+                }
+                other => other,
+            }),
+        }
+    }
+}
+
 fn load<T: DeserializeOwned>(path: &Path) -> Result<T, WorkstationError> {
     let text = std::fs::read_to_string(path).map_err(|source| WorkstationError::ConfigRead {
         path: path.display().to_string(),
@@ -151,6 +219,25 @@ mod tests {
         std::fs::write(&bad, "cpu_ghz = 3\n").expect("write");
         let e = Requirements::load(&bad).expect_err("unknown field");
         assert_eq!(e.code(), "WS_CONFIG_INVALID");
+        let admin = dir.path().join("policy.toml");
+        std::fs::write(
+            &admin,
+            "[gateway]\nurl = \"https://gw.sio.test:8443\"\nca = \"/etc/sio/ca.pem\"\n\
+             [air_gap]\non_violation = \"warn\"\nallowed_networks = [\"10.20.0.0/16\"]\n\
+             probe_targets = [\"10.20.0.1:8443\"]\n",
+        )
+        .expect("write");
+        let pol = Policy::load_any(&admin).expect("admin policy");
+        let gw = pol.gateway.expect("gateway");
+        assert_eq!(gw.address, "gw.sio.test:8443");
+        assert_eq!(gw.server_name, "gw.sio.test");
+        assert_eq!(pol.allowed_networks, ["10.20.0.0/16"]);
+        assert_eq!(pol.probes, ["10.20.0.1:8443"]);
+        assert_eq!(pol.on_internet, GuardAction::Warn);
+        assert_eq!(
+            Policy::load_any(&j).expect("own format").on_internet,
+            GuardAction::Warn
+        );
         let e = Policy::load(&dir.path().join("none.toml")).expect_err("missing");
         assert_eq!(e.code(), "WS_CONFIG_READ");
     }
