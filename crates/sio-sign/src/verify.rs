@@ -1,5 +1,7 @@
 //! Verifying CMS SignedData: DER only, over the ORIGINAL signed-attribute bytes.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use der::{Decode, Encode, Tagged};
@@ -181,13 +183,34 @@ pub struct VerifiedSignature {
     pub signing_certificate_checked: bool,
 }
 
-/// Trust settings for verification. Build once (parses the CA set and CRLs), verify many.
-#[derive(Debug, Clone)]
+/// Trust settings for verification. Build once (parses the CA set and CRLs), verify many; it may
+/// be shared between threads.
+///
+/// The CA's signature on a signer certificate is checked once per certificate and remembered
+/// (SHA-256 of the certificate → issuing CA); validity, key purpose and revocation are checked on
+/// every call.
+#[derive(Debug)]
 pub struct Verifier {
     anchors: Vec<ParsedCert>,
     crls: Vec<ParsedCrl>,
     purpose: Option<KeyPurpose>,
     require_signing_certificate: bool,
+    issued_by: Mutex<HashMap<[u8; 32], usize>>,
+}
+
+/// Entries of the issuer cache before it is emptied.
+const ISSUER_CACHE_LIMIT: usize = 10_000;
+
+impl Clone for Verifier {
+    fn clone(&self) -> Self {
+        Self {
+            anchors: self.anchors.clone(),
+            crls: self.crls.clone(),
+            purpose: self.purpose,
+            require_signing_certificate: self.require_signing_certificate,
+            issued_by: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 impl Verifier {
@@ -203,6 +226,7 @@ impl Verifier {
             crls: Vec::new(),
             purpose: None,
             require_signing_certificate: false,
+            issued_by: Mutex::new(HashMap::new()),
         })
     }
 
@@ -378,15 +402,38 @@ impl Verifier {
         at: SystemTime,
         now: SystemTime,
     ) -> Result<(), SignError> {
+        let key: [u8; 32] = Digest::Sha256
+            .compute(&leaf.der)
+            .try_into()
+            .unwrap_or([0; 32]);
+        let cached = self
+            .issued_by
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).copied());
+        if let Some(anchor) = cached.and_then(|i| self.anchors.get(i)) {
+            self.check_revocation(leaf, anchor, now)?;
+            anchor.check_validity(at)?;
+            return Ok(());
+        }
         let mut current = leaf;
-        for _ in 0..5 {
-            if let Some(anchor) = self
+        for depth in 0..5 {
+            if let Some((index, anchor)) = self
                 .anchors
                 .iter()
-                .find(|a| a.subject() == current.issuer() && current.signed_by(a))
+                .enumerate()
+                .find(|(_, a)| a.subject() == current.issuer() && current.signed_by(a))
             {
                 self.check_revocation(current, anchor, now)?;
                 anchor.check_validity(at)?;
+                if depth == 0 {
+                    if let Ok(mut m) = self.issued_by.lock() {
+                        if m.len() >= ISSUER_CACHE_LIMIT {
+                            m.clear();
+                        }
+                        m.insert(key, index);
+                    }
+                }
                 return Ok(());
             }
             let Some(next) = bag
