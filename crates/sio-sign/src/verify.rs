@@ -556,3 +556,73 @@ pub fn signers_of(cms_der: &[u8]) -> Result<Vec<CertSummary>, SignError> {
         .map(|c| CertSummary::from_der(c))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::soft::SoftwareSigner;
+    use crate::{SignOptions, Signer, sign};
+
+    const DOC: &[u8] = b"unsorted attributes";
+
+    /// Other signers emit signed attributes in non-DER order and sign THOSE bytes. `der` would
+    /// re-sort the SET OF on decoding; we verify over the bytes as received.
+    #[test]
+    fn verifies_over_the_original_unsorted_signed_attributes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pki = sio_pki::generate(dir.path(), &sio_pki::PkiSpec::demo()).expect("pki");
+        let c = &pki.users[1].sign;
+        let key = std::fs::read_to_string(c.key_path.as_ref().expect("key")).expect("key");
+        let mut signer =
+            SoftwareSigner::from_pem(&key, &std::fs::read(&c.cert_path).expect("cert"))
+                .expect("signer");
+        let cms = sign(DOC, &mut [&mut signer], &SignOptions::default()).expect("sign");
+        let sd = RawSignedData::parse(&cms).expect("parse");
+        let si = &sd.signer_infos[0];
+        let attrs_tlv = si.signed_attrs.expect("attrs");
+        let attrs: Vec<&[u8]> = tlv::children(attrs_tlv.value, "t")
+            .expect("children")
+            .iter()
+            .map(|a| a.raw)
+            .rev()
+            .collect();
+        let body = attrs.concat();
+        let signature = signer.sign(&tlv::encode(0x31, &body)).expect("sign attrs");
+
+        // The reversed order is not DER: decoding with `der` and encoding again changes the bytes.
+        let resorted =
+            der::asn1::SetOfVec::<x509_cert::attr::Attribute>::from_der(&tlv::encode(0x31, &body))
+                .expect("decode")
+                .to_der()
+                .expect("encode");
+        assert_ne!(resorted, tlv::encode(0x31, &body));
+
+        let mut info = vec![0x02, 0x01, 0x01];
+        info.extend_from_slice(si.sid);
+        info.extend_from_slice(si.digest_algorithm);
+        info.extend(tlv::encode(0xa0, &body));
+        info.extend_from_slice(si.signature_algorithm);
+        info.extend(tlv::encode(0x04, &signature));
+        let mut sd_body = sd.version_raw.to_vec();
+        sd_body.extend(tlv::set_of(
+            0x31,
+            sd.digest_algorithms.iter().map(|d| d.to_vec()).collect(),
+        ));
+        sd_body.extend_from_slice(sd.encap_raw);
+        sd_body.extend(tlv::set_of(
+            0xa0,
+            sd.certificates.iter().map(|d| d.to_vec()).collect(),
+        ));
+        sd_body.extend(tlv::encode(0x31, &tlv::encode(0x30, &info)));
+        let mut ci = crate::build::ID_SIGNED_DATA.to_der().expect("oid");
+        ci.extend(tlv::encode(0xa0, &tlv::encode(0x30, &sd_body)));
+        let unsorted = tlv::encode(0x30, &ci);
+
+        let ca = std::fs::read(&pki.ca_cert).expect("ca");
+        let v = Verifier::from_pem(&ca)
+            .expect("verifier")
+            .verify(&unsorted, Some(DOC))
+            .expect("verifies");
+        assert!(v[0].signing_certificate_checked);
+    }
+}
