@@ -1,0 +1,2 @@
+//! Placeholder, replaced by the shredding benchmark.
+fn main() {}

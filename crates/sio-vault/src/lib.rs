@@ -1,0 +1,45 @@
+//! The result vault and the audit journal of АРМ СИО ПСО.
+//!
+//! Results received from СИО ПСО are confidential (consent §14) and local copies are destroyed
+//! once viewed (2015 r.52). This crate keeps them **encrypted at rest until viewed** and destroys
+//! them by **cryptographic erase** (NIST SP 800-88 Rev. 1, §2.6) when the viewer is closed or a
+//! configured time after the first view:
+//!
+//! ```text
+//!   OS keyring (keyutils / Secret Service / Credential Manager)
+//!     └─ KEK (256-bit, one per vault)                 ── rotated whenever the vault is empty
+//!          └─ slots/<id>.slot   (≈ 600 bytes: metadata + nonces + DEK wrapped by the KEK)
+//!               └─ data/<id>.bin  (XChaCha20-Poly1305 ciphertext of the result, any size)
+//!   viewed/<id>                 (first-view time; present = to be shredded)
+//! ```
+//!
+//! Shredding overwrites and deletes the small key slot (and removes the ciphertext without
+//! overwriting it): without the wrapped key the ciphertext is noise, so shredding takes the same
+//! time for 10 KB and 100 MB. Results orphaned by a crash are shredded by [`Vault::open`].
+//! Plaintext exists only in memory, in zeroizing buffers ([`ViewedResult`]).
+//!
+//! The lawful exception (rule 48 as of 2024) is [`ViewedResult::export`]: a signed, journaled
+//! copy at a path the user picks, with a reason. Every operation is written to the [`Journal`]:
+//! append-only JSON Lines, hash-chained, optionally MAC-ed with a key from the keyring;
+//! [`verify`] detects any edit, deletion, insertion, reordering or truncation.
+
+#![forbid(unsafe_code)]
+
+mod crypto;
+mod error;
+mod fsio;
+pub mod journal;
+mod keystore;
+mod vault;
+
+pub use crypto::MacKey;
+pub use error::{KeyStoreError, VaultError};
+pub use journal::{
+    Actor, Journal, JournalError, ObjectRef, Operation, Outcome, Principal, Record, VerifyReport,
+    verify,
+};
+pub use keystore::{KeyStore, MemoryKeyStore, OsKeyring};
+pub use vault::{
+    ExportReceipt, ExportSigner, RecoveryReport, ResultId, ResultKind, ResultMeta, ShredReason,
+    ShredReport, SignError, StoredResult, Vault, VaultConfig, ViewedResult,
+};
