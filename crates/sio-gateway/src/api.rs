@@ -49,27 +49,44 @@ impl FromRequest<Arc<Shared>> for RawBody {
 
     async fn from_request(req: Request, sh: &Arc<Shared>) -> Result<Self, GwError> {
         let limit = sh.config.max_body_bytes;
+        // Beyond the limit the body is still read (and dropped) up to this much, so that the
+        // client is not cut off mid-write and sees the 413; past it the connection is closed.
+        let drain_cap = limit.saturating_mul(4);
         let declared = req
             .headers()
             .get(axum::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > limit) {
+        if declared.is_some_and(|n| n > drain_cap) {
             return Err(GwError::BodyTooLarge(limit));
         }
-        let limited = http_body_util::Limited::new(req.into_body(), limit);
-        match tokio::time::timeout(sh.config.body_timeout, limited.collect()).await {
-            Err(_) => Err(GwError::BodyTimeout),
-            Ok(Err(e)) => {
-                if e.downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some()
-                {
-                    Err(GwError::BodyTooLarge(limit))
-                } else {
-                    Err(GwError::BodyTimeout)
+        let mut body = req.into_body();
+        let read = async {
+            let mut buf: Vec<u8> = Vec::new();
+            let mut total = 0usize;
+            while let Some(frame) = body.frame().await {
+                let Ok(frame) = frame else {
+                    return Err(GwError::BodyTimeout);
+                };
+                if let Ok(data) = frame.into_data() {
+                    total += data.len();
+                    if total > drain_cap {
+                        return Err(GwError::BodyTooLarge(limit));
+                    }
+                    if total <= limit {
+                        buf.extend_from_slice(&data);
+                    }
                 }
             }
-            Ok(Ok(c)) => Ok(RawBody(c.to_bytes())),
+            if total > limit {
+                Err(GwError::BodyTooLarge(limit))
+            } else {
+                Ok(buf)
+            }
+        };
+        match tokio::time::timeout(sh.config.body_timeout, read).await {
+            Err(_) => Err(GwError::BodyTimeout),
+            Ok(r) => r.map(|b| RawBody(Bytes::from(b))),
         }
     }
 }

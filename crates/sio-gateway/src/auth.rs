@@ -397,6 +397,10 @@ pub(crate) fn session(
         return Err(GwError::NoSession);
     };
     if ended.is_some() || parse(&expires).is_none_or(|e| e < at) {
+        // A session closed by a block or a lockout says why.
+        if let Some(user) = load_user(&conn, &iin)? {
+            check_user_may_log_in(&user, at)?;
+        }
         return Err(GwError::NoSession);
     }
     if tls != tls_sha {

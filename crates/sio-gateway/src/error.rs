@@ -245,8 +245,7 @@ impl GwError {
             | Self::ConsentMismatch(_)
             | Self::FactorUnavailable => StatusCode::FORBIDDEN,
             Self::AccountLocked(_) | Self::OtpCooldown(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::RequestIdConflict => StatusCode::CONFLICT,
-            Self::ResultNotReady => StatusCode::ACCEPTED,
+            Self::RequestIdConflict | Self::ResultNotReady => StatusCode::CONFLICT,
             Self::Db { .. } | Self::Config(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -184,6 +184,6 @@ mod tests {
             .and_then(|t| t.lines().next())
             .and_then(|n| n.parse().ok())
             .expect("startxref");
-        assert!(text[startxref..].starts_with("xref"));
+        assert!(pdf[startxref..].starts_with(b"xref"));
     }
 }
