@@ -93,9 +93,14 @@ if ! card_running; then
     [ -z "$other" ] || die "vpcd slot 127.0.0.1:$VPCD_PORT is taken by another client ($other, not a card started by card-up.sh); stop it first"
     BIN=${SIO_CARD_BIN:-}
     if [ -z "$BIN" ]; then
-        log "building sio-virtual-card (debug)"
-        (cd "$ROOT" && cargo build --quiet -p sio-virtual-card --bin sio-virtual-card) >&2
         BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/sio-virtual-card"
+        # Build only when the binary is missing or older than its sources (cargo's build lock can
+        # be busy for minutes while other crates build).
+        if [ ! -x "$BIN" ] || [ -n "$(find "$ROOT/crates/sio-virtual-card/src" \
+                "$ROOT/crates/sio-virtual-card/Cargo.toml" -newer "$BIN" 2>/dev/null | head -1)" ]; then
+            log "building sio-virtual-card (debug)"
+            (cd "$ROOT" && cargo build --quiet -p sio-virtual-card --bin sio-virtual-card) >&2
+        fi
     fi
     [ -x "$BIN" ] || die "card binary not found: $BIN"
     ARGS=(--state "$STATE")

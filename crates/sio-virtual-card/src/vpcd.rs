@@ -208,3 +208,23 @@ fn send(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
     frame.extend_from_slice(data);
     stream.write_all(&frame)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Control;
+
+    #[test]
+    fn control_file_words() {
+        assert_eq!(Control::parse(""), Control::Present);
+        assert_eq!(Control::parse("remove\n"), Control::Remove);
+        assert_eq!(Control::parse("  remove  "), Control::Remove);
+        assert_eq!(
+            Control::parse("remove-on-ins 87\n"),
+            Control::RemoveOnIns(0x87)
+        );
+        assert_eq!(Control::parse("remove-on-ins zz"), Control::Present);
+        assert_eq!(Control::parse("remove now please"), Control::Present);
+        assert_eq!(Control::parse("insert"), Control::Present);
+        assert_eq!(Control::read(None), Control::Present);
+    }
+}
