@@ -171,7 +171,7 @@ fn piv_certificates(ctx: &mut PcscContext, reader: &str) -> Vec<Found> {
         .into_iter()
         .filter_map(|slot| {
             session.certificate(slot).ok().map(|info| Found {
-                location: format!("{reader} PIV {slot}"),
+                location: format!("{reader} {slot}"),
                 info,
             })
         })
