@@ -181,6 +181,11 @@ fn is_pss_sha256(params: Option<&der::Any>) -> bool {
     hash_ok && mgf_ok && salt_ok && trailer_ok
 }
 
+/// Parameters that are absent or NULL (hash and RSA PKCS#1 identifiers allow both).
+pub(crate) fn null_or_absent(params: Option<&der::Any>) -> bool {
+    params.is_none_or(|p| p.tag() == der::Tag::Null && p.value().is_empty())
+}
+
 /// Map a SignerInfo's (digestAlgorithm, signatureAlgorithm) and the key to one of ours.
 pub(crate) fn cms_algorithm(
     digest: &AlgorithmIdentifierOwned,
@@ -194,6 +199,18 @@ pub(crate) fn cms_algorithm(
         ))
     };
     let d = Digest::from_oid(digest.oid).ok_or_else(unsupported)?;
+    if !null_or_absent(digest.parameters.as_ref()) {
+        return Err(unsupported());
+    }
+    // PKCS#1 identifiers carry NULL (or nothing); ECDSA identifiers carry nothing.
+    let params_ok = match signature.oid {
+        SHA256_WITH_RSA | RSA_ENCRYPTION => null_or_absent(signature.parameters.as_ref()),
+        ECDSA_SHA256 | ECDSA_SHA384 => signature.parameters.is_none(),
+        _ => true,
+    };
+    if !params_ok {
+        return Err(unsupported());
+    }
     let alg = match (signature.oid, key, d) {
         (SHA256_WITH_RSA | RSA_ENCRYPTION, KeyType::Rsa, Digest::Sha256) => {
             SignatureAlgorithm::RsaPkcs1Sha256

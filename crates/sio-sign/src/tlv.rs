@@ -111,7 +111,7 @@ pub(crate) fn set_of(tag: u8, mut elements: Vec<Vec<u8>>) -> Vec<u8> {
 pub(crate) fn has_indefinite_length(input: &[u8]) -> bool {
     let mut i = 0usize;
     let mut depth_budget = 10_000usize;
-    while i + 1 < input.len() && depth_budget > 0 {
+    while i < input.len().saturating_sub(1) && depth_budget > 0 {
         depth_budget -= 1;
         let tag = input[i];
         let first = input[i + 1];
@@ -122,7 +122,7 @@ pub(crate) fn has_indefinite_length(input: &[u8]) -> bool {
             (usize::from(first), 2)
         } else {
             let n = usize::from(first & 0x7f);
-            let Some(bytes) = input.get(i + 2..i + 2 + n) else {
+            let Some(bytes) = input.get(i.saturating_add(2)..i.saturating_add(2 + n)) else {
                 return false;
             };
             (

@@ -46,9 +46,16 @@ pub(crate) struct RawSignedData<'a> {
 
 impl<'a> RawSignedData<'a> {
     pub(crate) fn parse(input: &'a [u8]) -> Result<Self, SignError> {
-        if tlv::has_indefinite_length(input) {
-            return Err(SignError::BerIndefiniteLength);
+        match Self::parse_der(input) {
+            // A BER indefinite length deeper inside (a streamed signer) gets its own code.
+            Err(SignError::Malformed(_)) if tlv::has_indefinite_length(input) => {
+                Err(SignError::BerIndefiniteLength)
+            }
+            other => other,
         }
+    }
+
+    fn parse_der(input: &'a [u8]) -> Result<Self, SignError> {
         let ci = tlv::read_one(input, 0x30, "ContentInfo")?;
         let parts = tlv::children(ci.value, "ContentInfo")?;
         let [oid, content] = parts.as_slice() else {
@@ -65,7 +72,7 @@ impl<'a> RawSignedData<'a> {
         let mut it = fields.into_iter().peekable();
         let version = it
             .next()
-            .filter(|t| t.tag == 0x02)
+            .filter(|t| t.tag == 0x02 && matches!(t.value, [1] | [3] | [4] | [5]))
             .ok_or(SignError::Malformed("SignedData version"))?;
         let digests = it
             .next()
@@ -143,6 +150,12 @@ impl<'a> RawSignerInfo<'a> {
         let mut i = 3;
         if f.len() < 5 {
             return Err(SignError::Malformed("SignerInfo"));
+        }
+        // version 1 goes with issuerAndSerialNumber, 3 with subjectKeyIdentifier (RFC 5652 5.3).
+        let version_fits =
+            f[0].tag == 0x02 && matches!((f[0].value, f[1].tag), ([1], 0x30) | ([3], 0x80));
+        if !version_fits {
+            return Err(SignError::Malformed("SignerInfo version"));
         }
         let signed_attrs = if f[3].tag == 0xa0 {
             i += 1;
@@ -321,6 +334,15 @@ impl Verifier {
         let sig_alg = AlgorithmIdentifierOwned::from_der(si.signature_algorithm)
             .map_err(|_| SignError::Malformed("signatureAlgorithm"))?;
         let algorithm = algs::cms_algorithm(&digest_alg, &sig_alg, cert.key)?;
+        // The signer's digest must be announced in SignedData.digestAlgorithms.
+        let announced = sd.digest_algorithms.iter().any(|d| {
+            AlgorithmIdentifierOwned::from_der(d).is_ok_and(|d| {
+                d.oid == digest_alg.oid && algs::null_or_absent(d.parameters.as_ref())
+            })
+        });
+        if !announced {
+            return Err(SignError::Malformed("digestAlgorithms"));
+        }
         let digest = Digest::from_oid(digest_alg.oid)
             .ok_or_else(|| SignError::UnsupportedAlgorithm(digest_alg.oid.to_string()))?;
 

@@ -324,3 +324,41 @@ fn token_failures_keep_their_codes() {
         "SIGN_KEY_INVALID"
     );
 }
+
+/// Untrusted input never panics: every truncation and a bit flip at every position of a real
+/// co-signed CMS (attached) is rejected with a code, except a change of the SignedData version
+/// to another valid version (a field no signature covers).
+#[test]
+fn truncated_or_flipped_input_never_panics() {
+    let fx = Fixture::new();
+    let mut a = fx.signer(0, true);
+    let mut b = fx.signer(2, true);
+    let cms = sign(
+        DOC,
+        &mut [&mut a, &mut b],
+        &SignOptions {
+            attached: true,
+            ..Default::default()
+        },
+    )
+    .expect("sign");
+    let v = verifier(&fx)
+        .with_crl(&std::fs::read(&fx.pki.crl).expect("crl"))
+        .expect("crl");
+    for len in 0..cms.len() {
+        let _ = v.verify(&cms[..len], None).expect_err("truncated");
+    }
+    let mut accepted = 0;
+    for i in 0..cms.len() {
+        let mut m = cms.clone();
+        m[i] ^= 0x01 << (i % 8);
+        if v.verify(&m, None).is_ok() {
+            accepted += 1;
+            eprintln!(
+                "accepted flip at {i}: {:02x?}",
+                &cms[i.saturating_sub(6)..(i + 4).min(cms.len())]
+            );
+        }
+    }
+    assert!(accepted <= 1, "{accepted} single-bit changes were accepted");
+}
