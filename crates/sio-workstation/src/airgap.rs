@@ -729,4 +729,25 @@ ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000
         };
         assert_eq!(probes(&none).await.status, Status::Pass);
     }
+
+    #[test]
+    fn start_guard_refuses_or_warns_per_policy() {
+        // This host's own tables: the guard agrees with the routes item.
+        let routes_fail = passive(&Policy::default())
+            .iter()
+            .any(|i| i.status == Status::Fail);
+        let refuse = start_guard(&Policy::default());
+        let warn = start_guard(&Policy {
+            on_internet: GuardAction::Warn,
+            ..Policy::default()
+        });
+        if routes_fail {
+            let e = refuse.expect_err("refused");
+            assert_eq!(e.code(), "WS_INTERNET_ACCESS");
+            assert!(warn.expect("warn").iter().any(|i| i.status == Status::Fail));
+        } else {
+            assert!(refuse.is_ok());
+            assert!(warn.expect("warn").iter().all(|i| i.status != Status::Fail));
+        }
+    }
 }

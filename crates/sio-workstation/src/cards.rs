@@ -370,3 +370,57 @@ fn certificates_item(
         it.pass(measured)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn cert_2030() -> CertificateInfo {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "ТЕСТОВ ТЕСТ");
+        p.not_before = rcgen::date_time_ymd(2030, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2030, 12, 31);
+        let c = p.self_signed(&key).expect("cert");
+        CertificateInfo::from_der(c.der()).expect("parse")
+    }
+
+    fn at(y: i32, m: u32, d: u32) -> SystemTime {
+        let t = chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .expect("date")
+            .and_utc();
+        SystemTime::from(t)
+    }
+
+    #[test]
+    fn certificate_validity_and_expiry_warning() {
+        let req = Requirements::default();
+        let status = |now| {
+            let found = vec![Found {
+                location: "test".into(),
+                info: cert_2030(),
+            }];
+            certificates_item(&req, found, 1, now)
+        };
+        let ok = status(at(2030, 6, 1));
+        assert_eq!(ok.status, Status::Pass, "{ok:?}");
+        assert!(ok.measured.contains("ТЕСТОВ ТЕСТ"));
+        let soon = status(at(2030, 12, 20));
+        assert_eq!(soon.status, Status::Warn, "{soon:?}");
+        assert!(soon.measured.contains("expires in 10 days"), "{soon:?}");
+        assert_eq!(status(at(2031, 1, 5)).status, Status::Fail);
+        assert_eq!(status(at(2029, 1, 5)).status, Status::Fail, "not yet valid");
+        assert_eq!(
+            certificates_item(&req, Vec::new(), 1, at(2030, 6, 1)).status,
+            Status::Fail,
+            "a token without certificates"
+        );
+        assert_eq!(
+            certificates_item(&req, Vec::new(), 0, at(2030, 6, 1)).status,
+            Status::Skipped
+        );
+    }
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::{GatewayConfig, Policy, Requirements};
@@ -38,13 +38,16 @@ pub struct ChannelProbe {
 pub enum ProbeError {
     /// The CA file could not be read or holds no certificate.
     Ca(String),
+    /// The workstation's client certificate or key could not be used.
+    Identity(String),
     /// Connecting failed (refused, unreachable, timeout).
     Connect(String),
     /// The TLS handshake failed (for example, a certificate that does not chain to the pinned CA).
     Handshake(String),
 }
 
-fn client_config(ca_file: &std::path::Path) -> Result<rustls::ClientConfig, ProbeError> {
+fn client_config(gw: &GatewayConfig) -> Result<rustls::ClientConfig, ProbeError> {
+    let ca_file = gw.ca_file.as_path();
     let mut roots = rustls::RootCertStore::empty();
     let certs = CertificateDer::pem_file_iter(ca_file)
         .map_err(|e| ProbeError::Ca(format!("{}: {e}", ca_file.display())))?;
@@ -60,10 +63,27 @@ fn client_config(ca_file: &std::path::Path) -> Result<rustls::ClientConfig, Prob
             ca_file.display()
         )));
     }
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ProbeError::Handshake(e.to_string()))
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ProbeError::Handshake(e.to_string()))?
+    .with_root_certificates(roots);
+    match (&gw.client_cert, &gw.client_key) {
+        (Some(cert), Some(key)) => {
+            let bad = |e: String| ProbeError::Identity(e);
+            let chain = CertificateDer::pem_file_iter(cert)
+                .map_err(|e| bad(format!("{}: {e}", cert.display())))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(format!("{}: {e}", cert.display())))?;
+            let key = PrivateKeyDer::from_pem_file(key)
+                .map_err(|e| bad(format!("{}: {e}", key.display())))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| bad(e.to_string()))
+        }
+        _ => Ok(builder.with_no_client_auth()),
+    }
 }
 
 /// Parse an HTTP response head and body: (status code, Date header, body).
@@ -95,7 +115,7 @@ pub fn gateway_time(date: Option<&str>, body: &[u8]) -> Option<DateTime<Utc>> {
 
 /// Connect, handshake, ask `/v1/health`.
 pub async fn probe(gw: &GatewayConfig) -> Result<ChannelProbe, ProbeError> {
-    let config = client_config(&gw.ca_file)?;
+    let config = client_config(gw)?;
     let name = ServerName::try_from(gw.server_name.clone())
         .map_err(|e| ProbeError::Handshake(format!("server name {:?}: {e}", gw.server_name)))?;
     let timeout = Duration::from_millis(gw.timeout_ms);
@@ -175,6 +195,30 @@ pub async fn probe(gw: &GatewayConfig) -> Result<ChannelProbe, ProbeError> {
     Ok(out)
 }
 
+/// Classify a clock difference: within half the window pass, within the window warn, else fail.
+fn clock_item(clock: Item, req: &Requirements, skew: Option<f64>, note: Option<&str>) -> Item {
+    match skew {
+        None => clock.warn(
+            format!("unknown: {}", note.unwrap_or("no time received")),
+            "Check the computer's clock against the official time; a wrong clock makes signed requests fail.",
+        ),
+        Some(s) => {
+            let m = format!("{s:+.1} s (gateway minus this computer)");
+            let max = req.max_clock_skew_seconds as f64;
+            if s.abs() > max {
+                clock.fail(
+                    m,
+                    "Set the computer's clock (time synchronisation with the protected network's time server); signed requests outside the window are refused.",
+                )
+            } else if s.abs() > max / 2.0 {
+                clock.warn(m, "Synchronise the computer's clock soon.")
+            } else {
+                clock.pass(m)
+            }
+        }
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -212,6 +256,13 @@ pub async fn check(req: &Requirements, policy: &Policy) -> Vec<Item> {
             ),
             clock.skipped("no connection"),
         ],
+        Err(ProbeError::Identity(e)) => vec![
+            tls.fail(
+                format!("the workstation certificate cannot be used: {e}"),
+                "Fix workstation.certificate and workstation.key in the policy (PEM files readable by the client).",
+            ),
+            clock.skipped("no connection"),
+        ],
         Err(ProbeError::Connect(e)) => vec![
             tls.fail(
                 format!("no connection: {e}"),
@@ -238,29 +289,7 @@ pub async fn check(req: &Requirements, policy: &Policy) -> Vec<Item> {
             if let Some(r) = p.request {
                 measured.push_str(&format!(", request {}", ms(r)));
             }
-            let clock = match p.skew_seconds {
-                None => clock.warn(
-                    format!(
-                        "unknown: {}",
-                        p.clock_note.as_deref().unwrap_or("no time received")
-                    ),
-                    "Check the computer's clock against the official time; a wrong clock makes signed requests fail.",
-                ),
-                Some(s) => {
-                    let m = format!("{s:+.1} s (gateway minus this computer)");
-                    let max = req.max_clock_skew_seconds as f64;
-                    if s.abs() > max {
-                        clock.fail(
-                            m,
-                            "Set the computer's clock (time synchronisation with the protected network's time server); signed requests outside the window are refused.",
-                        )
-                    } else if s.abs() > max / 2.0 {
-                        clock.warn(m, "Synchronise the computer's clock soon.")
-                    } else {
-                        clock.pass(m)
-                    }
-                }
-            };
+            let clock = clock_item(clock, req, p.skew_seconds, p.clock_note.as_deref());
             vec![tls.pass(measured), clock]
         }
     }
@@ -281,5 +310,17 @@ mod tests {
         let t = gateway_time(date.as_deref(), b"").expect("date");
         assert_eq!(t.to_rfc3339(), "2026-11-23T10:53:11+00:00");
         assert!(parse_http_response(b"garbage").is_none());
+    }
+
+    #[test]
+    fn clock_window() {
+        let req = Requirements::default();
+        let item = || Item::new("WS_CLOCK_SKEW", Group::Channel, "Clock", "", RULE_18);
+        let st = |s: Option<f64>| clock_item(item(), &req, s, None).status;
+        use crate::report::Status;
+        assert_eq!(st(Some(1.5)), Status::Pass);
+        assert_eq!(st(Some(-200.0)), Status::Warn);
+        assert_eq!(st(Some(3600.0)), Status::Fail);
+        assert_eq!(st(None), Status::Warn);
     }
 }

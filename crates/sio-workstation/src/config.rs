@@ -73,6 +73,13 @@ pub struct GatewayConfig {
     /// Connect and handshake timeout, milliseconds.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// The workstation's TLS certificate (PEM), when the gateway requires a client certificate
+    /// and the policy provides a workstation identity; the user's token is never used here.
+    #[serde(default)]
+    pub client_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
 }
 
 fn default_timeout_ms() -> u64 {
@@ -152,6 +159,8 @@ impl From<&sio_policy::Policy> for Policy {
                 ca_file: p.gateway.ca.clone(),
                 // A diagnosis should not hang for the session timeout.
                 timeout_ms: u64::from(p.gateway.timeout_seconds.clamp(1, 10)) * 1000,
+                client_cert: p.workstation.certificate.clone(),
+                client_key: p.workstation.key.clone(),
             }),
             data_dir: None,
         }
