@@ -42,7 +42,7 @@ pub(crate) fn in_keyctl_session(test: &str) -> bool {
         stdout.contains("1 passed"),
         "{test} did not run under keyctl session:\n{stdout}"
     );
-    eprint!("{stdout}");
+    eprint!("{stdout}{stderr}");
     false
 }
 
