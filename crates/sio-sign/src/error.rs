@@ -66,6 +66,12 @@ pub enum SignError {
         /// Index of the SignerInfo.
         signer: usize,
     },
+    /// The claimed signingTime lies in the future (beyond the allowed clock skew).
+    #[error("signer {signer}: the signing time lies in the future")]
+    SigningTimeInFuture {
+        /// Index of the SignerInfo.
+        signer: usize,
+    },
     /// No chain from the certificate to a trusted CA.
     #[error("certificate of {subject} is not issued by a trusted CA")]
     Untrusted {
@@ -146,6 +152,7 @@ impl SignError {
             Self::SignerCertificateMissing { .. } => "SIGN_SIGNER_CERT_MISSING",
             Self::SigningCertificateMismatch { .. } => "SIGN_ESS_CERT_MISMATCH",
             Self::SigningCertificateMissing { .. } => "SIGN_ESS_CERT_MISSING",
+            Self::SigningTimeInFuture { .. } => "SIGN_SIGNING_TIME_IN_FUTURE",
             Self::Untrusted { .. } => "SIGN_UNTRUSTED",
             Self::CertificateExpired { .. } => "SIGN_CERT_EXPIRED",
             Self::CertificateNotYetValid { .. } => "SIGN_CERT_NOT_YET_VALID",

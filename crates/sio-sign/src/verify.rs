@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use der::{Decode, Encode, Tagged};
 use spki::AlgorithmIdentifierOwned;
@@ -208,8 +208,12 @@ pub struct Verifier {
     crls: Vec<ParsedCrl>,
     purpose: Option<KeyPurpose>,
     require_signing_certificate: bool,
+    clock_skew: Duration,
     issued_by: Mutex<HashMap<[u8; 32], usize>>,
 }
+
+/// How far a signingTime may lie ahead of this machine's clock.
+const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(300);
 
 /// Entries of the issuer cache before it is emptied.
 const ISSUER_CACHE_LIMIT: usize = 10_000;
@@ -221,6 +225,7 @@ impl Clone for Verifier {
             crls: self.crls.clone(),
             purpose: self.purpose,
             require_signing_certificate: self.require_signing_certificate,
+            clock_skew: self.clock_skew,
             issued_by: Mutex::new(HashMap::new()),
         }
     }
@@ -239,6 +244,7 @@ impl Verifier {
             crls: Vec::new(),
             purpose: None,
             require_signing_certificate: false,
+            clock_skew: DEFAULT_CLOCK_SKEW,
             issued_by: Mutex::new(HashMap::new()),
         })
     }
@@ -265,6 +271,12 @@ impl Verifier {
     /// Require this key purpose of every signer certificate (EKU and key usage).
     pub fn require_purpose(mut self, purpose: KeyPurpose) -> Self {
         self.purpose = Some(purpose);
+        self
+    }
+
+    /// How far a signer's claimed signingTime may lie in the future (clock skew); default 5 minutes.
+    pub fn allow_clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
         self
     }
 
@@ -398,6 +410,9 @@ impl Verifier {
             return Err(SignError::SigningCertificateMissing { signer });
         }
 
+        if signing_time.is_some_and(|t| t > now + self.clock_skew) {
+            return Err(SignError::SigningTimeInFuture { signer });
+        }
         let at = signing_time.unwrap_or(now);
         cert.check_validity(at)?;
         if let Some(purpose) = self.purpose {

@@ -128,6 +128,22 @@ fn expired_and_not_yet_valid_certificates_are_rejected() {
         .verify(&cms, Some(DOC))
         .expect("valid at signing time");
 
+    // A signing time claimed in the future (beyond the clock skew) is refused.
+    let ahead = SignOptions {
+        signing_time: Some(now + 20 * minute),
+        ..Default::default()
+    };
+    let mut valid = fx.signer(1, true);
+    let cms = sign(DOC, &mut [&mut valid], &ahead).expect("sign");
+    assert_eq!(
+        code(verifier(&fx).verify(&cms, Some(DOC))),
+        "SIGN_SIGNING_TIME_IN_FUTURE"
+    );
+    verifier(&fx)
+        .allow_clock_skew(30 * minute)
+        .verify(&cms, Some(DOC))
+        .expect("within the skew");
+
     user.id = "future".into();
     user.validity = Some(Validity {
         not_before: now + 10 * day,
@@ -361,4 +377,27 @@ fn truncated_or_flipped_input_never_panics() {
         }
     }
     assert!(accepted <= 1, "{accepted} single-bit changes were accepted");
+}
+
+#[test]
+fn garbage_certificates_and_crls_never_panic() {
+    let fx = Fixture::new();
+    let ca = std::fs::read(&fx.pki.ca_cert).expect("ca");
+    let ca_der = sio_sign::pem_or_der_blocks(&ca, "CERTIFICATE").remove(0);
+    let crl = std::fs::read(&fx.pki.crl).expect("crl");
+    let crl_der = sio_sign::pem_or_der_blocks(&crl, "X509 CRL").remove(0);
+    for len in 0..ca_der.len() {
+        assert!(sio_sign::CertSummary::from_der(&ca_der[..len]).is_err());
+        assert!(Verifier::new(&[&ca_der[..len]]).is_err());
+    }
+    let v = Verifier::new(&[&ca_der]).expect("ca");
+    for i in 0..crl_der.len() {
+        let mut m = crl_der.clone();
+        m[i] ^= 0x04;
+        let _ = v.clone().with_crl(&m);
+        let _ = v
+            .clone()
+            .with_crl(&crl_der[..i])
+            .expect_err("truncated CRL");
+    }
 }
