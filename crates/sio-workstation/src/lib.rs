@@ -30,6 +30,7 @@ mod error;
 pub mod hardware;
 pub mod report;
 mod sys;
+pub mod ui;
 pub mod versions;
 
 use std::path::PathBuf;
@@ -38,6 +39,7 @@ pub use airgap::start_guard;
 pub use config::{GatewayConfig, GuardAction, Policy, Requirements};
 pub use error::WorkstationError;
 pub use report::{Group, Item, Report, Status};
+pub use ui::UiReport;
 
 /// What to check and against what.
 #[derive(Debug, Clone)]
