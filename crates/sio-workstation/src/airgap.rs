@@ -488,6 +488,31 @@ pub fn dns_item(nameservers: &[IpAddr], policy: &Policy) -> Item {
 }
 
 /// The passive air-gap items: routes, interfaces, proxy, DNS. Sends nothing.
+///
+/// Only Linux is implemented: elsewhere the routes item is a warning (never a pass) until the
+/// platform's tables are read (`GetIpForwardTable2` on Windows).
+#[cfg(not(target_os = "linux"))]
+pub fn passive(policy: &Policy) -> Vec<Item> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    vec![
+        Item::new(
+            "WS_AIRGAP_ROUTES",
+            Group::Network,
+            "Routes to other networks",
+            "no default route and no route to networks outside the protected channel",
+            CONSENT_11_6,
+        )
+        .warn(
+            "not checked on this platform",
+            "Check the routing table by hand (`route print`): there must be no default route.",
+        ),
+        interfaces_item(&[], policy),
+        proxy_item(&env),
+    ]
+}
+
+/// The passive air-gap items: routes, interfaces, proxy, DNS. Sends nothing.
+#[cfg(target_os = "linux")]
 pub fn passive(policy: &Policy) -> Vec<Item> {
     let mut routes = std::fs::read_to_string("/proc/net/route")
         .map(|t| parse_route_v4(&t))

@@ -178,8 +178,16 @@ pub fn default_data_dir() -> PathBuf {
 pub fn free_space(dir: &Path) -> Option<(PathBuf, u64)> {
     // Windows: GetDiskFreeSpaceExW(lpFreeBytesAvailableToCaller).
     let existing = dir.ancestors().find(|p| p.exists())?.to_path_buf();
-    let st = rustix::fs::statvfs(&existing).ok()?;
-    Some((existing, st.f_bavail.saturating_mul(st.f_frsize)))
+    #[cfg(unix)]
+    {
+        let st = rustix::fs::statvfs(&existing).ok()?;
+        Some((existing, st.f_bavail.saturating_mul(st.f_frsize)))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = existing;
+        None
+    }
 }
 
 fn disk_item(req: &Requirements, data_dir: &Path) -> Item {
