@@ -219,8 +219,12 @@ pub struct ShredReport {
     pub slot_erased: bool,
     /// Whether a ciphertext file was removed.
     pub data_removed: bool,
-    /// Time taken.
-    pub elapsed: Duration,
+    /// Time until the key slot was overwritten, flushed and unlinked: from then on the result
+    /// cannot be decrypted. Independent of the result's size.
+    pub erased_in: Duration,
+    /// Time until the ciphertext and the view marker were removed too (unlinking a large file
+    /// frees its blocks, which grows with size).
+    pub removed_in: Duration,
 }
 
 /// What [`Vault::open`]'s recovery did.
@@ -719,6 +723,7 @@ impl Vault {
         let slot = d.slot(id);
         let slot_erased =
             fsio::overwrite_and_remove(&slot).map_err(io_err("erase key slot", &slot))?;
+        let erased_in = start.elapsed();
         let data = d.data(id);
         let data_removed =
             fsio::remove_if_present(&data).map_err(io_err("remove ciphertext", &data))?;
@@ -726,7 +731,7 @@ impl Vault {
         let viewed = d.viewed(id);
         fsio::remove_if_present(&viewed).map_err(io_err("remove view marker", &viewed))?;
         drop(guard);
-        let elapsed = start.elapsed();
+        let removed_in = start.elapsed();
         self.journal(
             Record::new(
                 Operation::ResultShredded,
@@ -745,7 +750,8 @@ impl Vault {
             reason,
             slot_erased,
             data_removed,
-            elapsed,
+            erased_in,
+            removed_in,
         })
     }
 
