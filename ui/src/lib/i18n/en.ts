@@ -107,6 +107,7 @@ export const en = {
   'composer.subject_entity': 'Legal entity (БИН)',
   'composer.subject_id': 'ИИН or БИН',
   'composer.article': 'Criminal Code article (214–249)',
+  'composer.article_no': 'Article',
   'composer.article_part': 'Part (optional)',
   'composer.preview': 'Preview the document',
   'composer.preview_title': 'The document you are about to sign',

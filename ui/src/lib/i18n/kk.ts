@@ -108,6 +108,7 @@ export const kk: Record<Key, string> = {
   'composer.subject_entity': 'Заңды тұлға (БСН)',
   'composer.subject_id': 'ЖСН немесе БСН',
   'composer.article': 'ҚК бабы (214–249)',
+  'composer.article_no': 'Бап',
   'composer.article_part': 'Бөлігі (міндетті емес)',
   'composer.preview': 'Құжатты қарау',
   'composer.preview_title': 'Сіз қол қоятын құжат',

@@ -108,6 +108,7 @@ export const ru: Record<Key, string> = {
   'composer.subject_entity': 'Юридическое лицо (БИН)',
   'composer.subject_id': 'ИИН или БИН',
   'composer.article': 'Статья УК (214–249)',
+  'composer.article_no': 'Статья',
   'composer.article_part': 'Часть (необязательно)',
   'composer.preview': 'Просмотреть документ',
   'composer.preview_title': 'Документ, который вы подписываете',

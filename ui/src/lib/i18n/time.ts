@@ -4,7 +4,9 @@ import type { Language } from '../backend';
 /** The time zone every time is shown in. */
 export const ASTANA_TZ = 'Asia/Almaty';
 
-const LOCALES: Record<Language, string> = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
+// Only numeric fields are shown, so Kazakh uses the dd.MM.yyyy pattern customary in Kazakhstan
+// (ICU's kk-KZ data gives yyyy-MM-dd).
+const LOCALES: Record<Language, string> = { kk: 'ru-RU', ru: 'ru-RU', en: 'en-GB' };
 
 /** Date and time, e.g. "23.11.2026, 16:03". */
 export function formatDateTime(iso: string | Date, lang: Language): string {
