@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_audit;
 mod cmd_catalogue;
 mod cmd_check;
 mod cmd_diagnose;
@@ -22,6 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The audit journal: `verify` detects any edit, deletion, insertion or reordering.
+    Audit(cmd_audit::Args),
     /// Print the encoded rules: bases, roles (Order 34/2026 App. 1), services (Order 88/2024 App. 2).
     Catalogue(cmd_catalogue::Args),
     /// Decide a request (JSON) against the rules: allowed with its variant, or refused with a code.
@@ -41,6 +44,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Audit(args) => cmd_audit::run(args),
         Command::Catalogue(args) => cmd_catalogue::run(args),
         Command::Check(args) => cmd_check::run(args),
         Command::Diagnose(args) => cmd_diagnose::run(args),
