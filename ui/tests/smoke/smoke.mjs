@@ -50,26 +50,31 @@ async function shot(page, lang, name) {
   for (const b of await overflow(page)) problems.push(`[${lang}] ${name}: ${b}`);
 }
 
-async function run(lang) {
+const LOCALE = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
+
+/** One pass through every screen. `scaled`: 150 % root font size in a 1024 px window (text that scales). */
+async function run(lang, scaled = false) {
   harness.reset();
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: lang === 'en' ? 'en-GB' : `${lang}-KZ` });
+  const ctx = await browser.newContext({ viewport: scaled ? { width: 1024, height: 768 } : { width: 1280, height: 860 }, locale: LOCALE[lang] });
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => problems.push(`[${lang}] page error: ${e.message}`));
+  if (scaled) await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => { document.documentElement.style.fontSize = '150%'; }));
+  const tag = scaled ? `${lang}-scaled` : lang;
+  page.on('pageerror', (e) => problems.push(`[${tag}] page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|503)/.test(m.text())) problems.push(`[${lang}] console: ${m.text()}`);
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|503)/.test(m.text())) problems.push(`[${tag}] console: ${m.text()}`);
   });
   await page.goto(`${base}/?api=${encodeURIComponent(harness.url)}&lang=${lang}`);
 
   // Login: reader list without a card, then live insertion.
   await page.waitForSelector('[data-reader]');
-  await shot(page, lang, '01-login-reader');
+  await shot(page, tag, '01-login-reader');
   harness.insertCard();
   const reader = page.locator('[data-reader]:not([disabled])');
   await reader.waitFor();
   await reader.focus();
   await page.keyboard.press('Enter');
   await page.locator('[data-cert="auth-1"]').waitFor();
-  await shot(page, lang, '02-login-certificate');
+  await shot(page, tag, '02-login-certificate');
   await page.locator('[data-cert="auth-1"]').click();
 
   // PIN: a wrong one first (tries left + error with what to do), then the right one, by keyboard.
@@ -77,36 +82,36 @@ async function run(lang) {
   await page.keyboard.press('Enter');
   await page.locator('[role=alert][data-code="TOKEN_WRONG_PIN"]').waitFor();
   const tries = await page.locator('[data-testid=tries-left]').textContent();
-  if (!tries.includes('2')) problems.push(`[${lang}] tries left not shown: ${tries}`);
-  await shot(page, lang, '03-login-pin-error');
+  if (!tries.includes('2')) problems.push(`[${tag}] tries left not shown: ${tries}`);
+  await shot(page, tag, '03-login-pin-error');
   await page.locator('#login-pin').fill('123456');
   await page.keyboard.press('Enter');
 
   // Second factor: SMS.
   await page.locator('[data-factor=sms]').waitFor();
-  await shot(page, lang, '04-login-factor');
+  await shot(page, tag, '04-login-factor');
   await page.locator('[data-factor=sms]').click();
   await page.locator('[data-action=sms-send]').click();
   await page.locator('[data-testid=sms-sent]').waitFor();
   await page.locator('#sms-code').fill('123456');
-  await shot(page, lang, '05-login-sms');
+  await shot(page, tag, '05-login-sms');
   await page.locator('[data-action=sms-verify]').click();
 
   // First-login consent.
   await page.locator('[data-action=consent-agree]').waitFor();
-  await shot(page, lang, '06-login-consent');
+  await shot(page, tag, '06-login-consent');
   await page.locator('[data-action=consent-agree]').check();
   await page.locator('#consent-pin').fill('123456');
   await page.locator('[data-action=consent-sign]').click();
 
   // Home.
   await page.locator('[data-tile=compose]').waitFor();
-  await shot(page, lang, '07-home');
+  await shot(page, tag, '07-home');
 
   // Composer: role 3 (investigator), criminal, service 38 needs an article.
   await page.locator('[data-tile=compose]').click();
   const bases = await page.locator('[data-basis]').evaluateAll((els) => els.map((e) => e.getAttribute('data-basis')));
-  if (bases.join() !== 'criminal,admin_offence') problems.push(`[${lang}] role 3 bases: ${bases}`);
+  if (bases.join() !== 'criminal,admin_offence') problems.push(`[${tag}] role 3 bases: ${bases}`);
   await page.locator('[data-basis=criminal]').check();
   await page.locator('[data-testid=service]').selectOption('38');
   await page.locator('[data-mark=articles]').waitFor();
@@ -115,61 +120,62 @@ async function run(lang) {
   await page.locator('#article-no').fill('210');
   await page.locator('#subject-id').fill('900101300107');
   await page.locator('#subject-id').blur();
-  await shot(page, lang, '08-composer-invalid');
+  await shot(page, tag, '08-composer-invalid');
   await page.locator('#case-erdr').fill('241500031000123');
   await page.locator('#article-no').fill('218');
   await page.locator('#subject-id').fill('900101300106');
   await page.locator('[data-action=preview]').click();
   await page.locator('[data-testid=preview]').waitFor();
-  await shot(page, lang, '09-composer-preview');
+  await shot(page, tag, '09-composer-preview');
   await page.locator('#send-pin').fill('123456');
   await page.locator('[data-action=send]').click();
 
   // Outbox: statuses arrive as events.
   await page.locator('[data-status=result_ready]').waitFor();
-  await shot(page, lang, '10-outbox');
+  await shot(page, tag, '10-outbox');
   await page.locator('button.open').first().click();
 
   // Result: table, PDF (pdf.js from the bundle), shred.
   await page.locator('table').waitFor();
-  await shot(page, lang, '11-result-table');
+  await shot(page, tag, '11-result-table');
   await page.locator('[data-action=tab-pdf]').click();
   await page.locator('[data-testid=pdf-canvas][data-rendered="1"], .pdf .notice').first().waitFor();
-  if (await page.locator('.pdf .notice').count()) problems.push(`[${lang}] pdf: ${await page.locator('.pdf .notice').textContent()}`);
-  await shot(page, lang, '12-result-pdf');
+  if (await page.locator('.pdf .notice').count()) problems.push(`[${tag}] pdf: ${await page.locator('.pdf .notice').textContent()}`);
+  await shot(page, tag, '12-result-pdf');
   await page.locator('[data-action=close-result]').click();
-  await shot(page, lang, '13-shred-confirm');
+  await shot(page, tag, '13-shred-confirm');
   await page.locator('[data-action=shred-confirm]').click();
   await page.locator('[data-testid=shredded]').waitFor();
-  await shot(page, lang, '14-shredded');
+  await shot(page, tag, '14-shredded');
 
   // HR, reports, diagnosis, settings, about.
   await page.locator('[data-nav=hr]').click();
   await page.locator('[data-testid=deadline]').first().waitFor();
-  await shot(page, lang, '15-hr');
+  await shot(page, tag, '15-hr');
   await page.locator('[data-nav=reports]').click();
   await page.locator('form button.primary').click();
   await page.locator('tbody tr').first().waitFor();
-  await shot(page, lang, '16-reports');
+  await shot(page, tag, '16-reports');
   await page.locator('[data-nav=diagnosis]').click();
   await page.locator('[data-diag]').first().waitFor();
-  await shot(page, lang, '17-diagnosis');
+  await shot(page, tag, '17-diagnosis');
   await page.locator('[data-nav=settings]').click();
-  await shot(page, lang, '18-settings');
+  await shot(page, tag, '18-settings');
   await page.locator('[data-nav=about]').click();
   await page.locator('dl').waitFor();
-  await shot(page, lang, '19-about');
+  await shot(page, tag, '19-about');
 
   // Card removal locks the session.
   harness.removeCard();
   await page.locator('#lock-h').waitFor();
-  await shot(page, lang, '20-lock');
+  await shot(page, tag, '20-lock');
   await ctx.close();
 }
 
 let failed = false;
 try {
   for (const lang of ['kk', 'ru', 'en']) await run(lang);
+  await run('kk', true);
 } catch (e) {
   failed = true;
   console.error(`smoke: ${e.stack ?? e}`);

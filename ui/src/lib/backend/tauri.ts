@@ -1,7 +1,9 @@
 /*
  * Backend over Tauri IPC. THE CONTRACT the Rust shell (src-tauri) implements:
  *
- * Commands — `#[tauri::command]` names, arguments as one JSON object (snake_case keys);
+ * Commands — `#[tauri::command(rename_all = "snake_case")]` names (Tauri's default would expect
+ * camelCase argument keys; the UI sends snake_case, the same as the HTTP harness), arguments as one
+ * JSON object;
  * every command returns `Result<T, ErrorBody>` where the error is `{ code, message,
  * tries_left?, until? }` (code from docs/failure-codes.md). Types are in ./index.ts and
  * ../types/protocol.ts.
