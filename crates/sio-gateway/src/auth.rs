@@ -424,11 +424,14 @@ pub(crate) fn session(
         return Err(e);
     }
     let idle_until = at + Duration::minutes(IDLE_MINUTES);
-    conn.execute(
-        "UPDATE sessions SET idle_until = ?2 WHERE token_hash = ?1",
-        params![token_hash, stamp(idle_until)],
-    )
-    .map_err(GwError::db("touch a session"))?;
+    // Write the new idle deadline only when it moves by more than 30 s: one write less per call.
+    if parse(&idle).is_none_or(|i| idle_until - i > Duration::seconds(30)) {
+        conn.execute(
+            "UPDATE sessions SET idle_until = ?2 WHERE token_hash = ?1",
+            params![token_hash, stamp(idle_until)],
+        )
+        .map_err(GwError::db("touch a session"))?;
+    }
     Ok((
         SessionRow {
             token_hash,
@@ -642,6 +645,7 @@ pub(crate) fn verify_otp(
     .map_err(GwError::db("use an SMS code"))?;
     spend_outbox(&conn, id)?;
     after_second_factor(&conn, s, user)?;
+    crate::db::scrub(&conn);
     tracing::info!(user = %user.iin, "second factor accepted (SMS)");
     let user = load_user(&conn, &user.iin)?.ok_or(GwError::NoSession)?;
     Ok(session_info(s, &user))
@@ -679,11 +683,13 @@ pub(crate) fn sign_consent(
     }
     check_clock(doc.signed_at.with_timezone(&Utc), at)?;
     let conn = sh.db()?;
-    conn.execute(
+    crate::db::durable(&conn, |conn| {
+        conn.execute(
         "UPDATE users SET consent_version = ?2, consent_signed_at = ?3, consent_document = ?4, consent_cms = ?5 WHERE iin = ?1",
         params![user.iin, doc.consent_version, stamp(at), received.canonical, received.cms_der],
     )
-    .map_err(GwError::db("store the consent"))?;
+    .map_err(GwError::db("store the consent"))
+    })?;
     set_stage(&conn, s, SessionStage::Active)?;
     tracing::info!(user = %user.iin, "consent signed");
     let user = load_user(&conn, &user.iin)?.ok_or(GwError::NoSession)?;

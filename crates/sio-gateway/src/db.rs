@@ -1,6 +1,9 @@
 //! SQLite storage: one file `gateway.sqlite3` in the data directory, versioned migrations
-//! (`PRAGMA user_version`), rollback journal with `secure_delete` so that voided SMS codes
-//! do not linger in free pages.
+//! (`PRAGMA user_version`), write-ahead log with `synchronous = NORMAL` for journal records and
+//! session bookkeeping and [`durable`] (`synchronous = FULL`: on disk before the client hears
+//! "accepted") for requests, applications and consents, `secure_delete` so that spent SMS codes do not linger in
+//! free pages, and a truncating checkpoint after a code is spent so they do not linger in the
+//! log either ([`scrub`]).
 
 use std::path::Path;
 
@@ -164,6 +167,27 @@ pub fn open(data_dir: &Path) -> Result<Connection, GwError> {
     .map_err(GwError::db("set pragmas"))?;
     migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Run `f` and make its commit (and every earlier one) durable before returning.
+pub(crate) fn durable<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, GwError>,
+) -> Result<T, GwError> {
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(GwError::db("switch to durable commits"))?;
+    let r = f(conn);
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(GwError::db("switch back to normal commits"))?;
+    r
+}
+
+/// Move the log into the database and truncate it, so that overwritten secrets (spent SMS
+/// codes) are gone from the log file. Best effort: a concurrent reader may delay it.
+pub(crate) fn scrub(conn: &Connection) {
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "WAL checkpoint failed");
+    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), GwError> {

@@ -243,7 +243,8 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
             ("pending", None)
         }
     };
-    conn.execute(
+    crate::db::durable(&conn, |conn| {
+        conn.execute(
         "INSERT INTO applications (application_id, action, applicant_iin, organisation_bin, submitted_by, document,
                                    document_sha256, cms, state, received_at, done_at, late)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -262,7 +263,8 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
             late
         ],
     )
-    .map_err(GwError::db("store an application"))?;
+    .map_err(GwError::db("store an application"))
+    })?;
     load_status(&conn, &id)?
         .map(|(s, _, _)| s)
         .ok_or(GwError::ApplicationNotFound)

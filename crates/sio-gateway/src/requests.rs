@@ -131,7 +131,8 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<RequestSta
     };
     let delay = Duration::from_std(sh.config.result_delay).unwrap_or(Duration::seconds(3));
     let ready = at + delay;
-    conn.execute(
+    crate::db::durable(&conn, |conn| {
+        conn.execute(
         "INSERT INTO requests (request_id, user_iin, organisation_bin, role, basis, service, case_key, subject, variant,
                                document, document_sha256, cms, submitted_at, ready_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -152,7 +153,8 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<RequestSta
             stamp(ready)
         ],
     )
-    .map_err(GwError::db("store a request"))?;
+    .map_err(GwError::db("store a request"))
+    })?;
     tracing::info!(user = %user.iin, request = %id, service = spec.service.number(), "request accepted");
     let row = load(&conn, &id)?.ok_or(GwError::RequestNotFound)?;
     Ok(status_of(&row, false))
