@@ -716,3 +716,55 @@ pub fn verify(path: &Path, mac: Option<&MacKey>) -> Result<VerifyReport, Journal
         macs_checked: mac.is_some(),
     })
 }
+
+/// One export to case materials (rule 48), as journaled — a row of the supervisors' report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportRecord {
+    /// The journal entry.
+    pub seq: u64,
+    /// Astana time.
+    pub time: String,
+    /// Who exported (ИИН).
+    pub user: String,
+    /// Where.
+    pub workstation: String,
+    /// The request answered by the result.
+    pub request_id: Option<String>,
+    /// The result.
+    pub result_id: Option<String>,
+    /// The reason given.
+    pub reason: String,
+    /// The file written.
+    pub destination: String,
+    /// SHA-256 (hex) of the exported bytes.
+    pub sha256: String,
+}
+
+/// The completed exports recorded in the journal at `path`, after [`verify`] succeeds on it (so
+/// the report is only produced from an intact journal).
+pub fn exports(path: &Path, mac: Option<&MacKey>) -> Result<Vec<ExportRecord>, JournalError> {
+    verify(path, mac)?;
+    let text = fs::read_to_string(path).map_err(JournalError::io("read", path))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let e: Entry = serde_json::from_str(line).map_err(|err| JournalError::Malformed {
+            seq: i as u64 + 1,
+            detail: err.to_string(),
+        })?;
+        if e.operation == Operation::ResultExported.as_str() && e.outcome == "success" {
+            let detail = |k: &str| e.details.get(k).cloned().unwrap_or_default();
+            out.push(ExportRecord {
+                seq: e.seq,
+                reason: detail("reason"),
+                destination: detail("destination"),
+                sha256: detail("sha256"),
+                time: e.time,
+                user: e.user,
+                workstation: e.workstation,
+                request_id: e.object.request_id,
+                result_id: e.object.result_id,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -35,8 +35,8 @@ mod vault;
 pub use crypto::MacKey;
 pub use error::{KeyStoreError, VaultError};
 pub use journal::{
-    Actor, Journal, JournalError, ObjectRef, Operation, Outcome, Principal, Record, VerifyReport,
-    verify,
+    Actor, ExportRecord, Journal, JournalError, ObjectRef, Operation, Outcome, Principal, Record,
+    VerifyReport, exports, verify,
 };
 pub use keystore::{KeyStore, MemoryKeyStore, OsKeyring};
 pub use vault::{

@@ -686,7 +686,7 @@ impl Vault {
         if !self.inner.dirs.slot(id).exists() && !self.inner.dirs.data(id).exists() {
             return Err(VaultError::NotFound(id));
         }
-        self.shred_files(id, ShredReason::Discarded, None)
+        self.shred_after_view(id, ShredReason::Discarded, None)
     }
 
     /// Shred every result whose viewing time after the first view has run out. The app calls
@@ -704,6 +704,9 @@ impl Vault {
             {
                 out.push(self.shred_files(id, ShredReason::Expired, None)?);
             }
+        }
+        if !out.is_empty() {
+            self.rotate_kek_if_empty()?;
         }
         Ok(out)
     }
@@ -942,6 +945,7 @@ impl ViewedResult {
 }
 
 impl Vault {
+    /// Shred, then replace the KEK if that emptied the vault.
     fn shred_after_view(
         &self,
         id: ResultId,

@@ -428,6 +428,16 @@ fn export_to_case_materials_is_signed_and_journaled() {
         line.contains("\"resource\":\"case-materials\"")
             && line.contains("\"outcome\":\"success\"")
     );
+    let mac = sio_vault::MacKey::load(keys.as_ref(), "journal-mac")
+        .unwrap()
+        .unwrap();
+    let report = sio_vault::exports(&dir.path().join("audit.jsonl"), Some(&mac)).unwrap();
+    assert_eq!(report.len(), 1);
+    assert_eq!(report[0].reason, "attached to case 2026-123");
+    assert_eq!(report[0].user, "900101300106");
+    assert_eq!(report[0].request_id.as_deref(), Some("req-77"));
+    assert_eq!(report[0].sha256, receipt.sha256);
+    assert_eq!(report[0].seq, receipt.journal_seq);
 }
 
 #[test]
