@@ -1,0 +1,173 @@
+//! The operator's side: stored documents verify with `openssl cms`, the emergency journal, the
+//! idle lock, transfer approval, and the `sio gateway admin` command line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use sio_protocol::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_request_verifies_with_openssl_cms() {
+    let env = Env::start().await;
+    let c = env.active_client(INVESTIGATOR).await;
+    let service = full_service_for(3, sio_core::Basis::Criminal);
+    let d = c.request_doc(
+        &env.iin(INVESTIGATOR),
+        3,
+        BasisKey::Criminal,
+        service,
+        criminal_case(),
+    );
+    let _: RequestStatus = c.post(paths::REQUESTS, &c.sign_request(&d)).await.unwrap();
+    let conn = rusqlite::Connection::open(env.data.join(sio_gateway::db::DB_FILE)).unwrap();
+    let (doc, cms): (Vec<u8>, Vec<u8>) = conn
+        .query_row(
+            "SELECT document, cms FROM requests WHERE request_id = ?1",
+            [d.request_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        doc,
+        canonical_bytes(&d).unwrap(),
+        "the stored document is the canonical bytes"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("doc.json"), &doc).unwrap();
+    std::fs::write(dir.path().join("doc.cms"), &cms).unwrap();
+    let out = Command::new("openssl")
+        .args([
+            "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any",
+        ])
+        .arg("-in")
+        .arg(dir.path().join("doc.cms"))
+        .arg("-content")
+        .arg(dir.path().join("doc.json"))
+        .arg("-CAfile")
+        .arg(&env.pki.ca_cert)
+        .arg("-out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Verification successful"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_session_is_locked() {
+    let env = Env::start().await;
+    let c = env.active_client(PROSECUTOR).await;
+    let conn = rusqlite::Connection::open(env.data.join(sio_gateway::db::DB_FILE)).unwrap();
+    conn.execute(
+        "UPDATE sessions SET idle_until = '2000-01-01T00:00:00.000+05:00'",
+        [],
+    )
+    .unwrap();
+    let e = c.get::<SessionInfo>(paths::SESSION).await.unwrap_err();
+    assert_eq!(e.body.code, "GW_SESSION_IDLE");
+    let e = c.get::<SessionInfo>(paths::SESSION).await.unwrap_err();
+    assert_eq!(e.body.code, "GW_NO_SESSION");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_waits_for_approval() {
+    let env = Env::start().await;
+    let hr = env.active_client(HEAD).await;
+    let head = env.user(HEAD).clone();
+    let inv = env.user(INVESTIGATOR).clone();
+    let doc = ApplicationDocument {
+        doc: ApplicationDocType::V1,
+        application_id: uuid::Uuid::new_v4(),
+        action: ApplicationAction::Transfer,
+        applicant: Applicant {
+            full_name: "ИВАНОВ АЛЕКСЕЙ".into(),
+            iin: "850415300121".into(),
+        },
+        workplace: Workplace {
+            organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
+            organisation_bin: "040340001233".into(),
+            unit: "Криминальная полиция".into(),
+            position: "оперуполномоченный".into(),
+        },
+        contacts: Contacts {
+            work_phone: "+77172000001".into(),
+            mobile_phone: "+77010000011".into(),
+            email: "ivanov@example.invalid".into(),
+            work_address: "г. Астана".into(),
+        },
+        role: Some(18),
+        blocking_reason: None,
+        blocking_reason_text: None,
+        order_signed_at: Some(astana_now() - chrono::Duration::hours(2)),
+        confirmations: Confirmations {
+            consent: true,
+            holds_nca_signature: true,
+            personal_data: true,
+        },
+        head: Head {
+            position: "начальник".into(),
+            full_name: "СЕРІКОВА АЙГЕРІМ".into(),
+            iin: "901120400238".into(),
+        },
+        signed_at: astana_now(),
+    };
+    let body = signed(doc.clone(), &[sign_pair(&inv), sign_pair(&head)]);
+    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+    assert!(!st.late);
+    // Idempotent.
+    let again: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    assert_eq!(again.received_at, st.received_at);
+    // The role changes only after the operator approves.
+    let role = |env: &Env| {
+        env.admin()
+            .users()
+            .unwrap()
+            .into_iter()
+            .find(|u| u.iin == "850415300121")
+            .unwrap()
+            .role
+    };
+    assert_eq!(role(&env), Some(3));
+    env.admin()
+        .approve(&doc.application_id.to_string())
+        .unwrap();
+    assert_eq!(role(&env), Some(18));
+    let done: ApplicationStatus = hr
+        .get(&format!("/v1/applications/{}", doc.application_id))
+        .await
+        .unwrap();
+    assert_eq!(done.state, ApplicationState::Done);
+}
+
+#[test]
+fn emergency_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = sio_gateway::admin::Admin::open(dir.path()).unwrap();
+    admin.seed_demo().unwrap();
+    let id = admin
+        .emergency_add(
+            "850415300121",
+            "2026-03-01T09:00:00+05:00",
+            Some("2026-03-01T10:30:00+05:00"),
+            "no answer from the gateway for 90 minutes",
+            "operator",
+        )
+        .unwrap();
+    let list = admin.emergency_list().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id, id);
+    assert_eq!(list[0].delay_from, "2026-03-01T09:00:00.000+05:00");
+    assert!(
+        admin
+            .emergency_add("850415300121", "yesterday", None, "x", "op")
+            .is_err()
+    );
+}
