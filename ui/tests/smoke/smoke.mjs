@@ -63,10 +63,19 @@ async function run(lang, scaled = false) {
   page.on('console', (m) => {
     if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|503)/.test(m.text())) problems.push(`[${tag}] console: ${m.text()}`);
   });
+  await page.clock.install();
   await page.goto(`${base}/?api=${encodeURIComponent(harness.url)}&lang=${lang}`);
 
   // Login: reader list without a card, then live insertion.
   await page.waitForSelector('[data-reader]');
+  // Keyboard: the first Tab reaches the skip link, and focus is visible.
+  await page.keyboard.press('Tab');
+  const focus = await page.evaluate(() => {
+    const el = document.activeElement;
+    const cs = el ? getComputedStyle(el) : null;
+    return { cls: el?.className ?? '', outline: cs ? `${cs.outlineStyle} ${cs.outlineWidth}` : '' };
+  });
+  if (!String(focus.cls).includes('skip') || focus.outline.startsWith('none')) problems.push(`[${tag}] first Tab: ${JSON.stringify(focus)}`);
   await shot(page, tag, '01-login-reader');
   harness.insertCard();
   const reader = page.locator('[data-reader]:not([disabled])');
@@ -142,6 +151,14 @@ async function run(lang, scaled = false) {
   await page.locator('[data-testid=pdf-canvas][data-rendered="1"], .pdf .notice').first().waitFor();
   if (await page.locator('.pdf .notice').count()) problems.push(`[${tag}] pdf: ${await page.locator('.pdf .notice').textContent()}`);
   await shot(page, tag, '12-result-pdf');
+  // Export to case materials (signed, logged).
+  await page.locator('[data-action=export]').click();
+  await page.locator('#export-case').fill('241500031000123');
+  await page.locator('#export-reason').fill('Приобщение к материалам уголовного дела');
+  await page.locator('#export-pin').fill('123456');
+  await shot(page, tag, '12b-export');
+  await page.locator('#export-pin').press('Enter');
+  await page.locator('[data-testid=exported]').waitFor();
   await page.locator('[data-action=close-result]').click();
   await shot(page, tag, '13-shred-confirm');
   await page.locator('[data-action=shred-confirm]').click();
@@ -152,6 +169,15 @@ async function run(lang, scaled = false) {
   await page.locator('[data-nav=hr]').click();
   await page.locator('[data-testid=deadline]').first().waitFor();
   await shot(page, tag, '15-hr');
+  // File a blocking application (dismissal): the 24-hour timer starts at the order time.
+  await page.locator('#hr-order').fill('2026-11-23T09:00');
+  const fields = { '#hr-name': 'Серікова Айгүл Маратқызы', '#hr-iin': '900101300106', '#hr-org': 'Департамент полиции г. Астаны', '#hr-bin': '000000000101', '#hr-unit': 'Следственное управление', '#hr-pos': 'Следователь', '#hr-wphone': '+7 7172 000000', '#hr-mphone': '+77010001234', '#hr-email': 'user@example.kz', '#hr-addr': 'Астана, пр. Мәңгілік Ел, 1', '#hr-hpos': 'Начальник управления', '#hr-hname': 'Ахметов Ерлан', '#hr-hiin': '000000000101' };
+  for (const [sel, v] of Object.entries(fields)) await page.locator(sel).fill(v);
+  for (const c of await page.locator('form input[type=checkbox]').all()) await c.check();
+  await page.locator('#hr-pin').fill('123456');
+  await page.locator('[data-action=hr-submit]').click();
+  await page.locator('[data-testid=hr-submitted]').waitFor();
+  await shot(page, tag, '15b-hr-submitted');
   await page.locator('[data-nav=reports]').click();
   await page.locator('form button.primary').click();
   await page.locator('tbody tr').first().waitFor();
@@ -165,10 +191,18 @@ async function run(lang, scaled = false) {
   await page.locator('dl').waitFor();
   await shot(page, tag, '19-about');
 
+  // 15 minutes without activity lock the session; the PIN unlocks it.
+  await page.clock.fastForward('15:10');
+  await page.locator('#lock-h').waitFor();
+  await shot(page, tag, '20-lock-idle');
+  await page.locator('#unlock-pin').fill('123456');
+  await page.keyboard.press('Enter');
+  await page.locator('dl').waitFor();
+
   // Card removal locks the session.
   harness.removeCard();
   await page.locator('#lock-h').waitFor();
-  await shot(page, tag, '20-lock');
+  await shot(page, tag, '21-lock-card-removed');
   await ctx.close();
 }
 
