@@ -73,7 +73,7 @@ pub fn sign(
     let mut certs: Vec<Vec<u8>> = Vec::new();
     let time = options.signing_time.unwrap_or_else(SystemTime::now);
     for signer in signers.iter_mut() {
-        let prepared = Prepared::new(&mut **signer, content, time)?;
+        let prepared = Prepared::new(&mut **signer, (!options.attached).then_some(content), time)?;
         if !digests.contains(&prepared.digest_id) {
             digests.push(prepared.digest_id.clone());
             builder
@@ -114,7 +114,7 @@ pub fn add_signer(
         (None, None) => return Err(SignError::ContentMissing),
     };
     let time = options.signing_time.unwrap_or_else(SystemTime::now);
-    let prepared = Prepared::new(signer, content, time)?;
+    let prepared = Prepared::new(signer, parsed.econtent.is_none().then_some(content), time)?;
     let encap = EncapsulatedContentInfo::from_der(parsed.encap_raw)
         .map_err(|_| SignError::Malformed("encapsulated content"))?;
     // The builder hashes eContent itself; for detached content it takes our digest.
@@ -168,9 +168,10 @@ struct Prepared {
 }
 
 impl Prepared {
+    /// `detached`: the content to hash when it is not encapsulated (the builder hashes eContent).
     fn new(
         signer: &mut dyn Signer,
-        content: &[u8],
+        detached: Option<&[u8]>,
         signing_time: SystemTime,
     ) -> Result<Self, SignError> {
         let cert = ParsedCert::parse(signer.certificate_der())
@@ -183,7 +184,7 @@ impl Prepared {
         }
         let digest = algs::digest_of(algorithm);
         Ok(Self {
-            message_digest: digest.compute(content),
+            message_digest: detached.map(|c| digest.compute(c)).unwrap_or_default(),
             digest_id: digest.identifier(),
             algorithm,
             cert,
