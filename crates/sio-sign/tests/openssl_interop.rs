@@ -255,3 +255,39 @@ fn streamed_ber_from_openssl_is_refused_with_a_clear_code() {
         .expect_err("BER");
     assert_eq!(e.code(), "SIGN_BER_UNSUPPORTED");
 }
+
+#[test]
+fn chains_to_rsa_and_p384_cas_and_revocation_after_reload() {
+    for ca_key in [sio_pki::KeyKind::Rsa2048, sio_pki::KeyKind::EcdsaP384] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut spec = sio_pki::PkiSpec::demo();
+        spec.ca.key = ca_key;
+        spec.users.truncate(2);
+        let pki = sio_pki::generate(dir.path(), &spec).expect("generate");
+        let mut s = common::signer_from(&pki.users[1].sign);
+        let cms = sign(DOC, &mut [&mut s], &SignOptions::default()).expect("sign");
+        let ca = std::fs::read(&pki.ca_cert).expect("ca");
+        let crl = || std::fs::read(&pki.crl).expect("crl");
+        Verifier::from_pem(&ca)
+            .expect("ca")
+            .with_crl(&crl())
+            .expect("crl")
+            .verify(&cms, Some(DOC))
+            .unwrap_or_else(|e| panic!("{ca_key:?} CA: {}", e.code()));
+        let sig = dir.path().join("s.p7s");
+        let doc = dir.path().join("doc");
+        std::fs::write(&sig, &cms).expect("write");
+        std::fs::write(&doc, DOC).expect("write");
+        let (ok, err) = openssl_verify(&sig, Some(&doc), &pki.ca_cert, "smimesign");
+        assert!(ok, "{ca_key:?}: {err}");
+        // Revocation reloads the CA key from disk and signs a new CRL with it.
+        sio_pki::revoke(dir.path(), &pki.users[1].sign.serial_hex).expect("revoke");
+        let e = Verifier::from_pem(&ca)
+            .expect("ca")
+            .with_crl(&crl())
+            .expect("crl")
+            .verify(&cms, Some(DOC))
+            .expect_err("revoked");
+        assert_eq!(e.code(), "SIGN_CERT_REVOKED");
+    }
+}
