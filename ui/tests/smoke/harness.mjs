@@ -1,7 +1,18 @@
 // A tiny in-test fake of the web harness (POST /api/<command>, GET /api/events as SSE), on
 // 127.0.0.1 only. It stands in for the application layer so the UI can be driven in a browser;
 // the real harness / Tauri shell implement the same contract (src/lib/backend/tauri.ts).
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+
+const CATALOGUE = JSON.parse(readFileSync(new URL('../../src/lib/catalogue/catalogue.json', import.meta.url), 'utf8'));
+const FORMS = {
+  criminal: [['criminal_case', ['erdr']], ['instruction', ['erdr', 'instruction_no']], ['legal_assistance', ['request_no', 'requesting_body', 'cover_letter_no']]],
+  admin_court: [['admin_court', ['number', 'year', 'court']]],
+  civil_court: [['civil_court', ['number', 'year', 'court']]],
+  admin_offence: [['admin_offence', ['number']]],
+  enforcement: [['enforcement', ['number']]],
+  wanted: [['wanted', ['number']]],
+};
 
 const IIN = '900101300106';
 
@@ -120,6 +131,13 @@ export async function startHarness() {
       st.stage = null;
       return null;
     },
+    catalogue: () => CATALOGUE,
+    allowed_services: ({ role, basis }) => {
+      const r = CATALOGUE.roles.find((x) => x.no === role);
+      if (!r || !r.bases.includes(basis)) return [];
+      return CATALOGUE.services.filter((s) => s.access[basis]).map((s) => ({ service: s.no, mark: s.access[basis] }));
+    },
+    case_forms: ({ basis }) => (FORMS[basis] ?? []).map(([form, fields]) => ({ form, fields })),
     preview_request: ({ draft }) => {
       const document = { doc: 'sio.request/v1', request_id: '7d0c1f7e-8a4b-4e0e-9a51-2f1f5b3c9d10', user_iin: IIN, ...draft, signed_at: now() };
       return { document, canonical: JSON.stringify(document) };

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../../tests/smoke/harness.mjs';
 import { BackendError, COMMANDS } from './index';
 import { webBackend } from './web';
+import { allowedServices } from '../catalogue';
+import { fieldsOf, formsFor } from '../catalogue/case-fields';
 
 describe('web backend', () => {
   let h: Harness;
@@ -30,6 +32,17 @@ describe('web backend', () => {
     expect(err.tries_left).toBe(2);
     const s = await b.login({ reader: 'Virtual PCD 00 00', certificate_id: 'auth-1' }, '123456');
     expect(s.stage).toBe('second_factor');
+  });
+
+  it('serves the same allowed choices and case forms as the bundled catalogue logic', async () => {
+    const b = webBackend(h.url);
+    for (const [role, basis] of [[15, 'enforcement'], [3, 'criminal'], [2, 'admin_offence']] as const) {
+      const remote = await b.allowedServices(role, basis);
+      expect(remote).toEqual(allowedServices(role, basis).map((a) => ({ service: a.service.no, mark: a.mark })));
+    }
+    const forms = await b.caseForms('criminal');
+    expect(forms.map((f) => f.form)).toEqual(formsFor('criminal'));
+    for (const f of forms) expect(f.fields).toEqual(fieldsOf(f.form).map((x) => x.key));
   });
 
   it('reports an unreachable harness with a code', async () => {

@@ -34,6 +34,28 @@ export type {
   Subject,
 };
 
+/** How a service may be used on a basis (Order 88/2024 Appendix 2 marks). */
+export type AccessMark = 'full' | 'truncated' | 'articles';
+
+/** The role × basis × service tables, as `sio catalogue --json` prints them. */
+export interface CatalogueData {
+  bases: { key: BasisKey; column: number; name_ru: string; name_kk: string; name_en: string }[];
+  roles: { no: number; name_ru: string; name_kk: string; name_en: string; bases: BasisKey[] }[];
+  services: { no: number; name_ru: string; name_kk: string; name_en: string; access: Partial<Record<BasisKey, AccessMark>> }[];
+}
+
+/** A service allowed for role × basis, with its mark. */
+export interface AllowedServiceInfo {
+  service: number;
+  mark: AccessMark;
+}
+
+/** A form of case reference a basis takes and its fields in display order. */
+export interface CaseFormInfo {
+  form: CaseReference['kind'];
+  fields: string[];
+}
+
 /** Languages of the interface. */
 export type Language = 'kk' | 'ru' | 'en';
 
@@ -265,6 +287,12 @@ export interface Backend {
   logout(): Promise<void>;
   onSessionEvent(cb: (e: SessionEvent) => void): Promise<Unsubscribe>;
 
+  // Catalogue (the composer uses the bundled copy, generated from the same engine and
+  // staleness-checked; these let the shell serve the live tables).
+  catalogue(): Promise<CatalogueData>;
+  allowedServices(role: number, basis: BasisKey): Promise<AllowedServiceInfo[]>;
+  caseForms(basis: BasisKey): Promise<CaseFormInfo[]>;
+
   // Requests
   previewRequest(draft: RequestDraft): Promise<RequestPreview>;
   /** Sign the previewed document on the token and queue it. */
@@ -308,6 +336,9 @@ export const COMMANDS = {
   lock: 'lock',
   unlock: 'unlock',
   logout: 'logout',
+  catalogue: 'catalogue',
+  allowedServices: 'allowed_services',
+  caseForms: 'case_forms',
   previewRequest: 'preview_request',
   signAndSend: 'sign_and_send',
   listRequests: 'list_requests',
@@ -351,6 +382,9 @@ export function backendOver(tr: Transport): Backend {
     unlock: (pin) => tr.call(c.unlock, { pin }),
     logout: () => tr.call(c.logout, {}),
     onSessionEvent: (cb) => tr.listen(EVENTS.session, cb),
+    catalogue: () => tr.call(c.catalogue, {}),
+    allowedServices: (role, basis) => tr.call(c.allowedServices, { role, basis }),
+    caseForms: (basis) => tr.call(c.caseForms, { basis }),
     previewRequest: (draft) => tr.call(c.previewRequest, { draft }),
     signAndSend: (draft, pin) => tr.call(c.signAndSend, { draft, pin }),
     listRequests: () => tr.call(c.listRequests, {}),

@@ -21,6 +21,9 @@
  *   lock                { reason: "idle" | "card_removed" | "user" } -> null
  *   unlock              { pin }                                    -> SessionInfo
  *   logout              {}                                         -> null
+ *   catalogue           {}                                         -> CatalogueData (= `sio catalogue --json`)
+ *   allowed_services    { role, basis }                            -> AllowedServiceInfo[] (role bases ∩ service bases)
+ *   case_forms          { basis }                                  -> CaseFormInfo[] (sio_core::ReferenceForm::for_basis + fields)
  *   preview_request     { draft: RequestDraft }                    -> RequestPreview
  *   sign_and_send       { draft: RequestDraft, pin }               -> OutboxItem
  *   list_requests       {}                                         -> OutboxItem[]

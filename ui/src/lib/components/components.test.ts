@@ -78,4 +78,22 @@ describe('ComposerView offers only allowed choices', () => {
     expect(document.querySelector('[data-mark=articles]')).not.toBeNull();
     expect(document.querySelector('#case-erdr')).not.toBeNull();
   });
+  it('shows inline errors on preview and focuses the first invalid field', async () => {
+    language.set('en');
+    session.set(user(15));
+    app = mount(ComposerView, { target: document.body });
+    flushSync();
+    document.querySelector<HTMLInputElement>('[data-basis=enforcement]')!.click();
+    flushSync();
+    const select = document.querySelector<HTMLSelectElement>('[data-testid=service]')!;
+    select.value = select.options[1].value;
+    select.dispatchEvent(new Event('change'));
+    flushSync();
+    document.querySelector<HTMLButtonElement>('[data-action=preview]')!.click();
+    await new Promise((r) => setTimeout(r, 0));
+    flushSync();
+    expect(document.querySelector('#case-number-err')?.textContent).toBe('Fill in this field.');
+    expect(document.querySelector('#subject-id-err')?.textContent).toBe('Twelve digits.');
+    expect(document.activeElement?.id).toBe('case-number');
+  });
 });

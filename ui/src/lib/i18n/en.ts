@@ -273,6 +273,7 @@ export const en = {
   'diag.todo.unknown': 'Show this page to the helpdesk.',
   'settings.title': 'Settings',
   'settings.language': 'Interface language',
+  'settings.save': 'Save',
   'settings.saved': 'Saved.',
   'about.title': 'About',
   'about.app': 'Application',

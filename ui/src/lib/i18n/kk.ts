@@ -274,6 +274,7 @@ export const kk: Record<Key, string> = {
   'diag.todo.unknown': 'Бұл бетті қолдау қызметіне көрсетіңіз.',
   'settings.title': 'Баптаулар',
   'settings.language': 'Интерфейс тілі',
+  'settings.save': 'Сақтау',
   'settings.saved': 'Сақталды.',
   'about.title': 'Бағдарлама туралы',
   'about.app': 'Қосымша',

@@ -274,6 +274,7 @@ export const ru: Record<Key, string> = {
   'diag.todo.unknown': 'Покажите эту страницу службе поддержки.',
   'settings.title': 'Настройки',
   'settings.language': 'Язык интерфейса',
+  'settings.save': 'Сохранить',
   'settings.saved': 'Сохранено.',
   'about.title': 'О программе',
   'about.app': 'Приложение',
