@@ -127,8 +127,8 @@ pub fn generate(dir: &Path, spec: &PkiSpec) -> Result<GeneratedPki, PkiError> {
 
     let gateway = issue_gateway(dir, spec, &issuer, &mut state)?;
     let mut users = Vec::with_capacity(spec.users.len());
-    for user in &spec.users {
-        users.push(issue_user_with(dir, user, &issuer, &mut state)?);
+    for (user, keys) in spec.users.iter().zip(user_keys(&spec.users)?) {
+        users.push(issue_user_with(dir, user, keys, &issuer, &mut state)?);
     }
     let crl = write_crl(dir, &issuer, &mut state)?;
     state.save(dir)?;
@@ -146,7 +146,10 @@ pub fn generate(dir: &Path, spec: &PkiSpec) -> Result<GeneratedPki, PkiError> {
 pub fn issue_user(dir: &Path, user: &UserSpec) -> Result<GeneratedUser, PkiError> {
     let issuer = load_issuer(dir)?;
     let mut state = State::load(dir)?;
-    let out = issue_user_with(dir, user, &issuer, &mut state)?;
+    let keys = user_keys(std::slice::from_ref(user))?
+        .pop()
+        .ok_or_else(|| PkiError::KeyGeneration("no key".into()))?;
+    let out = issue_user_with(dir, user, keys, &issuer, &mut state)?;
     state.save(dir)?;
     Ok(out)
 }
@@ -259,14 +262,40 @@ fn issue_gateway(
     })
 }
 
+/// Generate the AUTH and SIGN keys of every user, RSA ones in parallel (RSA key generation
+/// dominates the run time).
+fn user_keys(users: &[UserSpec]) -> Result<Vec<(KeyPair, KeyPair)>, PkiError> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = users
+            .iter()
+            .flat_map(|u| [u.key, u.key])
+            .map(|kind| scope.spawn(move || new_key(kind)))
+            .collect();
+        let mut keys = handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(PkiError::KeyGeneration("key thread panicked".into())))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter();
+        let mut out = Vec::with_capacity(users.len());
+        while let (Some(auth), Some(sign)) = (keys.next(), keys.next()) {
+            out.push((auth, sign));
+        }
+        Ok(out)
+    })
+}
+
 fn issue_user_with(
     dir: &Path,
     user: &UserSpec,
+    keys: (KeyPair, KeyPair),
     issuer: &Issuer<'_, KeyPair>,
     state: &mut State,
 ) -> Result<GeneratedUser, PkiError> {
-    let mut one = |usage: Usage| -> Result<IssuedCert, PkiError> {
-        let key = new_key(user.key)?;
+    let (auth_key, sign_key) = keys;
+    let mut one = |usage: Usage, key: KeyPair| -> Result<IssuedCert, PkiError> {
         let params = user_params(user, usage)?;
         let cert = params
             .signed_by(&key, issuer)
@@ -287,8 +316,8 @@ fn issue_user_with(
             cert_der: der,
         })
     };
-    let auth = one(Usage::Auth)?;
-    let sign = one(Usage::Sign)?;
+    let auth = one(Usage::Auth, auth_key)?;
+    let sign = one(Usage::Sign, sign_key)?;
     Ok(GeneratedUser {
         id: user.id.clone(),
         auth,
