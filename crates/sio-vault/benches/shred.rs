@@ -107,6 +107,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "shred of the last result incl. its journal entry: {}",
         ms(t.elapsed())
     );
+    // The KEK is also linked into the user's persistent keyring: remove it.
+    let vault_file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("vault/vault.json"))?)?;
+    drop(vault);
+    keys.delete(&format!(
+        "kek:{}",
+        vault_file["vault_id"].as_str().unwrap_or_default()
+    ))?;
     Ok(())
 }
 

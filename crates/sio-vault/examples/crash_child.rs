@@ -1,8 +1,8 @@
 //! Crash-test child: stores, views and shreds large results in a loop until it is killed.
 //!
-//! `crash_child <dir> <size-bytes> <marker>` — the vault is `<dir>/vault`, the journal
-//! `<dir>/audit.jsonl` (MAC key `journal-mac`), the KEK in the OS keyring under service
-//! `sio-vault-test`. Every plaintext is `<marker>` repeated, so any fragment of it on disk is
+//! `crash_child <dir> <size-bytes> <marker> <key-prefix>` — the vault is `<dir>/vault`, the
+//! journal `<dir>/audit.jsonl` (MAC key `<key-prefix>journal-mac`), the KEK in the OS keyring
+//! under service `sio-vault-test`. Every plaintext is `<marker>` repeated, so any fragment of it on disk is
 //! found by a scan. Every other result is left stored and unviewed. The crash test in
 //! `tests/crash.rs` kills this process with SIGKILL at random moments.
 
@@ -17,13 +17,13 @@ use zeroize::Zeroizing;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, dir, size, marker] = args.as_slice() else {
-        return Err("usage: crash_child <dir> <size-bytes> <marker>".into());
+    let [_, dir, size, marker, prefix] = args.as_slice() else {
+        return Err("usage: crash_child <dir> <size-bytes> <marker> <key-prefix>".into());
     };
     let dir = std::path::Path::new(dir);
     let size: usize = size.parse()?;
     let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-vault-test"));
-    let mac = MacKey::load_or_create(keys.as_ref(), "journal-mac")?;
+    let mac = MacKey::load_or_create(keys.as_ref(), &format!("{prefix}journal-mac"))?;
     let journal = Journal::open(&dir.join("audit.jsonl"), Some(mac))?;
     let actor = Actor {
         principal: Principal::User(sio_core::Iin::parse("900101300106")?),

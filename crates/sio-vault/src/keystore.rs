@@ -23,8 +23,10 @@ pub trait KeyStore: Send + Sync {
 /// The operating system's credential store, through the `keyring` crate (v3):
 ///
 /// - Linux: the kernel **keyutils** store (session keyring, linked to the user's persistent
-///   keyring); with the `secret-service` feature, the **Secret Service** (GNOME Keyring,
-///   KWallet) as the persistent store with keyutils as its cache;
+///   keyring, which outlives a logout until it expires — 3 days by default — and not a
+///   reboot); with the `secret-service` feature, the **Secret Service** (GNOME Keyring,
+///   KWallet), which persists across reboots (keyring 3.6's "persistent" store builds Secret
+///   Service entries only);
 /// - Windows: **Credential Manager** (generic credentials);
 /// - macOS: the login Keychain.
 ///
@@ -81,7 +83,7 @@ impl KeyStore for OsKeyring {
 
     fn describe(&self) -> String {
         let store = if cfg!(all(target_os = "linux", feature = "secret-service")) {
-            "Secret Service (keyutils cache)"
+            "Secret Service"
         } else if cfg!(target_os = "linux") {
             "Linux keyutils"
         } else if cfg!(windows) {

@@ -49,6 +49,7 @@ fn kill_9_at_random_points_leaves_no_plaintext_and_recovery_cleans_up() {
             .arg(dir.path())
             .arg(SIZE.to_string())
             .arg(&marker)
+            .arg(key_prefix(dir.path()))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -115,7 +116,9 @@ fn kill_9_at_random_points_leaves_no_plaintext_and_recovery_cleans_up() {
         assert!(files_containing(dir.path(), marker.as_bytes()).is_empty());
         drop(vault);
     }
-    let mac = MacKey::load(keys.as_ref(), "journal-mac").unwrap().unwrap();
+    let mac = MacKey::load(keys.as_ref(), &mac_name(dir.path()))
+        .unwrap()
+        .unwrap();
     let report = verify(&dir.path().join("audit.jsonl"), Some(&mac)).unwrap();
     for (desc, payload) in keyring_payloads() {
         assert!(
@@ -123,6 +126,7 @@ fn kill_9_at_random_points_leaves_no_plaintext_and_recovery_cleans_up() {
             "keyring entry {desc}"
         );
     }
+    forget_keys(dir.path(), &keys);
     eprintln!(
         "{ROUNDS} kills of a child handling {} MiB results; last line before the kill: {phases:?}; \
          orphans shredded at reopen: {orphans_shredded}; intact results reopened: {intact_checked}; \

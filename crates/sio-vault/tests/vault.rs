@@ -73,12 +73,6 @@ fn unwrap_dek(slot_bytes: &[u8], kek: &[u8]) -> Vec<u8> {
     buf
 }
 
-fn kek_entry(dir: &std::path::Path) -> String {
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("vault/vault.json")).unwrap()).unwrap();
-    format!("kek:{}", v["vault_id"].as_str().unwrap())
-}
-
 #[test]
 fn round_trip_then_shred_leaves_no_trace_on_disk_or_in_the_keyring() {
     if !in_keyctl_session("round_trip_then_shred_leaves_no_trace_on_disk_or_in_the_keyring") {
@@ -107,14 +101,21 @@ fn round_trip_then_shred_leaves_no_trace_on_disk_or_in_the_keyring() {
     assert_eq!(listed[0].size, plaintext.len() as u64);
     assert!(listed[0].first_viewed_at.is_none());
 
-    // The KEK is in the kernel keyring (read with keyctl, not with our code).
-    let payloads = keyring_payloads();
-    let kek_name = kek_entry(dir.path());
-    let (_, kek) = payloads
-        .iter()
-        .find(|(d, _)| d.ends_with(&format!("keyring-rs:{kek_name}@sio-vault-test")))
-        .unwrap_or_else(|| panic!("KEK not in keyring: {payloads:?}"));
-    let dek = unwrap_dek(&slot_bytes, kek);
+    // The KEK is in the kernel keyring (read with keyctl, not with our code); with the
+    // `secret-service` feature it is in GNOME Keyring instead (read through the store).
+    let kek_name = kek_name(dir.path());
+    let kek: Vec<u8> = if cfg!(feature = "secret-service") {
+        keys.load(&kek_name).unwrap().unwrap().to_vec()
+    } else {
+        let payloads = keyring_payloads();
+        payloads
+            .iter()
+            .find(|(d, _)| d.ends_with(&format!("keyring-rs:{kek_name}@sio-vault-test")))
+            .unwrap_or_else(|| panic!("KEK not in keyring: {payloads:?}"))
+            .1
+            .clone()
+    };
+    let dek = unwrap_dek(&slot_bytes, &kek);
 
     let viewed = vault.view(id).unwrap();
     assert_eq!(viewed.plaintext(), plaintext.as_slice());
@@ -163,11 +164,12 @@ fn round_trip_then_shred_leaves_no_trace_on_disk_or_in_the_keyring() {
     }
     assert!(journal.contains(&id.to_string()));
     assert!(journal.contains("\"user\":\"900101300106\""));
-    let mac = sio_vault::MacKey::load(keys.as_ref(), "journal-mac")
+    let mac = sio_vault::MacKey::load(keys.as_ref(), &mac_name(dir.path()))
         .unwrap()
         .unwrap();
     let ok = verify(&dir.path().join("audit.jsonl"), Some(&mac)).unwrap();
     assert!(ok.head_checked && ok.macs_checked);
+    forget_keys(dir.path(), &keys);
 }
 
 #[derive(serde::Deserialize)]
@@ -240,6 +242,7 @@ fn tampered_ciphertext_or_slot_is_refused_with_a_code() {
         "{reasons:?}"
     );
     assert!(vault.list().unwrap().is_empty());
+    forget_keys(dir.path(), &keys);
 }
 
 #[test]
@@ -298,6 +301,7 @@ fn recovery_shreds_orphans_and_keeps_intact_results() {
     assert_eq!(r.plaintext(), b"%PDF kept");
     drop(r); // dropping the viewer shreds too
     assert!(vault.list().unwrap().is_empty());
+    forget_keys(dir.path(), &keys);
 }
 
 #[test]
@@ -310,7 +314,7 @@ fn a_lost_kek_makes_every_result_shredded_at_start() {
     let vault = open_vault(dir.path(), &keys, VaultConfig::default());
     let a = vault.store(meta("r1", ResultKind::Json), b"{}").unwrap();
     drop(vault);
-    keys.delete(&kek_entry(dir.path())).unwrap();
+    keys.delete(&kek_name(dir.path())).unwrap();
     let vault = open_vault(dir.path(), &keys, VaultConfig::default());
     let rec = vault.recovery();
     assert!(rec.kek_created);
@@ -323,6 +327,7 @@ fn a_lost_kek_makes_every_result_shredded_at_start() {
         .store(meta("r2", ResultKind::Json), b"{\"ok\":1}")
         .unwrap();
     assert_eq!(vault.view(b).unwrap().plaintext(), b"{\"ok\":1}");
+    forget_keys(dir.path(), &keys);
 }
 
 #[test]
@@ -360,6 +365,7 @@ fn viewing_time_runs_out_and_the_result_is_shredded() {
     // Closing after the timer shredded it is harmless.
     let late = va.close().unwrap();
     assert!(!late.slot_erased);
+    forget_keys(dir.path(), &keys);
 }
 
 #[test]
@@ -428,7 +434,7 @@ fn export_to_case_materials_is_signed_and_journaled() {
         line.contains("\"resource\":\"case-materials\"")
             && line.contains("\"outcome\":\"success\"")
     );
-    let mac = sio_vault::MacKey::load(keys.as_ref(), "journal-mac")
+    let mac = sio_vault::MacKey::load(keys.as_ref(), &mac_name(dir.path()))
         .unwrap()
         .unwrap();
     let report = sio_vault::exports(&dir.path().join("audit.jsonl"), Some(&mac)).unwrap();
@@ -438,6 +444,7 @@ fn export_to_case_materials_is_signed_and_journaled() {
     assert_eq!(report[0].request_id.as_deref(), Some("req-77"));
     assert_eq!(report[0].sha256, receipt.sha256);
     assert_eq!(report[0].seq, receipt.journal_seq);
+    forget_keys(dir.path(), &keys);
 }
 
 #[test]
@@ -451,7 +458,7 @@ fn a_vault_is_open_in_one_process_at_a_time() {
     let journal = sio_vault::Journal::open(&dir.path().join("other.jsonl"), None).unwrap();
     let e = Vault::open(
         &dir.path().join("vault"),
-        keys,
+        Arc::clone(&keys),
         journal,
         officer(),
         VaultConfig::default(),
@@ -459,6 +466,7 @@ fn a_vault_is_open_in_one_process_at_a_time() {
     .unwrap_err();
     assert_eq!(e.code(), "VAULT_LOCKED");
     assert!(matches!(e, VaultError::Locked(_)));
+    forget_keys(dir.path(), &keys);
 }
 
 #[test]

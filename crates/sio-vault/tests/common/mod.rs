@@ -19,19 +19,29 @@ pub(crate) fn in_keyctl_session(test: &str) -> bool {
         return true;
     }
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new("keyctl")
-        .args(["session", "-"])
-        .arg(&exe)
-        .args([
-            "--exact",
-            test,
-            "--nocapture",
-            "--test-threads=1",
-            "--include-ignored",
-        ])
-        .env(IN_SESSION, "1")
+    // With the `secret-service` feature the keyring crate also needs a Secret Service: a private
+    // D-Bus session with an unlocked GNOME Keyring in a throw-away home directory.
+    let home = tempfile::tempdir().unwrap();
+    let wrapper = if cfg!(feature = "secret-service") {
+        "exec dbus-run-session -- bash -c 'printf not-empty | gnome-keyring-daemon --unlock \
+         --components=secrets >/dev/null && exec \"$@\"' _ "
+    } else {
+        "exec "
+    };
+    let script = format!(
+        "{wrapper}keyctl session - \"$0\" --exact {test} --nocapture --test-threads=1 \
+         --include-ignored"
+    );
+    let mut cmd = Command::new("bash");
+    cmd.args(["-c", &script]).arg(&exe).env(IN_SESSION, "1");
+    if cfg!(feature = "secret-service") {
+        std::fs::create_dir_all(home.path().join(".local/share")).unwrap();
+        cmd.env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join(".local/share"));
+    }
+    let out = cmd
         .output()
-        .unwrap_or_else(|e| panic!("cannot run keyctl (apt-get install keyutils): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run bash/keyctl (apt-get install keyutils): {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -60,9 +70,39 @@ pub(crate) fn os_keyring() -> Arc<dyn KeyStore> {
     Arc::new(OsKeyring::new("sio-vault-test"))
 }
 
+/// Keyring entry names of the test in `dir` start with this: the kernel's persistent keyring is
+/// shared by every session of the user, so names must not collide between tests.
+pub(crate) fn key_prefix(dir: &Path) -> String {
+    format!("{}:", dir.file_name().unwrap().to_string_lossy())
+}
+
+/// The journal MAC key's entry name for the test in `dir`.
+pub(crate) fn mac_name(dir: &Path) -> String {
+    format!("{}journal-mac", key_prefix(dir))
+}
+
+/// The KEK's entry name of the vault in `dir/vault`.
+pub(crate) fn kek_name(dir: &Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("vault/vault.json")).unwrap()).unwrap();
+    format!("{}kek:{}", key_prefix(dir), v["vault_id"].as_str().unwrap())
+}
+
+/// Remove the test's keys from the keyring (they would outlive the session keyring).
+pub(crate) fn forget_keys(dir: &Path, keys: &Arc<dyn KeyStore>) {
+    if dir.join("vault/vault.json").exists() {
+        keys.delete(&kek_name(dir)).unwrap();
+    }
+    keys.delete(&mac_name(dir)).unwrap();
+}
+
 /// A vault in `dir/vault`, journal `dir/audit.jsonl` MAC-ed with a key from the same store.
 pub(crate) fn open_vault(dir: &Path, keys: &Arc<dyn KeyStore>, config: VaultConfig) -> Vault {
-    let mac = MacKey::load_or_create(keys.as_ref(), "journal-mac").unwrap();
+    let config = VaultConfig {
+        key_prefix: key_prefix(dir),
+        ..config
+    };
+    let mac = MacKey::load_or_create(keys.as_ref(), &mac_name(dir)).unwrap();
     let journal = Journal::open(&dir.join("audit.jsonl"), Some(mac)).unwrap();
     Vault::open(
         &dir.join("vault"),
@@ -113,6 +153,11 @@ fn keyctl(args: &[&str]) -> Option<Vec<u8>> {
 /// The payloads of every key reachable from the session, user and persistent keyrings
 /// (read with `keyctl`, not through our code).
 pub(crate) fn keyring_payloads() -> Vec<(String, Vec<u8>)> {
+    keyring_keys().into_iter().map(|(_, d, p)| (d, p)).collect()
+}
+
+/// Every key reachable from the session, user and persistent keyrings: id, description, payload.
+pub(crate) fn keyring_keys() -> Vec<(String, String, Vec<u8>)> {
     let mut rings: Vec<String> = vec!["@s".into(), "@u".into()];
     if let Some(p) = keyctl(&["get_persistent", "@s"]) {
         rings.push(String::from_utf8_lossy(&p).trim().to_owned());
@@ -132,7 +177,7 @@ pub(crate) fn keyring_payloads() -> Vec<(String, Vec<u8>)> {
             if desc.starts_with("keyring;") {
                 rings.push(id.to_owned());
             } else if let Some(payload) = keyctl(&["pipe", id]) {
-                out.push((desc, payload));
+                out.push((id.to_owned(), desc, payload));
             }
         }
     }
