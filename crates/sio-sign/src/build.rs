@@ -99,8 +99,9 @@ pub fn sign(
 
 /// Add one more SignerInfo to an existing DER SignedData (co-signing: the head of department signs
 /// the officer's application). The existing signers, certificates and content are kept byte for
-/// byte. `detached_content` is required when the CMS is detached. Does NOT verify the existing
-/// signatures: call [`crate::Verifier::verify`] first.
+/// byte. `detached_content` is required when the CMS is detached; given with an attached CMS it
+/// must equal the encapsulated content (else `SIGN_DIGEST_MISMATCH`). Does NOT verify the
+/// existing signatures: call [`crate::Verifier::verify`] first.
 pub fn add_signer(
     cms_der: &[u8],
     detached_content: Option<&[u8]>,
@@ -109,6 +110,8 @@ pub fn add_signer(
 ) -> Result<Vec<u8>, SignError> {
     let parsed = crate::verify::RawSignedData::parse(cms_der)?;
     let content = match (parsed.econtent, detached_content) {
+        // Never co-sign something other than what the caller showed the user.
+        (Some(c), Some(d)) if c != d => return Err(SignError::DigestMismatch { signer: 0 }),
         (Some(c), _) => c,
         (None, Some(c)) => c,
         (None, None) => return Err(SignError::ContentMissing),

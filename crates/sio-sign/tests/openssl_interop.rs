@@ -103,6 +103,12 @@ fn two_signers_in_one_signed_data_and_co_signing_later() {
             .filter_map(|s| s.certificate.common_name.clone())
             .collect();
         assert!(cns.iter().any(|c| c.starts_with("СЕРІКОВА")), "{cns:?}");
+        if attached {
+            let mut other = fx.signer(2, true);
+            let e = add_signer(&first, Some(b"another document"), &mut other, &options)
+                .expect_err("differs");
+            assert_eq!(e.code(), "SIGN_DIGEST_MISMATCH");
+        }
         let sig = fx.path(&format!("cosigned-{attached}.p7s"));
         std::fs::write(&sig, &third_cms).expect("write");
         let (ok, err) = openssl_verify(
