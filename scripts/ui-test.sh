@@ -16,7 +16,7 @@ command -v npm >/dev/null || { echo "ui-test: npm not found" >&2; exit 1; }
 # 1. Packages, exactly as locked (skipped when node_modules already matches the lockfile).
 if ! { [ -f node_modules/.package-lock.json ] && node -e '
         const a = require("./package-lock.json").packages, b = require("./node_modules/.package-lock.json").packages;
-        for (const k of Object.keys(a)) if (k && (!b[k] || b[k].version !== a[k].version)) process.exit(1);'; }; then
+        for (const k of Object.keys(a)) if (k && !(a[k].optional && !b[k]) && (!b[k] || b[k].version !== a[k].version)) process.exit(1);'; }; then
     echo "ui-test: npm ci" >&2
     npm ci --no-audit --no-fund
 fi
@@ -33,7 +33,8 @@ fi
 if ! cmp -s "$fresh" src/lib/catalogue/catalogue.json; then
     echo "ui-test: ui/src/lib/catalogue/catalogue.json is stale; regenerate it:" >&2
     echo "  ./target/debug/sio catalogue --json > ui/src/lib/catalogue/catalogue.json" >&2
-    diff <(python3 -m json.tool "$fresh") <(python3 -m json.tool src/lib/catalogue/catalogue.json) | head -40 >&2 || true
+    pretty='process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), null, 1))'
+    diff <(node -e "$pretty" "$fresh") <(node -e "$pretty" src/lib/catalogue/catalogue.json) | head -40 >&2 || true
     exit 1
 fi
 

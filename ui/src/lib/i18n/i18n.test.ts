@@ -22,6 +22,9 @@ describe('i18n', () => {
     const kkText = Object.values(dictionaries.kk).join(' ');
     expect(kkText).toMatch(/[әғқңөұүһі]/);
   });
+  it('English has no Cyrillic except the names of the other languages', () => {
+    for (const [k, v] of Object.entries(en)) if (k !== 'lang.kk' && k !== 'lang.ru') expect(v, k).not.toMatch(/[\u0400-\u04ff]/);
+  });
   it('switches at run time', () => {
     language.set('ru');
     expect(get(t)('nav.home')).toBe('Главная');
