@@ -138,7 +138,7 @@ export const ru: Record<Key, string> = {
   'field.error.too_long': 'Слишком длинно.',
   'field.error.number_chars': 'Только буквы, цифры и - / . № _, пробелы по одному.',
   'field.error.body_chars': 'Укажите наименование словами.',
-  'field.error.year': 'Год от 1991 до 2100.',
+  'field.error.year': 'Год — от 1991 до 2100.',
   'field.error.article_required': 'Для этого сервиса нужна статья УК по делу.',
   'field.error.article': 'Сервис доступен только по статьям 214–249 (глава 8).',
   'field.error.part': 'Часть от 1 до 20.',
