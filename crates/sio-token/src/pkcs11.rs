@@ -450,37 +450,56 @@ impl Pkcs11Signer<'_> {
 
     /// Sign and report the module's failure as a [`TokenError`].
     pub fn sign_message(&mut self, message: &[u8]) -> Result<Vec<u8>, TokenError> {
-        let hash = encoding::digest(self.algorithm, message);
-        let (mechanism, input) = match self.algorithm {
-            SignatureAlgorithm::RsaPkcs1Sha256 => {
-                (Mechanism::RsaPkcs, encoding::sha256_digest_info(&hash))
-            }
-            SignatureAlgorithm::RsaPssSha256 => (
-                Mechanism::RsaPkcsPss(PkcsPssParams {
-                    hash_alg: MechanismType::SHA256,
-                    mgf: PkcsMgfType::MGF1_SHA256,
-                    s_len: 32u64.into(),
-                }),
-                hash,
-            ),
-            _ => (Mechanism::Ecdsa, hash),
+        let pss = || PkcsPssParams {
+            hash_alg: MechanismType::SHA256,
+            mgf: PkcsMgfType::MGF1_SHA256,
+            s_len: 32u64.into(),
         };
-        let session = &self.session.session;
+        let hash = encoding::digest(self.algorithm, message);
+        let (mechanism, input, hashing) = match self.algorithm {
+            SignatureAlgorithm::RsaPkcs1Sha256 => (
+                Mechanism::RsaPkcs,
+                encoding::sha256_digest_info(&hash),
+                Mechanism::Sha256RsaPkcs,
+            ),
+            SignatureAlgorithm::RsaPssSha256 => (
+                Mechanism::RsaPkcsPss(pss()),
+                hash,
+                Mechanism::Sha256RsaPkcsPss(pss()),
+            ),
+            SignatureAlgorithm::EcdsaP384Sha384 => (Mechanism::Ecdsa, hash, Mechanism::EcdsaSha384),
+            _ => (Mechanism::Ecdsa, hash, Mechanism::EcdsaSha256),
+        };
         let raw = if self.always_authenticate {
             let pin = self.pin.take().ok_or(TokenError::NotAuthenticated {
                 operation: "signing with an always-authenticate key",
             })?;
-            // PKCS#11 §5.1: the context-specific login comes between C_SignInit and C_Sign.
+            // PKCS#11 §5.1: the context-specific login comes between C_SignInit and C_Sign, so the
+            // operation is multi-part; a hash-and-sign mechanism takes the message in C_SignUpdate,
+            // the raw one (when the module has no hashing variant) takes the prepared input.
+            let mechanisms = self
+                .session
+                .module
+                .ctx
+                .get_mechanism_list(self.session.slot)
+                .map_err(ck("list mechanisms"))?;
+            let (mechanism, data) = if mechanisms.contains(&hashing.mechanism_type()) {
+                (hashing, message.to_vec())
+            } else {
+                (mechanism, input)
+            };
+            let session = &self.session.session;
             session
                 .sign_init(&mechanism, self.key)
                 .map_err(ck("sign init"))?;
             let login = session.login(UserType::ContextSpecific, Some(&pin.to_auth_pin()));
             drop(pin);
             login.map_err(|e| login_error(e, None))?;
-            session.sign_update(&input).map_err(ck("sign"))?;
+            session.sign_update(&data).map_err(ck("sign"))?;
             session.sign_final().map_err(ck("sign"))?
         } else {
-            session
+            self.session
+                .session
                 .sign(&mechanism, self.key, &input)
                 .map_err(|e| match rv(&e) {
                     Some(RvError::UserNotLoggedIn) => {

@@ -413,10 +413,21 @@ struct PcscTransaction<'a> {
 impl CardTransaction for PcscTransaction<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TokenError> {
         let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        let answer = self
-            .tx
-            .transmit(command, &mut buf)
-            .map_err(|e| TokenError::pcsc("transmit", e))?;
+        let answer = self.tx.transmit(command, &mut buf).map_err(|e| match e {
+            // What pcsc-lite returns when the card left in the middle of the exchange.
+            pcsc::Error::NotTransacted => TokenError::CardRemoved {
+                operation: "transmit",
+            },
+            e => TokenError::pcsc("transmit", e),
+        })?;
+        if answer.is_empty() {
+            // Every response APDU has a status word. An empty answer is what some readers (vpcd
+            // among them) give when the card vanished mid-command, before PC/SC reports
+            // SCARD_W_REMOVED_CARD: nothing was executed that we can know of.
+            return Err(TokenError::CardRemoved {
+                operation: "transmit",
+            });
+        }
         Ok(answer.to_vec())
     }
 
