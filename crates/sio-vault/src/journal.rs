@@ -468,20 +468,30 @@ impl Journal {
     }
 
     fn open_checked(&self) -> Result<(), JournalError> {
-        let journal = self;
-        let path = self.path.as_path();
-        let _guard = journal.lock_files()?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(JournalError::io("open", path))?;
-        if let Some(dir) = path.parent() {
+        let _guard = self.lock_files()?;
+        let mut file = self.open_file()?;
+        if let Some(dir) = self.path.parent() {
             fsio::sync_dir(dir).map_err(JournalError::io("sync directory", dir))?;
         }
-        let tail = read_tail(&mut file, path)?;
+        self.checked_tail(&mut file)?;
+        Ok(())
+    }
+
+    fn open_file(&self) -> Result<File, JournalError> {
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(JournalError::io("open", &self.path))
+    }
+
+    /// The last entry, after checking the end of the journal against the head file (entries cut
+    /// off or replaced: refused) and dropping an unfinished line left by a crash mid-append (with
+    /// a `journal.recovered` entry). Called with the lock held.
+    fn checked_tail(&self, file: &mut File) -> Result<Option<Entry>, JournalError> {
+        let path = self.path.as_path();
+        let tail = read_tail(file, path)?;
         let last: Option<Entry> = match &tail.last {
             None => None,
             Some((_, line)) => {
@@ -494,7 +504,7 @@ impl Journal {
             }
         };
         let last_seq = last.as_ref().map_or(0, |e| e.seq);
-        if let Some(head) = read_head(&journal.head)? {
+        if let Some(head) = read_head(&self.head)? {
             if last_seq < head.seq {
                 return Err(JournalError::Truncated { seq: last_seq + 1 });
             }
@@ -502,26 +512,25 @@ impl Journal {
                 return Err(JournalError::HeadMismatch { seq: head.seq });
             }
         }
-        if tail.partial > 0 {
-            file.set_len(tail.len - tail.partial)
-                .map_err(JournalError::io("truncate", path))?;
-            file.sync_all().map_err(JournalError::io("sync", path))?;
-            drop(file);
-            journal.append_locked(
-                &Actor {
-                    principal: Principal::System("sio-vault".to_owned()),
-                    workstation: String::new(),
-                    ip: None,
-                },
-                Record::new(
-                    Operation::JournalRecovered,
-                    ObjectRef::default(),
-                    Outcome::Success,
-                )
-                .with("dropped_unfinished_bytes", tail.partial.to_string()),
-            )?;
+        if tail.partial == 0 {
+            return Ok(last);
         }
-        Ok(())
+        file.set_len(tail.len - tail.partial)
+            .map_err(JournalError::io("truncate", path))?;
+        file.sync_all().map_err(JournalError::io("sync", path))?;
+        let system = Actor {
+            principal: Principal::System("sio-vault".to_owned()),
+            workstation: String::new(),
+            ip: None,
+        };
+        let record = Record::new(
+            Operation::JournalRecovered,
+            ObjectRef::default(),
+            Outcome::Success,
+        )
+        .with("dropped_unfinished_bytes", tail.partial.to_string());
+        self.write_entry(file, last.as_ref(), &system, record)
+            .map(Some)
     }
 
     /// The journal file.
@@ -556,22 +565,23 @@ impl Journal {
     }
 
     fn append_locked(&self, actor: &Actor, record: Record) -> Result<u64, JournalError> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .map_err(JournalError::io("open", &self.path))?;
-        let tail = read_tail(&mut file, &self.path)?;
-        let (seq, prev) = match &tail.last {
+        let mut file = self.open_file()?;
+        let last = self.checked_tail(&mut file)?;
+        self.write_entry(&mut file, last.as_ref(), actor, record)
+            .map(|e| e.seq)
+    }
+
+    /// Write one entry after `last`, flush it, then replace the head file.
+    fn write_entry(
+        &self,
+        file: &mut File,
+        last: Option<&Entry>,
+        actor: &Actor,
+        record: Record,
+    ) -> Result<Entry, JournalError> {
+        let (seq, prev) = match last {
             None => (1, GENESIS.to_owned()),
-            Some((_, line)) => {
-                let e: Entry = serde_json::from_str(line).map_err(|e| JournalError::Malformed {
-                    seq: 0,
-                    detail: format!("last line: {e}"),
-                })?;
-                (e.seq + 1, e.hash)
-            }
+            Some(e) => (e.seq + 1, e.hash.clone()),
         };
         let now: DateTime<Utc> = Utc::now();
         let mut entry = Entry {
@@ -607,12 +617,12 @@ impl Journal {
                 .mac
                 .as_ref()
                 .map(|k| k.tag_hex(Head::mac_input(seq, &entry.hash).as_bytes())),
-            hash: entry.hash,
+            hash: entry.hash.clone(),
         };
         let bytes = serde_json::to_vec(&head).unwrap_or_default();
         fsio::write_atomic(&self.head, &bytes)
             .map_err(JournalError::io("write head", &self.head))?;
-        Ok(seq)
+        Ok(entry)
     }
 }
 

@@ -306,3 +306,27 @@ fn appends_from_two_processes_or_threads_keep_one_chain() {
     assert_eq!(verify(&path, None).unwrap().entries, 100);
     let _ = MemoryKeyStore::new().describe();
 }
+
+#[test]
+fn a_journal_deleted_or_cut_is_not_written_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = journal_of(dir.path(), 4, None);
+    let j = Journal::open(&path, None).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let e = j.append(&officer(), record(5)).unwrap_err();
+    assert_eq!((e.code(), e.seq()), ("VAULT_JOURNAL_TRUNCATED", Some(1)));
+    assert_eq!(fails(&path, None), ("VAULT_JOURNAL_TRUNCATED", 1));
+    // A crash mid-append by another writer, seen by an open journal: dropped and recorded.
+    let other = dir.path().join("b");
+    std::fs::create_dir_all(&other).unwrap();
+    let path = journal_of(&other, 2, None);
+    let j = Journal::open(&path, None).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"{\"seq\":3,\"ti").unwrap();
+    assert_eq!(j.append(&officer(), record(3)).unwrap(), 4);
+    assert!(lines(&path)[2].contains("journal.recovered"));
+    assert_eq!(verify(&path, None).unwrap().entries, 4);
+}
