@@ -73,6 +73,7 @@ async fn run_level(
         failed += f;
     }
     let elapsed = start.elapsed();
+    assert!(!all.is_empty(), "every request failed ({failed})");
     all.sort();
     let rate = all.len() as f64 / elapsed.as_secs_f64();
     (rate, percentile(&all, 0.5), percentile(&all, 0.99), failed)

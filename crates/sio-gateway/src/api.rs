@@ -219,7 +219,13 @@ async fn submit_request(
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
-    let status = crate::requests::submit(&sh, &s.user, &body)?;
+    let (status, ticket) = crate::requests::submit(&sh, &s.user, &body)?;
+    if let Some(ticket) = ticket {
+        let sh = sh.clone();
+        tokio::task::spawn_blocking(move || sh.commits.wait(ticket))
+            .await
+            .map_err(|e| GwError::Internal(format!("group commit: {e}")))??;
+    }
     let code = if status.duplicate {
         StatusCode::OK
     } else {

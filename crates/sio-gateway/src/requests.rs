@@ -72,8 +72,13 @@ fn status_of(row: &Row, duplicate: bool) -> RequestStatus {
     }
 }
 
-/// `POST /v1/requests`.
-pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<RequestStatus, GwError> {
+/// `POST /v1/requests`. A new request comes with its group-commit ticket: the caller answers
+/// only after [`crate::db::GroupCommit::wait`].
+pub(crate) fn submit(
+    sh: &Shared,
+    user: &User,
+    body: &[u8],
+) -> Result<(RequestStatus, Option<u64>), GwError> {
     let at = now();
     let received = ReceivedSigned::from_body(body)?;
     let verifiers = sh.tls.verifiers()?;
@@ -89,7 +94,7 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<RequestSta
         let conn = sh.db()?;
         if let Some(existing) = load(&conn, &id)? {
             if existing.document_sha256 == doc_sha && existing.user_iin == user.iin {
-                return Ok(status_of(&existing, true));
+                return Ok((status_of(&existing, true), None));
             }
             return Err(GwError::RequestIdConflict);
         }
@@ -131,8 +136,7 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<RequestSta
     };
     let delay = Duration::from_std(sh.config.result_delay).unwrap_or(Duration::seconds(3));
     let ready = at + delay;
-    crate::db::durable(&conn, |conn| {
-        conn.execute(
+    conn.execute(
         "INSERT INTO requests (request_id, user_iin, organisation_bin, role, basis, service, case_key, subject, variant,
                                document, document_sha256, cms, submitted_at, ready_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -153,11 +157,11 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<RequestSta
             stamp(ready)
         ],
     )
-    .map_err(GwError::db("store a request"))
-    })?;
+    .map_err(GwError::db("store a request"))?;
+    let ticket = sh.commits.ticket();
     tracing::info!(user = %user.iin, request = %id, service = spec.service.number(), "request accepted");
     let row = load(&conn, &id)?.ok_or(GwError::RequestNotFound)?;
-    Ok(status_of(&row, false))
+    Ok((status_of(&row, false), Some(ticket)))
 }
 
 fn own(conn: &Connection, user: &User, id: &str) -> Result<Row, GwError> {

@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     /// Key of the SMS-code MACs; lives in memory only (codes live 10 minutes).
     pub(crate) otp_key: ring::hmac::Key,
     pub(crate) rng: ring::rand::SystemRandom,
+    /// Shared log syncs for accepted requests.
+    pub(crate) commits: crate::db::GroupCommit,
 }
 
 impl Shared {
@@ -93,7 +95,9 @@ impl Gateway {
         let addr = listener
             .local_addr()
             .map_err(|e| GwError::Config(format!("local address: {e}")))?;
+        let commits = crate::db::GroupCommit::new(&config.data_dir);
         let shared = Arc::new(Shared {
+            commits,
             config,
             db: Mutex::new(conn),
             tls,
