@@ -1,9 +1,9 @@
-//! `sio audit`: the workstation's audit journal (sio-vault) — `verify`.
+//! `sio audit`: the workstation's audit journal (sio-vault) — `verify`, `exports`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sio_vault::{KeyStore, MacKey, OsKeyring, verify};
+use sio_vault::{KeyStore, MacKey, OsKeyring, exports, verify};
 
 /// Arguments of `sio audit`.
 #[derive(Debug, clap::Args)]
@@ -17,11 +17,20 @@ enum AuditCommand {
     /// Verify the journal: every entry canonical, numbered 1…n without gaps, hash-chained, and
     /// matching the head file; with `--mac-key`, every MAC. Prints `OK <n> entries` (exit 0) or
     /// the first bad entry with a stable code (exit 1).
-    Verify(VerifyArgs),
+    Verify(JournalArgs),
+    /// The exports to case materials (rule 48) recorded in the journal, for supervisors: one
+    /// JSON object a line (or CSV). The journal is verified first; a broken one gives no report.
+    Exports {
+        #[command(flatten)]
+        journal: JournalArgs,
+        /// CSV with a header line instead of JSON Lines.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
-struct VerifyArgs {
+struct JournalArgs {
     /// The journal file (JSON Lines; its head file is `<journal>.head`).
     #[arg(long, value_name = "PATH")]
     journal: PathBuf,
@@ -40,28 +49,34 @@ struct VerifyArgs {
 /// Run `sio audit`.
 pub(crate) fn run(args: Args) -> ExitCode {
     match args.command {
-        AuditCommand::Verify(v) => run_verify(&v),
+        AuditCommand::Verify(j) => run_verify(&j),
+        AuditCommand::Exports { journal, csv } => run_exports(&journal, csv),
     }
 }
 
-fn run_verify(args: &VerifyArgs) -> ExitCode {
-    let mac = match &args.mac_key {
-        None => None,
-        Some(name) => {
-            let store = OsKeyring::new(args.keyring_service.as_str());
-            match MacKey::load(&store, name) {
-                Ok(Some(key)) => Some(key),
-                Ok(None) => {
-                    return fail(
-                        args,
-                        "VAULT_KEYRING_UNAVAILABLE",
-                        None,
-                        &format!("no journal key `{name}` in the {}", store.describe()),
-                    );
-                }
-                Err(e) => return fail(args, e.code(), None, &e.to_string()),
-            }
-        }
+/// A verification failure: code, first bad sequence number, message.
+type Failure = (&'static str, Option<u64>, String);
+
+fn mac_key(args: &JournalArgs) -> Result<Option<MacKey>, Failure> {
+    let Some(name) = &args.mac_key else {
+        return Ok(None);
+    };
+    let store = OsKeyring::new(args.keyring_service.as_str());
+    match MacKey::load(&store, name) {
+        Ok(Some(key)) => Ok(Some(key)),
+        Ok(None) => Err((
+            "VAULT_KEYRING_UNAVAILABLE",
+            None,
+            format!("no journal key `{name}` in the {}", store.describe()),
+        )),
+        Err(e) => Err((e.code(), None, e.to_string())),
+    }
+}
+
+fn run_verify(args: &JournalArgs) -> ExitCode {
+    let mac = match mac_key(args) {
+        Ok(mac) => mac,
+        Err(f) => return fail(args.json, &f),
     };
     match verify(&args.journal, mac.as_ref()) {
         Ok(report) => {
@@ -93,12 +108,49 @@ fn run_verify(args: &VerifyArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => fail(args, e.code(), e.seq(), &e.to_string()),
+        Err(e) => fail(args.json, &(e.code(), e.seq(), e.to_string())),
     }
 }
 
-fn fail(args: &VerifyArgs, code: &str, seq: Option<u64>, message: &str) -> ExitCode {
-    if args.json {
+fn run_exports(args: &JournalArgs, csv: bool) -> ExitCode {
+    let mac = match mac_key(args) {
+        Ok(mac) => mac,
+        Err(f) => return fail(args.json, &f),
+    };
+    let rows = match exports(&args.journal, mac.as_ref()) {
+        Ok(rows) => rows,
+        Err(e) => return fail(args.json, &(e.code(), e.seq(), e.to_string())),
+    };
+    if csv {
+        println!("seq,time,user,workstation,request_id,result_id,reason,destination,sha256");
+        for r in &rows {
+            let fields = [
+                r.seq.to_string(),
+                r.time.clone(),
+                r.user.clone(),
+                r.workstation.clone(),
+                r.request_id.clone().unwrap_or_default(),
+                r.result_id.clone().unwrap_or_default(),
+                r.reason.clone(),
+                r.destination.clone(),
+                r.sha256.clone(),
+            ];
+            let quoted: Vec<String> = fields
+                .iter()
+                .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+                .collect();
+            println!("{}", quoted.join(","));
+        }
+    } else {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn fail(json: bool, (code, seq, message): &Failure) -> ExitCode {
+    if json {
         println!(
             "{}",
             serde_json::json!({"ok": false, "code": code, "seq": seq, "message": message})

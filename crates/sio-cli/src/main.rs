@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The audit journal: `verify` detects any edit, deletion, insertion or reordering.
+    /// The audit journal: `verify` detects any edit, deletion, insertion or reordering; `exports`.
     Audit(cmd_audit::Args),
     /// Print the encoded rules: bases, roles (Order 34/2026 App. 1), services (Order 88/2024 App. 2).
     Catalogue(cmd_catalogue::Args),
