@@ -234,6 +234,21 @@ async fn submit_request(
     Ok((code, Json(status)))
 }
 
+async fn record_export(
+    State(sh): Sh,
+    s: Session,
+    RawBody(body): RawBody,
+) -> Result<impl IntoResponse, GwError> {
+    active(&s)?;
+    let (receipt, new) = crate::requests::export(&sh, &s.user, &body)?;
+    let code = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((code, Json(receipt)))
+}
+
 async fn list_requests(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
     Ok(Json(crate::requests::list(&sh, &s.user)?))
@@ -371,6 +386,7 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route(paths::REQUEST_RESULT, get(request_result))
         .route(paths::APPLICATIONS, post(submit_application))
         .route(paths::APPLICATION, get(application_status))
+        .route(paths::EXPORTS, post(record_export))
         .route(paths::REPORTS, get(report))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)

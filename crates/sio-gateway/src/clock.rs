@@ -7,9 +7,10 @@ pub(crate) fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-/// An instant in Astana time, with its offset (UTC+5).
+/// An instant in Astana time, with its offset (UTC+5), to the millisecond (as stored).
 pub(crate) fn astana(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    sio_core::time::to_astana(t).fixed_offset()
+    use chrono::SubsecRound as _;
+    sio_core::time::to_astana(t).fixed_offset().trunc_subsecs(3)
 }
 
 /// Astana time as stored in the database and shown in listings.

@@ -148,6 +148,20 @@ CREATE TABLE emergency_journal (
     recorded_by  TEXT NOT NULL
 );
 "#,
+    // 2: exports of results to case materials (rule 48 as of 2024).
+    r#"
+CREATE TABLE exports (
+    export_id       TEXT PRIMARY KEY,
+    request_id      TEXT NOT NULL REFERENCES requests(request_id),
+    user_iin        TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    content_sha256  TEXT NOT NULL,
+    document        BLOB NOT NULL,
+    document_sha256 TEXT NOT NULL,
+    cms             BLOB NOT NULL,
+    recorded_at     TEXT NOT NULL
+);
+"#,
 ];
 
 /// Version of the schema this build writes.

@@ -122,6 +122,9 @@ pub enum GwError {
     /// The result is not ready yet.
     #[error("the result is not ready yet")]
     ResultNotReady,
+    /// An export notice is incomplete or refers to an undelivered result.
+    #[error("the export notice is invalid: {0}")]
+    ExportInvalid(&'static str),
     /// No rights for reports.
     #[error("reports access is granted by the operator on a motivated letter (rule 10)")]
     NoReportRights,
@@ -196,6 +199,7 @@ impl GwError {
             Self::RequestIdConflict => "GW_REQUEST_ID_CONFLICT",
             Self::RequestNotFound => "GW_REQUEST_NOT_FOUND",
             Self::ResultNotReady => "GW_RESULT_NOT_READY",
+            Self::ExportInvalid(_) => "GW_EXPORT_INVALID",
             Self::NoReportRights => "GW_NO_REPORT_RIGHTS",
             Self::BadPeriod(_) => "GW_BAD_PERIOD",
             Self::NoHrRights => "GW_NO_HR_RIGHTS",
@@ -212,7 +216,9 @@ impl GwError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Protocol(_) | Self::Rule(_) | Self::BadPeriod(_) => StatusCode::BAD_REQUEST,
-            Self::ApplicationInvalid(_) | Self::ClockSkew { .. } => StatusCode::BAD_REQUEST,
+            Self::ApplicationInvalid(_) | Self::ClockSkew { .. } | Self::ExportInvalid(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound | Self::RequestNotFound | Self::ApplicationNotFound => {

@@ -6,8 +6,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use sio_core::access::Variant;
 use sio_protocol::{
-    BasisKey, ReceivedSigned, Report, ReportRow, RequestDocument, RequestList, RequestState,
-    RequestStatus, ResultDelivery, ResultTable,
+    BasisKey, ExportDocument, ExportReceipt, ReceivedSigned, Report, ReportRow, RequestDocument,
+    RequestList, RequestState, RequestStatus, ResultDelivery, ResultTable,
 };
 use uuid::Uuid;
 
@@ -329,4 +329,103 @@ pub(crate) fn report(
         generated_at: astana(now()),
         rows: out,
     })
+}
+
+/// `POST /v1/exports`: record that the user attached a result to case materials.
+pub(crate) fn export(
+    sh: &Shared,
+    user: &User,
+    body: &[u8],
+) -> Result<(ExportReceipt, bool), GwError> {
+    let at = now();
+    let received = ReceivedSigned::from_body(body)?;
+    let verifiers = sh.tls.verifiers()?;
+    let sigs = verifiers.document(&received.canonical, &received.cms_der, 1)?;
+    let doc: ExportDocument = received.parse()?;
+    if sigs.first().and_then(|v| v.certificate.iin.as_deref()) != Some(user.iin.as_str())
+        || doc.user_iin != user.iin
+    {
+        return Err(GwError::SignerMismatch);
+    }
+    let doc_sha = sha256_hex(&received.canonical);
+    let conn = sh.db()?;
+    let existing: Option<(String, String, String)> = conn
+        .query_row(
+            "SELECT document_sha256, request_id, recorded_at FROM exports WHERE export_id = ?1",
+            [doc.export_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(GwError::db("look up an export"))?;
+    if let Some((sha, request, recorded)) = existing {
+        if sha != doc_sha {
+            return Err(GwError::RequestIdConflict);
+        }
+        return Ok((
+            ExportReceipt {
+                export_id: doc.export_id,
+                request_id: Uuid::parse_str(&request).unwrap_or_default(),
+                recorded_at: astana(parse(&recorded).unwrap_or(at)),
+            },
+            false,
+        ));
+    }
+    let skew = (doc.signed_at.with_timezone(&Utc) - at).num_seconds();
+    if skew.unsigned_abs() > u64::from(sio_protocol::CLOCK_WINDOW_SECONDS) {
+        return Err(GwError::ClockSkew {
+            skew_seconds: skew,
+            window: sio_protocol::CLOCK_WINDOW_SECONDS,
+        });
+    }
+    if doc.reason.trim().is_empty() {
+        return Err(GwError::ExportInvalid("the reason is required"));
+    }
+    if doc.content_sha256.len() != 64 || !doc.content_sha256.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(GwError::ExportInvalid(
+            "content_sha256 must be 64 hex digits",
+        ));
+    }
+    let request_id = doc.request_id.to_string();
+    own(&conn, user, &request_id)?;
+    let delivered: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM results WHERE request_id = ?1",
+            [&request_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(GwError::db("look up a result"))?;
+    if delivered.is_none() {
+        return Err(GwError::ExportInvalid(
+            "the result of this request has not been delivered",
+        ));
+    }
+    crate::db::durable(&conn, |conn| {
+        conn.execute(
+            "INSERT INTO exports (export_id, request_id, user_iin, reason, content_sha256, document, document_sha256, cms, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                doc.export_id.to_string(),
+                request_id,
+                user.iin,
+                doc.reason.trim(),
+                doc.content_sha256.to_ascii_lowercase(),
+                received.canonical,
+                doc_sha,
+                received.cms_der,
+                stamp(at)
+            ],
+        )
+        .map_err(GwError::db("record an export"))
+    })?;
+    tracing::info!(user = %user.iin, request = %request_id, "export to case materials recorded");
+    Ok((
+        ExportReceipt {
+            export_id: doc.export_id,
+            request_id: doc.request_id,
+            recorded_at: astana(at),
+        },
+        true,
+    ))
 }

@@ -171,3 +171,46 @@ fn emergency_journal() {
             .is_err()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_to_case_materials_is_recorded() {
+    let env = Env::start_with(|c| c.result_delay = std::time::Duration::ZERO).await;
+    let c = env.active_client(INVESTIGATOR).await;
+    let iin = env.iin(INVESTIGATOR);
+    let service = full_service_for(3, sio_core::Basis::Criminal);
+    let d = c.request_doc(&iin, 3, BasisKey::Criminal, service, criminal_case());
+    let _: RequestStatus = c.post(paths::REQUESTS, &c.sign_request(&d)).await.unwrap();
+    let me = env.user(INVESTIGATOR).clone();
+    let export = ExportDocument {
+        doc: ExportDocType::V1,
+        export_id: uuid::Uuid::new_v4(),
+        request_id: d.request_id,
+        user_iin: iin.clone(),
+        reason: "attached to case 241500031000123, volume 2".into(),
+        content_sha256: "ab".repeat(32),
+        signed_at: astana_now(),
+    };
+    // Not delivered yet.
+    let e = c
+        .post::<ExportReceipt>(paths::EXPORTS, &signed(export.clone(), &[sign_pair(&me)]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_EXPORT_INVALID");
+    let _: ResultDelivery = c
+        .get(&format!("/v1/requests/{}/result", d.request_id))
+        .await
+        .unwrap();
+    let body = signed(export.clone(), &[sign_pair(&me)]);
+    let r: ExportReceipt = c.post(paths::EXPORTS, &body).await.unwrap();
+    assert_eq!(r.request_id, d.request_id);
+    let again: ExportReceipt = c.post(paths::EXPORTS, &body).await.unwrap();
+    assert_eq!(again.recorded_at, r.recorded_at);
+    let mut no_reason = export.clone();
+    no_reason.export_id = uuid::Uuid::new_v4();
+    no_reason.reason = " ".into();
+    let e = c
+        .post::<ExportReceipt>(paths::EXPORTS, &signed(no_reason, &[sign_pair(&me)]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_EXPORT_INVALID");
+}

@@ -35,8 +35,9 @@ pub use canonical::{CanonicalError, canonical_bytes, canonical_json};
 pub use error::{ErrorBody, ProtocolError};
 pub use report::{JournalEntry, Report, ReportQuery, ReportRow};
 pub use request::{
-    Article, BasisKey, CaseReference, RequestDocType, RequestDocument, RequestList, RequestState,
-    RequestStatus, ResultDelivery, ResultTable, Subject,
+    Article, BasisKey, CaseReference, ExportDocType, ExportDocument, ExportReceipt, RequestDocType,
+    RequestDocument, RequestList, RequestState, RequestStatus, ResultDelivery, ResultTable,
+    Subject,
 };
 pub use signed::{Document, ReceivedSigned, Signed};
 
@@ -78,6 +79,8 @@ pub mod paths {
     pub const APPLICATIONS: &str = "/v1/applications";
     /// `GET`: status of an application.
     pub const APPLICATION: &str = "/v1/applications/{id}";
+    /// `POST` `Signed<ExportDocument>`: a result attached to case materials.
+    pub const EXPORTS: &str = "/v1/exports";
     /// `GET ?from=&to=`: the body's requests (rule 10).
     pub const REPORTS: &str = "/v1/reports";
     /// `GET`: liveness and the gateway's clock (no session needed).

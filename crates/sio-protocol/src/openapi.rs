@@ -200,6 +200,16 @@ fn endpoints() -> Vec<Endpoint> {
             "200",
             Some(s::<ApplicationStatus>),
         ),
+        e(
+            "post",
+            paths::EXPORTS,
+            "recordExport",
+            "Record that a result was attached to case materials (signed; idempotent by export_id)",
+            true,
+            Some(s::<Signed<ExportDocument>>),
+            "201",
+            Some(s::<ExportReceipt>),
+        ),
         Endpoint {
             query: &[
                 ("from", "First day, YYYY-MM-DD (Astana)"),

@@ -344,3 +344,48 @@ mod tests {
             serde_json::from_value(serde_json::to_value(&subject).expect("json")).expect("core");
     }
 }
+
+/// `doc` tag of [`ExportDocument`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub enum ExportDocType {
+    /// Version 1.
+    #[serde(rename = "sio.export/v1")]
+    V1,
+}
+
+/// Notice that a result was attached to case materials (rule 48 as of 2024): the lawful
+/// exception to destroying the local copy. Signed by the user with the signing key; the gateway
+/// records it beside the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ExportDocument {
+    /// Always `sio.export/v1`.
+    pub doc: ExportDocType,
+    /// Chosen by the client (UUID v4); idempotent.
+    pub export_id: Uuid,
+    /// The request whose result was exported.
+    pub request_id: Uuid,
+    /// ИИН of the signing user.
+    pub user_iin: String,
+    /// Why (e.g. the case-materials volume it was attached to).
+    pub reason: String,
+    /// SHA-256 of the exported bytes, lowercase hex.
+    pub content_sha256: String,
+    /// The client's clock when signing.
+    pub signed_at: DateTime<FixedOffset>,
+}
+
+impl Document for ExportDocument {
+    const DOC_TYPE: &'static str = "sio.export/v1";
+}
+
+/// The gateway's record of an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ExportReceipt {
+    /// The export.
+    pub export_id: Uuid,
+    /// The request.
+    pub request_id: Uuid,
+    /// When the gateway recorded it (Astana time).
+    pub recorded_at: DateTime<FixedOffset>,
+}

@@ -49,6 +49,9 @@ pub fn declarations() -> String {
     decl::<RequestList>(&cfg, &mut out);
     decl::<ResultTable>(&cfg, &mut out);
     decl::<ResultDelivery>(&cfg, &mut out);
+    decl::<ExportDocType>(&cfg, &mut out);
+    decl::<ExportDocument>(&cfg, &mut out);
+    decl::<ExportReceipt>(&cfg, &mut out);
     decl::<ApplicationDocType>(&cfg, &mut out);
     decl::<ApplicationAction>(&cfg, &mut out);
     decl::<BlockingReason>(&cfg, &mut out);

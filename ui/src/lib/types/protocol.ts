@@ -537,6 +537,63 @@ table: ResultTable,
 pdf_base64: string, };
 
 /**
+ * `doc` tag of [`ExportDocument`].
+ */
+export type ExportDocType = "sio.export/v1";
+
+/**
+ * Notice that a result was attached to case materials (rule 48 as of 2024): the lawful
+ * exception to destroying the local copy. Signed by the user with the signing key; the gateway
+ * records it beside the request.
+ */
+export type ExportDocument = { 
+/**
+ * Always `sio.export/v1`.
+ */
+doc: ExportDocType, 
+/**
+ * Chosen by the client (UUID v4); idempotent.
+ */
+export_id: string, 
+/**
+ * The request whose result was exported.
+ */
+request_id: string, 
+/**
+ * ИИН of the signing user.
+ */
+user_iin: string, 
+/**
+ * Why (e.g. the case-materials volume it was attached to).
+ */
+reason: string, 
+/**
+ * SHA-256 of the exported bytes, lowercase hex.
+ */
+content_sha256: string, 
+/**
+ * The client's clock when signing.
+ */
+signed_at: string, };
+
+/**
+ * The gateway's record of an export.
+ */
+export type ExportReceipt = { 
+/**
+ * The export.
+ */
+export_id: string, 
+/**
+ * The request.
+ */
+request_id: string, 
+/**
+ * When the gateway recorded it (Astana time).
+ */
+recorded_at: string, };
+
+/**
  * `doc` tag of [`ApplicationDocument`].
  */
 export type ApplicationDocType = "sio.application/v1";
