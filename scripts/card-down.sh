@@ -38,7 +38,7 @@ if [ "$STOP_CARD" = 1 ] && [ -f "$PIDFILE" ]; then
 fi
 
 if [ "$STOP_PCSCD" = 1 ]; then
-    for pid in $(pgrep -x pcscd || true); do
+    for pid in $(ps -C pcscd -o pid=,stat= | awk '$2 !~ /^Z/ { print $1 }'); do
         stop_pid "$pid"
         echo "card-down: pcscd stopped (pid $pid)" >&2
     done

@@ -45,18 +45,27 @@ done
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || die "vpcd driver missing; install vsmartcard-vpcd"
 [ -e /etc/reader.conf.d/vpcd ] || die "/etc/reader.conf.d/vpcd missing; reinstall vsmartcard-vpcd"
 
-# Serialise concurrent card-up runs (children must not inherit this descriptor: 8>&-).
+# Serialise concurrent card-up runs (daemons started below do not inherit this descriptor).
 exec 8>/tmp/sio-card-up.lock
-flock 8
+flock -w 120 8 || die "another card-up.sh has held /tmp/sio-card-up.lock for 120 s"
+
+# Start "$@" in its own session with nothing but stdin/stdout/stderr open: a daemon must not keep
+# the caller's descriptors (e.g. a test's flock on /tmp/sio-card.lock, or fd 8 above) alive.
+# Only use it in the background (`detach ... &`): it replaces the calling (sub)shell, so $! is the daemon.
+detach() {
+    exec setsid bash -c 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+exec "$@"' detach "$@"
+}
 
 vpcd_listening() { ss -ltnH "sport = :$VPCD_PORT" 2>/dev/null | grep -q .; }
 
 # --- pcscd -----------------------------------------------------------------------------------
-if ! pgrep -x pcscd >/dev/null; then
+pcscd_alive() { ps -C pcscd -o stat= 2>/dev/null | grep -qv '^Z'; }
+if ! vpcd_listening && ! pcscd_alive; then
     log "starting pcscd (log: $PCSCD_LOG)"
     mkdir -p /run/pcscd
     # Foreground mode in its own session: logs go to a file; no --auto-exit, so it stays up.
-    setsid pcscd --foreground --info </dev/null >>"$PCSCD_LOG" 2>&1 8>&- &
+    detach pcscd --foreground --info </dev/null >>"$PCSCD_LOG" 2>&1 &
 fi
 for _ in $(seq 1 $((TIMEOUT * 10))); do
     vpcd_listening && break
@@ -106,7 +115,7 @@ if ! card_running; then
     ARGS=(--state "$STATE")
     [ "$RESET" = 1 ] && ARGS+=(--reset)
     log "starting $BIN ${ARGS[*]} (log: $STATE/card.log)"
-    setsid "$BIN" "${ARGS[@]}" </dev/null >>"$STATE/card.log" 2>&1 8>&- &
+    detach "$BIN" "${ARGS[@]}" </dev/null >>"$STATE/card.log" 2>&1 &
     STARTED=$!
     for _ in $(seq 1 50); do
         [ "$(sed -n 1p "$PIDFILE" 2>/dev/null)" = "$STARTED" ] && break

@@ -308,3 +308,24 @@ fn fixture_builds_and_starts_the_card_without_a_given_binary() {
     eprintln!("card up (with cargo build check): {:?}", start.elapsed());
     assert!(card_present());
 }
+
+#[test]
+fn daemons_do_not_inherit_the_callers_descriptors() {
+    // A daemon that kept the test's flock open would block every later user of the card.
+    let _stack = provisioned();
+    let card_pid = fs::read_to_string("/tmp/sio-card.pid").unwrap();
+    let card_pid = card_pid.lines().next().unwrap().to_owned();
+    let mut pids = vec![card_pid];
+    let pcscd = sh("pgrep", &["-x", "pcscd"]);
+    pids.extend(pcscd.out.lines().map(str::to_owned));
+    for pid in pids {
+        for fd in fs::read_dir(format!("/proc/{pid}/fd")).unwrap() {
+            let target = fs::read_link(fd.unwrap().path()).unwrap_or_default();
+            let target = target.to_string_lossy();
+            assert!(
+                !target.contains("sio-card.lock") && !target.contains("sio-card-up.lock"),
+                "pid {pid} holds {target}"
+            );
+        }
+    }
+}
