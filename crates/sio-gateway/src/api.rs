@@ -342,7 +342,10 @@ async fn journal(State(sh): Sh, mut req: Request, next: Next) -> Response {
         .map(|c| c.peer.ip().to_string())
         .unwrap_or_default();
     let resource = resource_of(req.uri().path());
-    let operation = req.method().to_string();
+    let operation = match sio_protocol::openapi::operation_id(req.method().as_str(), &resource) {
+        Some(op) => format!("{} {op}", req.method()),
+        None => req.method().to_string(),
+    };
     let resp = next.run(req).await;
     let outcome = match resp.extensions().get::<OutcomeCode>() {
         Some(c) => c.0.to_string(),

@@ -187,6 +187,21 @@ async fn slow_headers_and_slow_body_are_cut_off() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connection_is_dropped_after_the_handshake_timeout() {
+    let env = Env::start_with(|c| c.handshake_timeout = Duration::from_secs(1)).await;
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port(&env)))
+        .await
+        .unwrap();
+    let t = Instant::now();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut buf))
+        .await
+        .unwrap();
+    assert!(matches!(n, Ok(0) | Err(_)));
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_limit_closes_extra_connections() {
     let env = Env::start_with(|c| c.max_connections = 2).await;
     let _a = raw_tls(&env, INVESTIGATOR).await;

@@ -229,6 +229,15 @@ fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
+/// The `operationId` of an endpoint (`method` lower case, `path` as in [`crate::paths`], ids
+/// as `{id}`), e.g. `("post", "/v1/requests")` → `submitRequest`. Used in the access journal.
+pub fn operation_id(method: &str, path: &str) -> Option<&'static str> {
+    endpoints()
+        .into_iter()
+        .find(|e| e.method.eq_ignore_ascii_case(method) && e.path == path)
+        .map(|e| e.operation_id)
+}
+
 /// The OpenAPI 3.1 document as JSON.
 pub fn document() -> Value {
     let mut settings = SchemaSettings::draft2020_12();
