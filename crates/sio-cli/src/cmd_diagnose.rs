@@ -27,6 +27,10 @@ pub(crate) struct Args {
     /// The data directory whose disk must have the free space (default: ~/.local/share/sio).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Run only the start guard the client runs before a session (passive air-gap check): exit 0
+    /// when clear or when the policy says warn, 3 when the policy says refuse.
+    #[arg(long, conflicts_with_all = ["json", "report", "only"])]
+    guard: bool,
 }
 
 fn parse_group(s: &str) -> Result<Group, String> {
@@ -63,7 +67,32 @@ fn config(args: &Args) -> Result<Config, WorkstationError> {
     Ok(config)
 }
 
-/// Run `sio diagnose`: exit 0 when nothing failed, 1 when an item failed, 2 on bad arguments.
+fn guard(config: &Config) -> ExitCode {
+    match sio_workstation::start_guard(&config.policy) {
+        Ok(findings) => {
+            for f in &findings {
+                println!(
+                    "{} {}: {} — {}",
+                    f.status.as_str(),
+                    f.code,
+                    f.measured,
+                    f.action
+                );
+            }
+            if findings.is_empty() {
+                println!("air gap: clear");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sio diagnose --guard: {} ({})", e, e.code());
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// Run `sio diagnose`: exit 0 when nothing failed, 1 when an item failed, 2 on bad arguments
+/// (with `--guard`: 3 when the start guard refuses).
 pub(crate) fn run(args: Args) -> ExitCode {
     let config = match config(&args) {
         Ok(c) => c,
@@ -72,6 +101,9 @@ pub(crate) fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.guard {
+        return guard(&config);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

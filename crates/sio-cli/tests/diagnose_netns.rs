@@ -2,7 +2,8 @@
 //! one namespace with a default route over a veth pair to a fake "internet" host in a second
 //! namespace, one with loopback only. The air-gap item fails and passes accordingly, and the
 //! passive check sends no packet (the veth's tx counter does not move). An active probe to a
-//! target listed in the policy does send (the counter moves), which shows the counter works.
+//! target listed in the policy does send (the counter moves), which shows the counter works. The
+//! start guard (`sio diagnose --guard`) refuses, warns or clears in the same namespaces.
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
@@ -104,6 +105,31 @@ fn diagnose(ns: &str, policy: &Path) -> (Value, i32) {
     (serde_json::from_slice(&out.stdout).unwrap(), code)
 }
 
+/// Run `sio diagnose --guard` in `ns`: exit code and stdout + stderr.
+fn guard(ns: &str, policy: &Path) -> (i32, String) {
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            ns,
+            env!("CARGO_BIN_EXE_sio"),
+            "diagnose",
+            "--guard",
+            "--policy",
+        ])
+        .arg(policy)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap(), text)
+}
+
 fn item<'a>(report: &'a Value, code: &str) -> &'a Value {
     report["items"]
         .as_array()
@@ -123,10 +149,10 @@ fn air_gap_in_network_namespaces() {
     let passive = dir.path().join("passive.toml");
     std::fs::write(&passive, "# diagnosis settings: nothing configured\n").unwrap();
 
-    let mut guard = Netns(Vec::new());
-    let routed = guard.add("routed");
-    let inet = guard.add("inet");
-    let lonely = guard.add("lo");
+    let mut namespaces = Netns(Vec::new());
+    let routed = namespaces.add("routed");
+    let inet = namespaces.add("inet");
+    let lonely = namespaces.add("lo");
 
     // routed ── veth ── inet ("the Internet": 198.51.100.1, TEST-NET-2).
     let (a, b) = (
@@ -174,6 +200,21 @@ fn air_gap_in_network_namespaces() {
         counter(&inet, &b, "rx_packets"),
         rx_before,
         "a packet arrived"
+    );
+
+    // The start guard refuses here by default, warns when the policy says so; no packet either.
+    let (code, text) = guard(&routed, &passive);
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("WS_INTERNET_ACCESS"), "{text}");
+    let warn = dir.path().join("warn.toml");
+    std::fs::write(&warn, "on_internet = \"warn\"\n").unwrap();
+    let (code, text) = guard(&routed, &warn);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("fail WS_AIRGAP_ROUTES"), "{text}");
+    assert_eq!(
+        counter(&routed, &a, "tx_packets"),
+        tx_before,
+        "a packet left"
     );
 
     // The administrator vouches for this gateway: the route passes.
