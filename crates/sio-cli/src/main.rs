@@ -9,6 +9,7 @@ mod cmd_catalogue;
 mod cmd_check;
 mod cmd_diagnose;
 mod cmd_gateway;
+mod cmd_login;
 mod cmd_pki;
 mod cmd_sign;
 mod cmd_verify;
@@ -33,6 +34,8 @@ enum Command {
     Diagnose(cmd_diagnose::Args),
     /// The reference gateway: `run` it, or administer it (`admin …`).
     Gateway(cmd_gateway::Args),
+    /// Log in to СИО ПСО with the token and a second factor (helpdesk and scripted checks).
+    Login(cmd_login::Args),
     /// Sign a document (CMS/CAdES-BES .p7s) with a token key; co-sign an existing signature.
     Sign(cmd_sign::Args),
     /// Verify a .p7s against trusted CAs, a CRL and a key purpose.
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd_check::run(args),
         Command::Diagnose(args) => cmd_diagnose::run(args),
         Command::Gateway(args) => cmd_gateway::run(args),
+        Command::Login(args) => cmd_login::run(args),
         Command::Sign(args) => cmd_sign::run(args),
         Command::Verify(args) => cmd_verify::run(args),
         Command::Pki(args) => cmd_pki::run(args),

@@ -6,11 +6,13 @@
 //! retries transient failures of idempotent calls a bounded number of times with backoff. Only the
 //! wire types of `sio-protocol` travel over it.
 
+pub mod card;
 mod channel;
 mod error;
 mod identity;
 pub mod session;
 
+pub use card::{CardKey, CardKeySigner, PinAlwaysSigner};
 pub use channel::{Channel, ChannelConfig, Retry};
 pub use error::ClientError;
 pub use identity::{ClientIdentity, TlsKey};

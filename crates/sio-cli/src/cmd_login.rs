@@ -1,0 +1,302 @@
+//! `sio login`: log in to СИО ПСО from the command line — for the helpdesk and scripted checks.
+//!
+//! Token (PIV over PC/SC) → PIN → signed challenge → second factor (SMS code) → the consent on the
+//! first login (signed with the signing key) → an active session, printed as JSON.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::json;
+use sio_client::session::{self, Session};
+use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
+use sio_protocol::{SecondFactor, Secret, SessionStage};
+use sio_token::{PcscCard, PcscContext, Pin, PinStatus, PivSession, PivSlot};
+
+/// Arguments of `sio login`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The administrator's policy file (gateway address, pinned CA).
+    #[arg(long, default_value_os_t = sio_policy::system_path())]
+    policy: PathBuf,
+    /// Gateway URL instead of the policy's (helpdesk checks against another gateway).
+    #[arg(long, requires = "ca")]
+    gateway: Option<String>,
+    /// Pinned CA (PEM) for `--gateway`.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// Smart-card reader (default: the first reader with a card).
+    #[arg(long)]
+    reader: Option<String>,
+    /// The second factor.
+    #[arg(long, value_enum, default_value = "sms")]
+    factor: Factor,
+    /// Read the PIN, then the SMS code, then (first login) the signing PIN from standard input, one
+    /// per line, instead of prompting.
+    #[arg(long)]
+    stdin: bool,
+    /// Language of the consent text shown on the first login.
+    #[arg(long, value_enum, default_value = "ru")]
+    lang: Lang,
+    /// Log out at the end instead of leaving the session open.
+    #[arg(long)]
+    logout: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Factor {
+    Sms,
+    Fingerprint,
+    Face,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Lang {
+    Kk,
+    Ru,
+    En,
+}
+
+/// A failure with its stable code.
+struct Failure {
+    code: String,
+    message: String,
+}
+
+impl<E: std::fmt::Display + Coded> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Errors that carry a stable code.
+trait Coded {
+    fn code(&self) -> &str;
+}
+
+impl Coded for sio_client::ClientError {
+    fn code(&self) -> &str {
+        sio_client::ClientError::code(self)
+    }
+}
+
+impl Coded for sio_token::TokenError {
+    fn code(&self) -> &str {
+        sio_token::TokenError::code(self)
+    }
+}
+
+impl Coded for sio_policy::PolicyError {
+    fn code(&self) -> &str {
+        sio_policy::PolicyError::code(self)
+    }
+}
+
+fn fail(code: &str, message: impl Into<String>) -> Failure {
+    Failure {
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Run `sio login`.
+pub(crate) fn run(args: Args) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sio login: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(login(args)) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            println!(
+                "{}",
+                json!({"ok": false, "code": f.code, "message": f.message})
+            );
+            eprintln!("sio login: {} ({})", f.message, f.code);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads answers from standard input (scripted) or prompts on the terminal.
+struct Input {
+    stdin: bool,
+}
+
+impl Input {
+    fn secret(&self, prompt: &str) -> Result<String, Failure> {
+        let line = if self.stdin || !std::io::stdin().is_terminal() {
+            eprint!("{prompt}");
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| fail("CLI_INPUT", e.to_string()))?;
+            eprintln!();
+            line
+        } else {
+            rpassword::prompt_password(prompt).map_err(|e| fail("CLI_INPUT", e.to_string()))?
+        };
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+fn channel_config(args: &Args) -> Result<ChannelConfig, Failure> {
+    match (&args.gateway, &args.ca) {
+        (Some(url), Some(ca)) => Ok(ChannelConfig {
+            base_url: url.trim_end_matches('/').to_owned(),
+            ca_pem: std::fs::read(ca)
+                .map_err(|e| fail("CLIENT_CA_INVALID", format!("{}: {e}", ca.display())))?,
+            timeout: Duration::from_secs(30),
+        }),
+        _ => {
+            let policy = sio_policy::Policy::load(&args.policy)?;
+            Ok(ChannelConfig::from_policy(&policy)?)
+        }
+    }
+}
+
+fn open_card(reader: Option<&str>) -> Result<PivSession<PcscCard>, Failure> {
+    let mut ctx = PcscContext::establish()?;
+    let name = match reader {
+        Some(r) => r.to_owned(),
+        None => ctx
+            .readers()?
+            .into_iter()
+            .find(|r| r.atr.is_some())
+            .map(|r| r.name)
+            .ok_or_else(|| fail("TOKEN_NO_CARD", "no reader holds a card; insert your token"))?,
+    };
+    let card = ctx.connect(&name)?;
+    Ok(PivSession::open(card)?)
+}
+
+async fn login(args: Args) -> Result<serde_json::Value, Failure> {
+    let input = Input { stdin: args.stdin };
+    let config = channel_config(&args)?;
+
+    // 1. the token and its authentication certificate
+    let mut piv = open_card(args.reader.as_deref())?;
+    let cert = piv.certificate(PivSlot::Authentication)?;
+    let usable = cert.clone().usable_at(std::time::SystemTime::now())?;
+    if !usable.info().purposes.authentication {
+        return Err(fail(
+            "CLI_CERT_NOT_FOR_LOGIN",
+            "the certificate in slot 9A is not an authentication certificate (EKU clientAuth)",
+        ));
+    }
+    eprintln!(
+        "Certificate: {} (ИИН {}), valid until {}",
+        cert.common_name.as_deref().unwrap_or("?"),
+        cert.iin.as_ref().map_or("?", |i| i.as_str()),
+        cert.not_after
+    );
+
+    // 2. PIN, tries left shown before the attempt
+    let tries = match piv.pin_status()? {
+        PinStatus::Blocked => {
+            return Err(fail(
+                "TOKEN_PIN_BLOCKED",
+                "the PIN is blocked; unblock it with the PUK",
+            ));
+        }
+        PinStatus::TriesLeft(n) => format!(" ({n} tries left)"),
+        _ => String::new(),
+    };
+    let pin = Pin::new(input.secret(&format!("PIN{tries}: "))?)?;
+    let verified = piv.verify_pin(pin).map_err(|r| Failure::from(r.error))?;
+    let key = CardKey::new(verified, PivSlot::Authentication)?;
+
+    // 3. the protected channel, authenticated with the same key
+    let identity = ClientIdentity::Token {
+        certificate: key.certificate_der().to_vec().into(),
+        key: key.clone(),
+    };
+    let channel = Channel::new(&config, &identity)?;
+    let challenge = session::challenge(&channel).await?;
+    let signed = session::sign_login(&challenge, &mut key.signer())?;
+    let mut s = session::submit_login(&channel, &signed).await?;
+
+    // 4. second factor
+    let wanted = match args.factor {
+        Factor::Sms => SecondFactor::Sms,
+        Factor::Fingerprint => SecondFactor::Fingerprint,
+        Factor::Face => SecondFactor::Face,
+    };
+    if !s.info().factors.contains(&wanted) {
+        return Err(fail(
+            "CLI_FACTOR_NOT_ALLOWED",
+            format!(
+                "this account cannot use {wanted:?}; it has {:?}",
+                s.info().factors
+            ),
+        ));
+    }
+    match args.factor {
+        Factor::Sms => sms(&channel, &mut s, &input).await?,
+        Factor::Fingerprint | Factor::Face => {
+            return Err(fail(
+                "CLI_FACTOR_UNAVAILABLE",
+                "biometric capture is not available from the command line yet; use --factor sms",
+            ));
+        }
+    }
+
+    // 5. consent on the first login, signed with the signing key (PIN asked again: PIN-always)
+    if s.stage() == SessionStage::Consent {
+        let text = s.consent_text(&channel).await?;
+        let shown = match args.lang {
+            Lang::Kk => &text.kk,
+            Lang::Ru => &text.ru,
+            Lang::En => &text.en,
+        };
+        eprintln!("\n{shown}\n");
+        let iin = s.info().user.iin.clone();
+        let pin = Pin::new(input.secret("Signing PIN (to sign the consent): ")?)?;
+        let mut signer = key.pin_always_signer(PivSlot::Signature, pin)?;
+        let signed = session::sign_consent(&text, &iin, &mut signer)?;
+        s.submit_consent(&channel, &signed).await?;
+    }
+
+    let summary = summary(&s);
+    if args.logout {
+        s.logout(&channel).await?;
+    }
+    Ok(summary)
+}
+
+async fn sms(channel: &Channel, s: &mut Session, input: &Input) -> Result<(), Failure> {
+    let sent = s.request_sms(channel).await?;
+    eprintln!(
+        "An SMS code was sent to {}; it expires at {}.",
+        sent.masked_phone, sent.expires_at
+    );
+    let code = input.secret("SMS code: ")?;
+    s.verify_sms(channel, Secret::new(code)).await?;
+    Ok(())
+}
+
+fn summary(s: &Session) -> serde_json::Value {
+    let info = s.info();
+    json!({
+        "ok": true,
+        "stage": info.stage,
+        "user": info.user,
+        "consent_signed_at": info.consent_signed_at,
+        "expires_at": info.expires_at,
+        "idle_until": info.idle_until,
+    })
+}

@@ -1,0 +1,181 @@
+//! A whole world for end-to-end tests: the virtual PIV card in the real pcscd, provisioned with
+//! keys and certificates from a fresh test PKI for the demo investigator, and the reference gateway
+//! over mutual TLS on 127.0.0.1 with that PKI and the demo accounts.
+#![allow(dead_code, clippy::unwrap_used)] // shared by several test binaries
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use sio_gateway::admin::Admin;
+use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
+use sio_virtual_card::fixture::{CardStack, StackOptions, run};
+
+/// The demo investigator whose certificates the card holds.
+pub(crate) const IIN: &str = "850415300121";
+/// Card PIN.
+pub(crate) const PIN: &str = sio_virtual_card::DEFAULT_PIN;
+
+fn card_state() -> PathBuf {
+    std::env::var_os("SIO_CARD_STATE").map_or_else(|| PathBuf::from("/tmp/sio-card"), PathBuf::from)
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The running world. Holds the card lock until dropped.
+pub(crate) struct World {
+    pub(crate) card: CardStack,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) pki: PathBuf,
+    pub(crate) data: PathBuf,
+    pub(crate) url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl World {
+    /// Bring everything up with `tweak` applied to the gateway's configuration.
+    pub(crate) fn up_with(tweak: impl FnOnce(&mut GatewayConfig)) -> World {
+        let card = CardStack::up(StackOptions::new(card_state())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pki = dir.path().join("pki");
+        sio_pki::generate(&pki, &sio_pki::PkiSpec::demo()).unwrap();
+        // The card gets fresh keys and certificates from this PKI's CA, issued to the investigator.
+        let card_out = dir.path().join("card");
+        let script = root().join("crates/sio-virtual-card/provision.sh");
+        let ca_cert = pki.join(sio_pki::paths::CA_CERT);
+        let ca_key = pki.join(sio_pki::paths::CA_KEY);
+        let subject = PathBuf::from(format!(
+            "/C=KZ/CN=ИВАНОВ АЛЕКСЕЙ/SN=ИВАНОВ/GN=АЛЕКСЕЙ/serialNumber=IIN{IIN}/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233"
+        ));
+        run(
+            &script.to_string_lossy(),
+            &["--force"],
+            &[
+                ("SIO_CARD_STATE", card.state_dir()),
+                ("SIO_CARD_PKI", &card_out),
+                ("SIO_CARD_CA_CERT", &ca_cert),
+                ("SIO_CARD_CA_KEY", &ca_key),
+                ("SIO_CARD_SUBJECT", &subject),
+            ],
+        )
+        .unwrap();
+
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        Admin::open(&data).unwrap().seed_demo().unwrap();
+        let mut config = GatewayConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            data.clone(),
+            TlsFiles::from_pki_dir(&pki),
+        );
+        config.result_delay = Duration::from_millis(200);
+        tweak(&mut config);
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let handle = Gateway::start(config).await.unwrap();
+                addr_tx.send(handle.local_addr()).unwrap();
+                let _ = stop_rx.await;
+                handle.shutdown().await;
+            });
+        });
+        let addr = addr_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        World {
+            card,
+            pki,
+            data,
+            url: format!("https://{addr}"),
+            dir,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Bring everything up with the default gateway configuration.
+    pub(crate) fn up() -> World {
+        World::up_with(|_| {})
+    }
+
+    /// The gateway's operator functions.
+    pub(crate) fn admin(&self) -> Admin {
+        Admin::open(&self.data).unwrap()
+    }
+
+    /// Wait for a new SMS code for `iin` in the gateway's outbox (different from `previous`).
+    pub(crate) fn sms_code(&self, iin: &str, previous: Option<&str>) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(code) = self.admin().latest_sms_code(iin).unwrap() {
+                if Some(code.as_str()) != previous {
+                    return code;
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no SMS code for {iin}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// `sio login` against this world's gateway, answering on standard input.
+    pub(crate) fn spawn_login(&self, extra: &[&str]) -> Login {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sio"))
+            .args(["login", "--stdin", "--gateway", &self.url, "--ca"])
+            .arg(self.pki.join(sio_pki::paths::CA_CERT))
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        Login { child, stdin }
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A running `sio login`.
+pub(crate) struct Login {
+    child: Child,
+    stdin: ChildStdin,
+}
+
+impl Login {
+    /// Type a line.
+    pub(crate) fn type_line(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Wait for the end; returns (success, JSON printed on stdout, stderr).
+    pub(crate) fn finish(self) -> (bool, serde_json::Value, String) {
+        drop(self.stdin);
+        let out = self.child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let json = BufReader::new(out.stdout.as_slice())
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| serde_json::from_str(&l).ok())
+            .last()
+            .unwrap_or(serde_json::Value::Null);
+        (out.status.success(), json, stderr)
+    }
+}
