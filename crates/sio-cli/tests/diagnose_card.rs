@@ -2,7 +2,7 @@
 //! sio-virtual-card's fixture, which holds /tmp/sio-card.lock): the token is recognised and its
 //! certificates read; with pcscd stopped the service item fails clearly (pcscd is started again
 //! afterwards, even when the test fails). Also runs the whole diagnosis as a new user would, with
-//! `--json --report out.html`.
+//! `--json --report out.html`, with profiles and PKCS#11 modules (a missing one, SoftHSM2).
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -190,6 +190,82 @@ fn json_and_html_report_as_a_new_user_runs_them() {
     assert_eq!(item(&r, "WS_RAM")["status"], "fail");
     assert_eq!(item(&r, "WS_DISK_FREE")["status"], "fail");
     assert_eq!(code, 1);
+
+    // PKCS#11: a module that does not load fails; a SoftHSM2 token loads but is a software
+    // token, which may not be used for login: a warning.
+    let missing = dir.path().join("missing.json");
+    std::fs::write(
+        &missing,
+        r#"{"pkcs11_modules":["/nonexistent/vendor-pkcs11.so"]}"#,
+    )
+    .unwrap();
+    let (r, _) = diagnose(&[
+        "--only",
+        "smart-card",
+        "--policy",
+        missing.to_str().unwrap(),
+    ]);
+    let m = item(&r, "WS_PKCS11_MODULES");
+    assert_eq!(m["status"], "fail", "{m:#}");
+    assert!(
+        m["measured"].as_str().unwrap().contains("does not load"),
+        "{m:#}"
+    );
+    let tokens = dir.path().join("softhsm");
+    std::fs::create_dir_all(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!("directories.tokendir = {}\n", tokens.display()),
+    )
+    .unwrap();
+    let init = Command::new("softhsm2-util")
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "soft",
+            "--pin",
+            "123456",
+            "--so-pin",
+            "12345678",
+        ])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let soft = dir.path().join("soft.json");
+    std::fs::write(
+        &soft,
+        r#"{"pkcs11_modules":["/usr/lib/softhsm/libsofthsm2.so"]}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sio"))
+        .args([
+            "diagnose",
+            "--json",
+            "--only",
+            "smart-card",
+            "--policy",
+            soft.to_str().unwrap(),
+        ])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = item(&r, "WS_PKCS11_MODULES");
+    assert_eq!(m["status"], "warn", "{m:#}");
+    assert!(
+        m["measured"]
+            .as_str()
+            .unwrap()
+            .contains("\"soft\" (software"),
+        "{m:#}"
+    );
 
     // A bad profile is refused with its code, exit 2.
     let bad = dir.path().join("bad.toml");
