@@ -235,12 +235,9 @@ pub(crate) fn login(
     let verified = match verifiers.login(&received.canonical, &received.cms_der) {
         Ok(v) => v,
         Err(e) => {
-            let who = tls_iin.clone().or_else(|| {
-                sio_sign::signers_of(&received.cms_der)
-                    .ok()
-                    .and_then(|s| s.into_iter().next())
-                    .and_then(|s| s.iin)
-            });
+            // Counted only against the holder of a personal TLS certificate (the handshake proved
+            // the key): a certificate copied into a forged CMS must not lock its owner out.
+            let who = tls_iin.clone();
             if let Some(iin) = who {
                 *journal_user = Some(iin.clone());
                 let conn = sh.db()?;

@@ -385,3 +385,33 @@ async fn revoked_certificate_is_refused() {
     let ok = env.client(INVESTIGATOR);
     let _: LoginChallenge = ok.post_empty(paths::LOGIN_CHALLENGE).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failed_signature_logins_lock_the_account() {
+    let env = Env::start().await;
+    let c = env.client(HEAD);
+    let u = c.user.clone();
+    for i in 0..5 {
+        let ch: LoginChallenge = c.post_empty(paths::LOGIN_CHALLENGE).await.unwrap();
+        let doc = c.login_doc(&ch, KeyCarrier::Hardware);
+        // Signed with the signing key: not an authentication certificate.
+        let e = c
+            .post::<SessionInfo>(paths::LOGIN, &signed(doc, &[sign_pair(&u)]))
+            .await
+            .unwrap_err();
+        let expected = if i < 4 {
+            "SIGN_WRONG_KEY_PURPOSE"
+        } else {
+            "GW_ACCOUNT_LOCKED"
+        };
+        assert_eq!(e.body.code, expected, "attempt {i}");
+    }
+    let mut c = env.client(HEAD);
+    let e = c.login(KeyCarrier::Hardware).await.unwrap_err();
+    assert_eq!(e.body.code, "GW_ACCOUNT_LOCKED");
+    // Other users are not affected.
+    env.client(PROSECUTOR)
+        .login(KeyCarrier::Hardware)
+        .await
+        .unwrap();
+}
