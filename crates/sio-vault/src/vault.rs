@@ -545,9 +545,12 @@ impl Vault {
         let data_nonce = dek
             .seal(&slot.aad("data"), &mut buf)
             .ok_or(VaultError::Encrypt(id))?;
+        // Sealed in place: the buffer now holds only ciphertext, which need not be zeroized.
+        let ciphertext = std::mem::take(&mut *buf);
         let data_path = d.data(id);
-        fsio::write_atomic(&data_path, &buf).map_err(io_err("write ciphertext", &data_path))?;
-        drop(buf);
+        fsio::write_atomic(&data_path, &ciphertext)
+            .map_err(io_err("write ciphertext", &data_path))?;
+        drop(ciphertext);
         let guard = self.state();
         let mut wrapped = Zeroizing::new(Vec::with_capacity(2 * TAG_LEN + 32));
         wrapped.extend_from_slice(dek.bytes());
