@@ -22,7 +22,7 @@ OUT=${SIO_CARD_PKI:-$STATE/pki}
 ALG_9A=${SIO_CARD_ALG_9A:-RSA2048}
 ALG_9C=${SIO_CARD_ALG_9C:-ECCP256}
 MGM=${SIO_CARD_MGM_KEY:-010203040506070801020304050607080102030405060708}
-SUBJECT=${SIO_CARD_SUBJECT:-"/C=KZ/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/GN=ТЕСТ/serialNumber=IIN900101300123/O=ТЕСТОВЫЙ ОРГАН/OU=BIN123456789021"}
+SUBJECT=${SIO_CARD_SUBJECT:-"/C=KZ/CN=ИВАНОВ АЛЕКСЕЙ/SN=ИВАНОВ/GN=АЛЕКСЕЙ/serialNumber=IIN850415300121/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233"}
 READER="Virtual PCD 00 00"
 FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
@@ -45,7 +45,10 @@ card_cert_matches() { # slot file
     [ "$got" = "$(openssl x509 -in "$2" -outform DER | sha256sum)" ]
 }
 
-if [ "$FORCE" = 0 ] && card_cert_matches 9a 9a.pem && card_cert_matches 9c 9c.pem; then
+# The identity and issuer asked for this time; a change means provisioning again.
+WANT="$SUBJECT|${SIO_CARD_CA_CERT:-throwaway}|$ALG_9A|$ALG_9C"
+if [ "$FORCE" = 0 ] && [ "$(cat wanted.txt 2>/dev/null)" = "$WANT" ] &&
+    card_cert_matches 9a 9a.pem && card_cert_matches 9c 9c.pem; then
     log "card already provisioned ($OUT)"
     exit 0
 fi
@@ -98,4 +101,5 @@ for slot in 9a 9c; do
         cat imp.err >&2; die "certificate import into slot $slot failed"; }
 done
 rm -f gen.err imp.err subject.csr
+printf '%s\n' "$WANT" >wanted.txt
 log "provisioned: $OUT/9a.pem ($ALG_9A), $OUT/9c.pem ($ALG_9C), CA $OUT/ca.pem"

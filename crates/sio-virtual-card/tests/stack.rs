@@ -114,7 +114,7 @@ fn reader_lists_the_card_and_opensc_sees_piv_ii() {
     // OpenSC's PIV driver: manufacturer piv_II; the label is the 9A certificate's CN.
     assert!(r.out.contains("token manufacturer : piv_II"), "{}", r.out);
     assert!(
-        r.out.contains("token label        : ТЕСТОВ ТЕСТ"),
+        r.out.contains("token label        : ИВАНОВ АЛЕКСЕЙ"),
         "{}",
         r.out
     );
@@ -151,9 +151,9 @@ fn rsa_signature_from_slot_9a_verifies_with_its_certificate() {
             "extendedKeyUsage",
         ],
     );
-    assert!(text.out.contains("CN=ТЕСТОВ ТЕСТ"), "{}", text.out);
+    assert!(text.out.contains("CN=ИВАНОВ АЛЕКСЕЙ"), "{}", text.out);
     assert!(
-        text.out.contains("serialNumber=IIN900101300123"),
+        text.out.contains("serialNumber=IIN850415300121"),
         "{}",
         text.out
     );
