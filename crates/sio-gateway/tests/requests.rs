@@ -60,6 +60,23 @@ async fn request_result_idempotency_and_rules() {
         .decode(&r.pdf_base64)
         .unwrap();
     assert!(pdf.starts_with(b"%PDF-1.4"));
+    // The PDF reads as text (poppler-utils' pdftotext, when installed).
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("r.pdf"), &pdf).unwrap();
+    if let Ok(out) = std::process::Command::new("pdftotext")
+        .arg(tmp.path().join("r.pdf"))
+        .arg("-")
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("900101300106"), "{text}");
+        assert!(
+            text.contains(&r.table.rows[0][1])
+                || text.contains("Субъект")
+                || text.contains("Subekt"),
+            "{text}"
+        );
+    }
     // Kept: the same result later.
     let r2: ResultDelivery = c
         .get(&format!("/v1/requests/{}/result", doc.request_id))
