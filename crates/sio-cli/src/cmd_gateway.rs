@@ -86,6 +86,11 @@ enum AdminCommand {
         /// Application id or ИИН.
         id: String,
     },
+    /// Refuse a pending application (a refused registration removes the pending account).
+    Refuse {
+        /// Application id.
+        id: String,
+    },
     /// Block an account at once.
     Block {
         /// ИИН.
@@ -261,6 +266,7 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
             hr,
         })?,
         AdminCommand::Approve { id } => adm.approve(&id)?,
+        AdminCommand::Refuse { id } => adm.refuse(&id)?,
         AdminCommand::Block { iin, reason } => adm.block(&iin, &reason)?,
         AdminCommand::Unlock { iin } => adm.unlock(&iin)?,
         AdminCommand::AssignCase {

@@ -187,6 +187,11 @@ impl Admin {
         }
     }
 
+    /// Refuse a pending application by its id.
+    pub fn refuse(&self, application_id: &str) -> Result<(), GwError> {
+        crate::hr::refuse(&self.conn, application_id)
+    }
+
     /// Block an account at once and end its sessions.
     pub fn block(&self, iin: &str, reason: &str) -> Result<(), GwError> {
         let n = self

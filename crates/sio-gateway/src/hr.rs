@@ -335,3 +335,33 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
     .map_err(GwError::db("close an application"))?;
     Ok(())
 }
+
+/// Refuse a pending application (operator's decision); a refused registration removes the
+/// pending account.
+pub(crate) fn refuse(conn: &Connection, id: &str) -> Result<(), GwError> {
+    let (action, applicant, state): (String, String, String) = conn
+        .query_row(
+            "SELECT action, applicant_iin, state FROM applications WHERE application_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(GwError::db("load an application"))?
+        .ok_or(GwError::ApplicationNotFound)?;
+    if state != "pending" {
+        return Err(invalid("the application is not pending"));
+    }
+    if action == "registration" {
+        conn.execute(
+            "DELETE FROM users WHERE iin = ?1 AND state = 'pending'",
+            [&applicant],
+        )
+        .map_err(GwError::db("remove a refused registration"))?;
+    }
+    conn.execute(
+        "UPDATE applications SET state = 'refused', done_at = ?2 WHERE application_id = ?1",
+        params![id, stamp(now())],
+    )
+    .map_err(GwError::db("refuse an application"))?;
+    Ok(())
+}
