@@ -316,6 +316,30 @@ impl Pkcs11Session<Unverified> {
     pub fn login(self, pin: Pin) -> Result<Pkcs11Session<Verified>, Rejected<Self>> {
         let result = self.session.login(UserType::User, Some(&pin.to_auth_pin()));
         drop(pin);
+        self.finish_login(result)
+    }
+
+    /// Log in on the token's own PIN pad (`CKF_PROTECTED_AUTHENTICATION_PATH`, see
+    /// [`Pkcs11Token::protected_authentication_path`]): `C_Login` with no PIN; the PIN never passes
+    /// through this process.
+    pub fn login_on_pad(self) -> Result<Pkcs11Session<Verified>, Rejected<Self>> {
+        if !self.token.protected_authentication_path {
+            let error = TokenError::PinPad {
+                detail: "the token has no protected authentication path".into(),
+            };
+            return Err(Rejected {
+                session: Box::new(self),
+                error,
+            });
+        }
+        let result = self.session.login(UserType::User, None);
+        self.finish_login(result)
+    }
+
+    fn finish_login(
+        self,
+        result: Result<(), CkError>,
+    ) -> Result<Pkcs11Session<Verified>, Rejected<Self>> {
         match result {
             Ok(()) => {}
             Err(e) if rv(&e) == Some(RvError::UserAlreadyLoggedIn) => {}
