@@ -1,22 +1,91 @@
 #!/usr/bin/env bash
-# Run АРМ СИО ПСО on its embedded default: the virtual PIV card in a real pcscd, the rules of the
-# acts, and (as they land) the bundled gateway with a fresh test PKI and the demo user.
-# Debian 12, root. Idempotent.
+# Run АРМ СИО ПСО on its embedded default, end to end on this machine (Debian 12, root):
+#   the reference gateway over mutual TLS 1.3 with a fresh test PKI and the demo accounts,
+#   the virtual PIV smart card in a real pcscd holding the demo investigator's keys,
+#   and the officer's login: PIN → signed challenge → SMS code (read from the gateway's outbox)
+#   → consent signed on the first login → an active session.
+# Idempotent. Everything lives under $SIO_DEMO_DIR (default /tmp/sio-demo); the gateway keeps
+# running afterwards on 127.0.0.1:8443 (stop it with: kill $(cat $SIO_DEMO_DIR/gateway.pid)).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+DEMO=${SIO_DEMO_DIR:-/tmp/sio-demo}
+LISTEN=${SIO_DEMO_LISTEN:-127.0.0.1:8443}
+PIN=123456
+INVESTIGATOR=850415300121
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 bash scripts/setup.sh
-cargo build -q -p sio-cli
+cargo build -q -p sio-cli -p sio-virtual-card
 SIO="$ROOT/target/debug/sio"
+mkdir -p "$DEMO"
 
-echo "== the virtual PIV card in pcscd"
-bash scripts/card-up.sh
+say "Test PKI shaped like NCA RK's ($DEMO/pki)"
+[ -f "$DEMO/pki/ca.cert.pem" ] || "$SIO" pki init "$DEMO/pki" --users demo >/dev/null
+echo "CA: $(openssl x509 -in "$DEMO/pki/ca.cert.pem" -noout -subject)"
 
-echo
-echo "== the rules: what an investigator of the internal affairs bodies (role 3) may ask in a criminal case"
-"$SIO" catalogue --json | jq -r '.roles[2] | "role \(.no): \(.name_en) — bases: \(.bases | join(", "))"'
-echo '{"role":3,"basis":"criminal","case":{"kind":"criminal_case","erdr":"241500031000123"},"subject":{"kind":"individual","id":"900101300106"},"service":38,"article":{"article":216}}' \
-    | "$SIO" check - || true
-echo '{"role":3,"basis":"criminal","case":{"kind":"criminal_case","erdr":"241500031000123"},"subject":{"kind":"individual","id":"900101300106"},"service":38,"article":{"article":190}}' \
-    | "$SIO" check - || true
+say "The virtual PIV card in pcscd, holding the investigator's keys (certificates from that CA)"
+# One card for the machine: hold its lock for the demo (tests take the same lock).
+exec {CARD_LOCK}>/tmp/sio-card.lock
+flock "$CARD_LOCK"
+bash scripts/card-up.sh >/dev/null
+SIO_CARD_PKI="$DEMO/card" SIO_CARD_CA_CERT="$DEMO/pki/ca.cert.pem" SIO_CARD_CA_KEY="$DEMO/pki/ca.key.pem" \
+    SIO_CARD_SUBJECT="/C=KZ/CN=ИВАНОВ АЛЕКСЕЙ/SN=ИВАНОВ/GN=АЛЕКСЕЙ/serialNumber=IIN$INVESTIGATOR/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233" \
+    crates/sio-virtual-card/provision.sh
+opensc-tool -l | sed -n '3,$p'
+
+say "The reference gateway on https://$LISTEN (mutual TLS 1.3, SQLite in $DEMO/gateway)"
+if [ -f "$DEMO/gateway.pid" ] && kill -0 "$(cat "$DEMO/gateway.pid")" 2>/dev/null; then
+    echo "already running (pid $(cat "$DEMO/gateway.pid"))"
+else
+    setsid "$SIO" gateway run --data "$DEMO/gateway" --pki "$DEMO/pki" --listen "$LISTEN" \
+        </dev/null >"$DEMO/gateway.log" 2>&1 {CARD_LOCK}>&- &
+    echo $! >"$DEMO/gateway.pid"
+    for _ in $(seq 100); do
+        curl -s --max-time 1 -o /dev/null --cacert "$DEMO/pki/ca.cert.pem" "https://$LISTEN/" 2>/dev/null && break
+        ss -ltn | grep -q "${LISTEN##*:} " && break
+        sleep 0.1
+    done
+    echo "started (pid $(cat "$DEMO/gateway.pid"), log $DEMO/gateway.log)"
+fi
+
+cat >"$DEMO/policy.toml" <<POLICY
+# The administrator's policy of this demo workstation (see docs/INSTALL.md).
+[gateway]
+url = "https://$LISTEN"
+ca = "$DEMO/pki/ca.cert.pem"
+
+[air_gap]
+on_violation = "warn"
+POLICY
+
+say "The rules: what the investigator (role 3) may ask"
+echo '{"role":3,"basis":"criminal","case":{"kind":"criminal_case","erdr":"241500031000777"},"subject":{"kind":"legal_entity","id":"040340001233"},"service":38,"article":{"article":245}}' |
+    "$SIO" check - || true
+echo '{"role":3,"basis":"civil_court","case":{"kind":"civil_court","number":"2-1234","year":2025,"court":"Есильский районный суд"},"subject":{"kind":"individual","id":"850415300121"},"service":1}' |
+    "$SIO" check - || true
+
+say "Login: PIN → signed challenge → SMS code from the gateway's outbox → consent on the first login"
+before=$("$SIO" gateway admin --data "$DEMO/gateway" sms-outbox | jq -r --arg iin "$INVESTIGATOR" '[.[] | select(.iin == $iin)] | length')
+coproc LOGIN { "$SIO" login --policy "$DEMO/policy.toml" --stdin --lang en {CARD_LOCK}>&-; }
+echo "$PIN" >&"${LOGIN[1]}"
+code=""
+for _ in $(seq 300); do
+    code=$("$SIO" gateway admin --data "$DEMO/gateway" sms-outbox |
+        jq -r --arg iin "$INVESTIGATOR" --argjson n "$before" '[.[] | select(.iin == $iin)] | if length > $n then (max_by(.id).text | capture("(?<c>[0-9]{6})").c) else empty end')
+    [ -n "$code" ] && break
+    sleep 0.1
+done
+[ -n "$code" ] || { echo "no SMS code arrived" >&2; exit 1; }
+echo "(the SMS outbox holds code $code for the investigator's phone)"
+echo "$code" >&"${LOGIN[1]}"
+echo "$PIN" >&"${LOGIN[1]}"   # the signing PIN, asked only on the first login (consent)
+exec {LOGIN[1]}>&-
+result=$(cat <&"${LOGIN[0]}")
+wait "${LOGIN_PID:-}" 2>/dev/null || true
+echo "$result" | jq .
+echo "$result" | jq -e '.ok' >/dev/null
+
+say "Done"
+echo "The gateway keeps running on https://$LISTEN; its journal: $SIO gateway admin --data $DEMO/gateway journal"

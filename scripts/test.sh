@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Run every test of АРМ СИО ПСО on a fresh Debian 12 machine (as root).
 # Installs what the tests need, starts what they need (pcscd + vpcd + the virtual PIV card),
-# then runs the whole workspace's tests. Idempotent: run it as often as you like.
+# then runs the interface's tests and the whole workspace's tests. Idempotent: run it as often as you like.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 bash scripts/setup.sh
+# The desktop interface: types, unit tests, build, browser smoke test with screenshots.
+bash scripts/ui-test.sh
+# pcscd with vsmartcard's reader and the virtual PIV card (tests take /tmp/sio-card.lock to use it).
 bash scripts/card-up.sh >/dev/null
 
 cargo test --workspace --locked "$@"

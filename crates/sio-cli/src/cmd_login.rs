@@ -3,7 +3,7 @@
 //! Token (PIV over PC/SC) → PIN → signed challenge → second factor (SMS code) → the consent on the
 //! first login (signed with the signing key) → an active session, printed as JSON.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -117,14 +117,12 @@ pub(crate) fn run(args: Args) -> ExitCode {
     };
     match rt.block_on(login(args)) {
         Ok(summary) => {
-            println!("{summary}");
+            let _ = writeln!(std::io::stdout(), "{summary}");
             ExitCode::SUCCESS
         }
         Err(f) => {
-            println!(
-                "{}",
-                json!({"ok": false, "code": f.code, "message": f.message})
-            );
+            let failure = json!({"ok": false, "code": f.code, "message": f.message});
+            let _ = writeln!(std::io::stdout(), "{failure}");
             eprintln!("sio login: {} ({})", f.message, f.code);
             ExitCode::FAILURE
         }
