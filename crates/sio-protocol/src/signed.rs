@@ -19,6 +19,7 @@ use crate::error::ProtocolError;
 /// `SignedData`. `openssl cms -verify -binary -content doc.json -inform DER` verifies it when
 /// `doc.json` holds the canonical bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[schemars(rename = "Signed{T}")]
 pub struct Signed<T> {
     /// The document, as JSON.
     pub document: T,
