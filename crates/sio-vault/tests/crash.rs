@@ -2,34 +2,35 @@
 //! SIGKILL at random moments; after each kill nothing is on disk in plaintext, the vault opens,
 //! recovery shreds the orphans, every result left is intact, the journal verifies.
 //!
-//! Needs the `crash_child` example built (`cargo test -p sio-vault` builds examples) and the
-//! `keyutils` package (the test runs itself under `keyctl session -`).
+//! The child is this test binary itself (test `crash_child_process`, code in
+//! `tests/crash_child/mod.rs`, also the `crash_child` example). Needs the `keyutils` package
+//! (the test runs itself under `keyctl session -`).
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod crash_child;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use rand::Rng;
-use sio_vault::{MacKey, VaultConfig, verify};
+use sio_vault::{MacKey, ShredReason, VaultConfig, verify};
 
 const SIZE: usize = 16 * 1024 * 1024;
 const ROUNDS: usize = 12;
 
-fn child_exe() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().unwrap().parent().unwrap();
-    let child = debug
-        .join("examples")
-        .join(format!("crash_child{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        child.exists(),
-        "{} is missing: run `cargo test -p sio-vault` (it builds the examples)",
-        child.display()
-    );
-    child
+const CHILD_ARGS: &str = "SIO_VAULT_CRASH_CHILD_ARGS";
+
+/// The child process: this test binary runs itself with this one test selected.
+#[test]
+#[ignore = "the crash test's child process; runs only when that test starts it"]
+fn crash_child_process() {
+    let Ok(args) = std::env::var(CHILD_ARGS) else {
+        return;
+    };
+    let args: Vec<String> = args.split('\n').map(str::to_owned).collect();
+    crash_child::run(&args).unwrap();
 }
 
 #[test]
@@ -45,11 +46,20 @@ fn kill_9_at_random_points_leaves_no_plaintext_and_recovery_cleans_up() {
     let mut intact_checked = 0;
     let mut orphans_shredded = 0;
     for round in 0..ROUNDS {
-        let mut child = Command::new(child_exe())
-            .arg(dir.path())
-            .arg(SIZE.to_string())
-            .arg(&marker)
-            .arg(key_prefix(dir.path()))
+        let args = [
+            dir.path().display().to_string(),
+            SIZE.to_string(),
+            marker.clone(),
+            key_prefix(dir.path()),
+        ];
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "crash_child_process",
+                "--include-ignored",
+                "--nocapture",
+            ])
+            .env(CHILD_ARGS, args.join("\n"))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -75,8 +85,9 @@ fn kill_9_at_random_points_leaves_no_plaintext_and_recovery_cleans_up() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let phase = stdout
             .lines()
-            .last()
-            .and_then(|l| l.split(' ').next())
+            .rev()
+            .filter_map(|l| l.split(' ').next())
+            .find(|w| ["stored", "viewing", "shredded"].contains(w))
             .unwrap_or("opening");
         *phases.entry(phase.to_owned()).or_default() += 1;
 
@@ -89,7 +100,23 @@ fn kill_9_at_random_points_leaves_no_plaintext_and_recovery_cleans_up() {
 
         // Reopen: recovery runs, no panic, no error.
         let vault = open_vault(dir.path(), &keys, VaultConfig::default());
-        orphans_shredded += vault.recovery().shredded.len();
+        let recovery = vault.recovery();
+        assert!(
+            !recovery.kek_created || round == 0,
+            "round {round}: the KEK was lost"
+        );
+        for r in &recovery.shredded {
+            assert!(
+                matches!(
+                    r.reason,
+                    ShredReason::ViewedBeforeCrash
+                        | ShredReason::DataWithoutSlot
+                        | ShredReason::SlotWithoutData
+                ),
+                "round {round}: {r:?}"
+            );
+        }
+        orphans_shredded += recovery.shredded.len();
         let vdir = dir.path().join("vault");
         for f in files(&vdir) {
             let name = f.0.file_name().unwrap().to_string_lossy().into_owned();
@@ -126,6 +153,10 @@ fn kill_9_at_random_points_leaves_no_plaintext_and_recovery_cleans_up() {
             "keyring entry {desc}"
         );
     }
+    assert!(
+        intact_checked > 0,
+        "no kill came after a completed store: {phases:?}"
+    );
     forget_keys(dir.path(), &keys);
     eprintln!(
         "{ROUNDS} kills of a child handling {} MiB results; last line before the kill: {phases:?}; \
