@@ -1,6 +1,8 @@
 //! The small backend trait the protocol layer talks to, and the APDU exchange on top of it.
 
 use crate::TokenError;
+use zeroize::Zeroizing;
+
 use crate::apdu::{Command, Ins, Response, StatusWord};
 
 /// Something that reaches a card: a PC/SC reader connection, or any other transport.
@@ -40,7 +42,12 @@ pub trait CardTransaction {
         command: &Command,
         operation: &'static str,
     ) -> Result<Response, TokenError> {
-        let parts = command.chain(crate::apdu::SHORT_MAX_DATA);
+        // The serialised command may hold a PIN (VERIFY): wipe every copy after sending.
+        let parts: Vec<Zeroizing<Vec<u8>>> = command
+            .chain(crate::apdu::SHORT_MAX_DATA)
+            .into_iter()
+            .map(Zeroizing::new)
+            .collect();
         let last = parts.len().saturating_sub(1);
         let mut response = None;
         for (i, part) in parts.iter().enumerate() {
@@ -71,7 +78,7 @@ pub trait CardTransaction {
                 }
                 StatusWord::WrongLe { exact } if data.is_empty() => {
                     let ne = if exact == 0 { 256 } else { usize::from(exact) };
-                    let retry = command.clone().ne(ne).to_bytes();
+                    let retry = Zeroizing::new(command.clone().ne(ne).to_bytes());
                     let raw = self.transmit(&retry)?;
                     response = Response::try_from(raw.as_slice())
                         .map_err(|e| TokenError::bad(operation, e.to_string()))?;
