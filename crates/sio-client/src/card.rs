@@ -33,7 +33,10 @@ impl<B: CardBackend> fmt::Debug for CardKey<B> {
 impl<B: CardBackend> CardKey<B> {
     /// Wrap a verified session's key in `slot` (not a PIN-always slot). RSA keys sign with
     /// RSA-PSS, which TLS 1.3 requires and CMS accepts.
-    pub fn new(mut session: PivSession<B, Verified>, slot: PivSlot) -> Result<Arc<Self>, TokenError> {
+    pub fn new(
+        mut session: PivSession<B, Verified>,
+        slot: PivSlot,
+    ) -> Result<Arc<Self>, TokenError> {
         let (certificate, algorithm) = {
             let signer = session.signer(slot)?;
             let signer = match signer.certificate().key {
@@ -168,7 +171,11 @@ impl<B: CardBackend> Signer for PinAlwaysSigner<B> {
 
     fn sign(&mut self, message: &[u8]) -> Result<Vec<u8>, SignerError> {
         let pin = self.pin.take().ok_or(SignerError::NotAuthenticated)?;
-        let mut session = self.key.session.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut session = self
+            .key
+            .session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut signer = session
             .signer_with_pin(self.slot, pin)
             .map_err(SignerError::from)?;
