@@ -202,6 +202,13 @@ fn verify_on_pad(tx: &mut dyn CardTransaction) -> Result<(), TokenError> {
     r.success("verify PIN on pad").map(drop)
 }
 
+impl PivSession<crate::reader::PcscCard, Unverified> {
+    /// Connect to the card in `reader` and select its PIV application.
+    pub fn connect(ctx: &mut crate::reader::PcscContext, reader: &str) -> Result<Self, TokenError> {
+        Self::open(ctx.connect(reader)?)
+    }
+}
+
 impl<B: CardBackend> PivSession<B, Unverified> {
     /// Select the PIV application on the card.
     pub fn open(mut backend: B) -> Result<Self, TokenError> {

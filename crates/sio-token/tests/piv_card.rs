@@ -283,6 +283,14 @@ fn survives_a_pcscd_restart() {
     let stack = stack();
     let mut ctx = PcscContext::establish().unwrap();
     assert!(ctx.reader_names().unwrap().contains(&READER.to_owned()));
+    let mut watcher = PcscContext::establish().unwrap();
+    let mut watch = ReaderWatch::default();
+    assert!(
+        !watcher
+            .wait_for_events(&mut watch, Duration::from_secs(2))
+            .unwrap()
+            .is_empty()
+    );
     stack.restart_pcscd().unwrap();
     // The same context object re-establishes itself on SCARD_E_NO_SERVICE / a stale handle.
     let mut names = Vec::new();
@@ -302,9 +310,20 @@ fn survives_a_pcscd_restart() {
         names.contains(&READER.to_owned()),
         "the card is back after the restart"
     );
-    let card = ctx.connect(READER).unwrap();
-    let mut s = PivSession::open(card).unwrap();
+    let mut s = PivSession::connect(&mut ctx, READER).unwrap();
     assert!(s.certificate(PivSlot::Authentication).is_ok());
+    // The watcher too comes back by itself: at most one NoService, then waits work again.
+    let mut ok = false;
+    for _ in 0..3 {
+        match watcher.wait_for_events(&mut watch, Duration::from_millis(500)) {
+            Ok(_) => {
+                ok = true;
+                break;
+            }
+            Err(e) => assert_eq!(e.code(), "TOKEN_NO_SERVICE", "{e:?}"),
+        }
+    }
+    assert!(ok, "the watcher recovers after a pcscd restart");
 }
 
 #[test]
