@@ -394,5 +394,8 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(sh.clone(), journal))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            sh.config.max_in_flight.max(1),
+        ))
         .with_state(sh)
 }

@@ -36,8 +36,9 @@ pub use error::GwError;
 pub use server::{Gateway, GatewayHandle};
 pub use tls::TlsFiles;
 
-/// How to run a gateway.
+/// How to run a gateway. Build it with [`GatewayConfig::new`] and adjust the fields.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct GatewayConfig {
     /// Address to listen on; `127.0.0.1:0` picks a free port (see [`GatewayHandle::local_addr`]).
     pub listen: SocketAddr,
@@ -51,6 +52,8 @@ pub struct GatewayConfig {
     pub max_body_bytes: usize,
     /// Most simultaneous TLS connections; more are closed at once.
     pub max_connections: usize,
+    /// Most calls handled at once over all connections; more wait their turn.
+    pub max_in_flight: usize,
     /// Time allowed for the TLS handshake.
     pub handshake_timeout: Duration,
     /// Time allowed for the request line and headers (slowloris).
@@ -75,6 +78,7 @@ impl GatewayConfig {
             result_delay: Duration::from_secs(3),
             max_body_bytes: sio_protocol::MAX_BODY_BYTES,
             max_connections: 1024,
+            max_in_flight: 256,
             handshake_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(20),
