@@ -199,7 +199,7 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     eprintln!(
         "Certificate: {} (ИИН {}), valid until {}",
         cert.common_name.as_deref().unwrap_or("?"),
-        cert.iin.as_ref().map_or("?", |i| i.as_str()),
+        cert.iin.map_or_else(|| "?".to_owned(), |i| i.to_string()),
         cert.not_after
     );
 

@@ -30,63 +30,16 @@ const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10
 const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 
-/// Twelve decimal digits (ИИН or БИН).
-fn twelve_digits(s: &str) -> Option<[u8; 12]> {
-    let bytes: [u8; 12] = s.as_bytes().try_into().ok()?;
-    bytes.iter().all(u8::is_ascii_digit).then_some(bytes)
-}
+pub use sio_core::{Bin, Iin};
 
-/// An individual identification number (ИИН): exactly 12 digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Iin([u8; 12]);
-
-/// A business identification number (БИН): exactly 12 digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Bin([u8; 12]);
-
-macro_rules! number {
-    ($t:ident, $prefix:literal) => {
-        impl $t {
-            /// Parse 12 digits.
-            pub fn parse(s: &str) -> Option<Self> {
-                twelve_digits(s).map(Self)
-            }
-            /// Parse the NCA RK subject form: the prefix followed by 12 digits.
-            pub fn from_subject_value(s: &str) -> Option<Self> {
-                s.strip_prefix($prefix).and_then(Self::parse)
-            }
-            /// The digits.
-            pub fn as_str(&self) -> &str {
-                // Only ASCII digits are ever stored.
-                std::str::from_utf8(&self.0).unwrap_or_default()
-            }
-        }
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl fmt::Debug for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", stringify!($t), self.as_str())
-            }
-        }
-    };
-}
-number!(Iin, "IIN");
-number!(Bin, "BIN");
-
-impl Iin {
-    /// Whether the 12th digit is the check digit of the first eleven (weights 1..11, then 3..11,1,2).
-    pub fn has_valid_check_digit(&self) -> bool {
-        let d: Vec<u32> = self.0.iter().map(|b| u32::from(b - b'0')).collect();
-        let sum = |w: &[u32]| d.iter().zip(w).map(|(a, b)| a * b).sum::<u32>() % 11;
-        let mut c = sum(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-        if c == 10 {
-            c = sum(&[3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]);
-        }
-        c != 10 && c == d[11]
-    }
+/// The number after an NCA RK subject prefix (`IIN…`, `BIN…`), if it is 12 digits with a valid
+/// check digit. A malformed number is not shown as an identity.
+fn subject_number<T>(
+    value: &str,
+    prefix: &str,
+    parse: fn(&str) -> Result<T, sio_core::CoreError>,
+) -> Option<T> {
+    value.strip_prefix(prefix).and_then(|d| parse(d).ok())
 }
 
 /// What the key of a certificate is.
@@ -136,11 +89,11 @@ pub struct CertificateInfo {
     pub surname: Option<String>,
     /// Subject GIVENNAME (NCA RK puts the patronymic here).
     pub given_name: Option<String>,
-    /// ИИН from SERIALNUMBER `IIN…`.
+    /// ИИН from SERIALNUMBER `IIN…` (only with a valid check digit).
     pub iin: Option<Iin>,
     /// Subject O.
     pub organisation: Option<String>,
-    /// БИН from OU `BIN…`.
+    /// БИН from OU `BIN…` (only with a valid check digit).
     pub bin: Option<Bin>,
     /// Issuer, RFC 4514 form.
     pub issuer: String,
@@ -246,9 +199,10 @@ impl CertificateInfo {
         let tbs = &cert.tbs_certificate;
         let subject = &tbs.subject;
         let first = |oid| attributes(subject, oid).next();
-        let iin = attributes(subject, SERIAL_NUMBER).find_map(|s| Iin::from_subject_value(&s));
-        let bin =
-            attributes(subject, ORGANIZATIONAL_UNIT).find_map(|s| Bin::from_subject_value(&s));
+        let iin =
+            attributes(subject, SERIAL_NUMBER).find_map(|s| subject_number(&s, "IIN", Iin::parse));
+        let bin = attributes(subject, ORGANIZATIONAL_UNIT)
+            .find_map(|s| subject_number(&s, "BIN", Bin::parse));
         let mut purposes = Purposes {
             authentication: true,
             signing: true,

@@ -23,7 +23,7 @@ fn cert(days_from_now: (i64, i64), eku: Vec<ExtendedKeyUsagePurpose>) -> Vec<u8>
     );
     p.distinguished_name.push(
         DnType::CustomDnType(vec![2, 5, 4, 5]),
-        DnValue::PrintableString("IIN880215300129".try_into().unwrap()),
+        DnValue::PrintableString("IIN880215300124".try_into().unwrap()),
     );
     p.distinguished_name.push(
         DnType::OrganizationName,
@@ -52,8 +52,8 @@ fn nca_subject_and_purposes() {
     assert_eq!(info.common_name.as_deref(), Some("АХМЕТОВ АСХАТ"));
     assert_eq!(info.surname.as_deref(), Some("АХМЕТОВ"));
     assert_eq!(info.given_name.as_deref(), Some("АСХАТОВИЧ"));
-    assert_eq!(info.iin.unwrap().as_str(), "880215300129");
-    assert_eq!(info.bin.unwrap().as_str(), "940740000911");
+    assert_eq!(info.iin.unwrap().to_string(), "880215300124");
+    assert_eq!(info.bin.unwrap().to_string(), "940740000911");
     assert_eq!(info.organisation.as_deref(), Some("ДЕПАРТАМЕНТ ПОЛИЦИИ"));
     assert!(info.purposes.signing && !info.purposes.authentication);
     assert_eq!(info.key, sio_token::KeyKind::EcP256);

@@ -188,11 +188,11 @@ fn listing_and_certificates(module: &Pkcs11Module) {
     assert_eq!(c.info.given_name.as_deref(), Some("ТЕСТОВИЧ"));
     assert_eq!(
         c.info.iin.map(|i| i.to_string()).as_deref(),
-        Some("900101300123")
+        Some("900101300106")
     );
     assert_eq!(
         c.info.bin.map(|b| b.to_string()).as_deref(),
-        Some("123456789012")
+        Some("040340001233")
     );
     assert_eq!(c.info.organisation.as_deref(), Some("Test Agency"));
     assert!(c.info.purposes.authentication && !c.info.purposes.signing);

@@ -77,7 +77,7 @@ pub(crate) fn openssl_cert(
     }
     c.arg("-keyout").arg(&key).arg("-out").arg(&pem).args([
         "-subj",
-        &format!("/CN=ТЕСТОВ {name}/SN=ТЕСТОВ/GN=ТЕСТОВИЧ/serialNumber=IIN900101300123/C=KZ/O=Test Agency/OU=BIN123456789012"),
+        &format!("/CN=ТЕСТОВ {name}/SN=ТЕСТОВ/GN=ТЕСТОВИЧ/serialNumber=IIN900101300106/C=KZ/O=Test Agency/OU=BIN040340001233"),
         "-utf8",
         "-addext",
         &format!("extendedKeyUsage={eku}"),
