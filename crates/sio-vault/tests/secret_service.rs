@@ -57,12 +57,7 @@ fn kek_in_the_secret_service_outlives_the_session_keyring() {
             // A private D-Bus session with an unlocked GNOME Keyring in a throw-away home.
             let home = tempfile::tempdir().unwrap();
             std::fs::create_dir_all(home.path().join(".local/share")).unwrap();
-            rerun(
-                "store",
-                "exec dbus-run-session -- bash -c 'printf not-empty | gnome-keyring-daemon \
-                 --unlock --components=secrets >/dev/null && exec \"$@\"' _",
-                home.path(),
-            );
+            rerun("store", SECRET_SERVICE_WRAPPER, home.path());
         }
         "store" => {
             let dir = home.join("vault-test");

@@ -9,6 +9,12 @@ use sio_vault::{Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, Vault, V
 
 const IN_SESSION: &str = "SIO_VAULT_TEST_IN_KEYCTL_SESSION";
 
+/// A shell prefix that runs the rest of the command in a private D-Bus session with GNOME
+/// Keyring started and unlocked. It waits until the daemon owns the Secret Service name (a
+/// client that comes earlier makes D-Bus activate a second daemon whose collection stays
+/// locked: "Cannot create an item in a locked collection"), then until an item can be stored.
+pub(crate) const SECRET_SERVICE_WRAPPER: &str = r#"exec dbus-run-session -- bash -c 'printf not-empty | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1; for i in $(seq 100); do dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.05; done; for i in $(seq 100); do printf x | secret-tool store --label=probe sio-vault-probe 1 2>/dev/null && break; sleep 0.05; done; secret-tool clear sio-vault-probe 1; exec "$@"' _ "#;
+
 /// The Linux keyutils store needs a session keyring of our own (a process without one falls
 /// back to the user-session keyring, where keys are added but not found again). Each test that
 /// uses the OS keyring calls this first: outside a session it re-runs itself (this exact test,
@@ -23,8 +29,7 @@ pub(crate) fn in_keyctl_session(test: &str) -> bool {
     // D-Bus session with an unlocked GNOME Keyring in a throw-away home directory.
     let home = tempfile::tempdir().unwrap();
     let wrapper = if cfg!(feature = "secret-service") {
-        "exec dbus-run-session -- bash -c 'printf not-empty | gnome-keyring-daemon --unlock \
-         --components=secrets >/dev/null && exec \"$@\"' _ "
+        SECRET_SERVICE_WRAPPER
     } else {
         "exec "
     };
