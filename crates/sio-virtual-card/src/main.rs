@@ -64,7 +64,10 @@ fn claim_instance(path: &Path, state: Option<&Path>) -> Result<File, String> {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            // piv-authenticator logs every parsed command at INFO, PIN bytes included: keep it
+            // at WARN so no PIN reaches the card's log.
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,piv_authenticator=warn,trussed=warn")),
         )
         .with_writer(std::io::stderr)
         .with_ansi(false)
