@@ -22,6 +22,27 @@
 //! copy at a path the user picks, with a reason. Every operation is written to the [`Journal`]:
 //! append-only JSON Lines, hash-chained, optionally MAC-ed with a key from the keyring;
 //! [`verify`] detects any edit, deletion, insertion, reordering or truncation.
+//!
+//! # What is protected, and what is not
+//!
+//! - A result at rest needs its key slot **and** the KEK: copying the vault directory without
+//!   the keyring, or the keyring without the directory, yields nothing. After a shred the slot
+//!   is overwritten in place, flushed and unlinked; on file systems or SSDs that may keep an
+//!   old copy of the slot's blocks, the KEK rotation (whenever the vault is empty) makes such
+//!   copies useless too.
+//! - The KEK lives in the user's keyring. On Linux keyutils it is linked into the session and
+//!   the user's persistent keyring (kept across logouts until it expires, lost at reboot): a
+//!   lost KEK makes every stored result unreadable, and the next start shreds them (they can be
+//!   requested again; the server keeps them, 2015 r.53). Anyone who runs code as the user while
+//!   the session is open can read the KEK: that is the limit of an OS keyring.
+//! - Plaintext is zeroized when the viewer closes, but the vault cannot keep the pages out of
+//!   swap or a core dump (no `mlock`, no `PR_SET_DUMPABLE` here: the app should disable core
+//!   dumps and use encrypted swap).
+//! - The journal's hash chain detects any change to entries short of rewriting every entry
+//!   after the change and the head file; the MAC (key in the keyring) stops that rewrite by
+//!   anyone without the key. It cannot stop someone holding the key, nor the deletion of the
+//!   journal together with its head file; that needs the entries (or their hashes) to be sent
+//!   off the workstation.
 
 #![forbid(unsafe_code)]
 
