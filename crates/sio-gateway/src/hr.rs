@@ -79,7 +79,9 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
     let at = now();
     let received = ReceivedSigned::from_body(body)?;
     let verifiers = sh.tls.verifiers()?;
-    let sigs = verifiers.document(&received.canonical, &received.cms_der, 2)?;
+    // One signature only for a user blocking their own account after a long absence (consent
+    // §11.2, one action of the user's own); two otherwise.
+    let sigs = verifiers.document_by(&received.canonical, &received.cms_der, 1..=2)?;
     let doc: ApplicationDocument = received.parse()?;
     let doc_sha = sha256_hex(&received.canonical);
     let id = doc.application_id.to_string();
@@ -141,17 +143,25 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
             "an HR officer files applications for their own body only",
         ));
     }
-    // Signatures: the head, and the applicant or the official filing it.
+    // Signatures: the head, and the applicant or the official filing it; or, for a user blocking
+    // their own account after a long absence, the user alone.
     let signers: Vec<String> = sigs
         .iter()
         .filter_map(|s| s.certificate.iin.clone())
         .collect();
-    if !signers.contains(&doc.head.iin) {
+    let self_block_for_absence =
+        own_block && doc.blocking_reason == Some(BlockingReason::LongAbsence) && signers.len() == 1;
+    if self_block_for_absence {
+        if signers.first() != Some(&user.iin) {
+            return Err(GwError::SignerMismatch);
+        }
+    } else if signers.len() != 2 {
+        return Err(GwError::SignerCount(2));
+    } else if !signers.contains(&doc.head.iin) {
         return Err(GwError::ApplicationSignatures(
             "the head's signature is missing",
         ));
-    }
-    if !signers
+    } else if !signers
         .iter()
         .any(|s| *s != doc.head.iin && (*s == doc.applicant.iin || *s == user.iin))
     {

@@ -37,16 +37,26 @@ impl Verifiers {
         sigs.pop().ok_or(GwError::SignerCount(1))
     }
 
-    /// Verify a document signed with signing certificates; `signers` is how many must sign.
+    /// Verify a document signed with signing certificates; exactly `signers` must sign.
     pub(crate) fn document(
         &self,
         content: &[u8],
         cms: &[u8],
         signers: usize,
     ) -> Result<Vec<VerifiedSignature>, GwError> {
+        self.document_by(content, cms, signers..=signers)
+    }
+
+    /// Verify a document whose number of signers may vary within `signers`.
+    pub(crate) fn document_by(
+        &self,
+        content: &[u8],
+        cms: &[u8],
+        signers: std::ops::RangeInclusive<usize>,
+    ) -> Result<Vec<VerifiedSignature>, GwError> {
         let sigs = self.sign.verify(cms, Some(content))?;
-        if sigs.len() != signers {
-            return Err(GwError::SignerCount(signers));
+        if !signers.contains(&sigs.len()) {
+            return Err(GwError::SignerCount(*signers.end()));
         }
         Ok(sigs)
     }

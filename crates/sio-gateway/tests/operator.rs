@@ -214,3 +214,61 @@ async fn export_to_case_materials_is_recorded() {
         .unwrap_err();
     assert_eq!(e.body.code, "GW_EXPORT_INVALID");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_blocks_own_account_after_long_absence() {
+    let env = Env::start().await;
+    let c = env.active_client(PROSECUTOR).await;
+    let me = env.user(PROSECUTOR).clone();
+    let doc = ApplicationDocument {
+        doc: ApplicationDocType::V1,
+        application_id: uuid::Uuid::new_v4(),
+        action: ApplicationAction::Blocking,
+        applicant: Applicant {
+            full_name: "ЖУМАБЕКОВ ДАНИЯР".into(),
+            iin: "780302300344".into(),
+        },
+        workplace: Workplace {
+            organisation_name: "ПРОКУРАТУРА ГОРОДА АСТАНЫ (TEST)".into(),
+            organisation_bin: "050540000125".into(),
+            unit: "Отдел надзора".into(),
+            position: "прокурор".into(),
+        },
+        contacts: Contacts {
+            work_phone: "+77172000003".into(),
+            mobile_phone: "+77010000003".into(),
+            email: "p@example.invalid".into(),
+            work_address: "г. Астана".into(),
+        },
+        role: None,
+        blocking_reason: Some(BlockingReason::LongAbsence),
+        blocking_reason_text: None,
+        order_signed_at: None,
+        confirmations: Confirmations {
+            consent: true,
+            holds_nca_signature: true,
+            personal_data: true,
+        },
+        head: Head {
+            position: "прокурор города".into(),
+            full_name: "НАЧАЛЬНИК".into(),
+            iin: "901120400238".into(),
+        },
+        signed_at: astana_now(),
+    };
+    // A dismissal needs two signatures; the user's own block for absence needs one.
+    let mut dismissal = doc.clone();
+    dismissal.blocking_reason = Some(BlockingReason::Dismissal);
+    let e = c
+        .post::<ApplicationStatus>(paths::APPLICATIONS, &signed(dismissal, &[sign_pair(&me)]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_SIGNER_COUNT");
+    let st: ApplicationStatus = c
+        .post(paths::APPLICATIONS, &signed(doc, &[sign_pair(&me)]))
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Done);
+    let e = c.get::<SessionInfo>(paths::SESSION).await.unwrap_err();
+    assert_eq!(e.body.code, "GW_ACCOUNT_BLOCKED");
+}
