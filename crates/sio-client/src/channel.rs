@@ -94,7 +94,8 @@ impl Channel {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .timeout(config.timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
+            // The gateway closes a connection idle past its 10 s header timeout: reuse only fresher ones.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| ClientError::Tls(e.to_string()))?;
         Ok(Channel {

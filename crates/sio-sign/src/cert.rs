@@ -230,6 +230,12 @@ pub struct CertSummary {
     pub not_after: SystemTime,
 }
 
+/// Check that a DER certificate may be used for `purpose` (EKU and key usage), before asking a
+/// token to sign with it.
+pub fn check_purpose(der: &[u8], purpose: KeyPurpose) -> Result<(), SignError> {
+    ParsedCert::parse(der)?.check_purpose(purpose)
+}
+
 impl CertSummary {
     /// Summarise a DER certificate (for example a TLS client certificate).
     pub fn from_der(der: &[u8]) -> Result<Self, SignError> {

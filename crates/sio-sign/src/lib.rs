@@ -23,7 +23,7 @@ mod tlv;
 mod verify;
 
 pub use build::{SignOptions, add_signer, sign};
-pub use cert::{CertSummary, KeyPurpose, pem_or_der_blocks};
+pub use cert::{CertSummary, KeyPurpose, check_purpose, pem_or_der_blocks};
 pub use error::SignError;
 pub use signer::{Carrier, SignatureAlgorithm, Signer, SignerError};
 pub use verify::{VerifiedSignature, Verifier, signers_of};

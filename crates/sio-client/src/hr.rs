@@ -1,0 +1,269 @@
+//! HR (kadr) applications: register, transfer or block an employee (2015 Appendix 5), within the
+//! 24-hour deadlines of rules 14 and 15 (as of Order 88/2024), co-signed by the head, and the list
+//! of pending ones kept across restarts.
+//!
+//! An application is checked here before anything is signed ([`check`]); it is signed by the
+//! applicant — or, for a dismissal or suspension, the responsible official — and co-signed by the
+//! head: one CMS SignedData with two signers ([`sign`]).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sio_core::time::{DeadlineRule, DeadlineState};
+use sio_core::{Bin, Iin};
+use sio_protocol::{
+    ApplicationAction, ApplicationDocument, ApplicationStatus, BlockingReason, Signed, paths,
+};
+use sio_sign::{KeyPurpose, SignOptions, Signer};
+
+use crate::channel::{Channel, Retry};
+use crate::error::ClientError;
+use crate::session::Session;
+
+/// Why an application cannot be signed or sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HrError {
+    /// A ИИН or БИН of the form is invalid.
+    #[error("{field}: {source}")]
+    Identifier {
+        /// Which field.
+        field: &'static str,
+        /// The rule it breaks.
+        source: sio_core::CoreError,
+    },
+    /// A required field is empty.
+    #[error("the field {0} is required")]
+    Missing(&'static str),
+    /// Not every confirmation of the form is given.
+    #[error(
+        "all three confirmations of the form are required (consent, NCA RK signature, personal data)"
+    )]
+    Confirmations,
+    /// Blocking without a reason, or a reason without blocking.
+    #[error("a blocking application needs its reason, and only a blocking one has one")]
+    BlockingReason,
+    /// A transfer, dismissal or suspension without the date and time of the order.
+    #[error("the date and time of the order are required to count the 24 hours")]
+    OrderTime,
+    /// The head's certificate is not a signing certificate.
+    #[error("the head's certificate cannot sign documents (no signing key usage)")]
+    HeadNotSigning,
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] sio_sign::SignError),
+    /// The pending list could not be read or written.
+    #[error("the list of pending applications in {path} cannot be used: {reason}")]
+    Store {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl HrError {
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        match self {
+            HrError::Identifier { source, .. } => source.code(),
+            HrError::Missing(_) => "CLIENT_HR_FIELD_MISSING",
+            HrError::Confirmations => "CLIENT_HR_CONFIRMATIONS",
+            HrError::BlockingReason => "CLIENT_HR_BLOCKING_REASON",
+            HrError::OrderTime => "CLIENT_HR_ORDER_TIME",
+            HrError::HeadNotSigning => "CLIENT_HR_HEAD_NOT_SIGNING",
+            HrError::Sign(e) => e.code(),
+            HrError::Store { .. } => "CLIENT_HR_STORE",
+        }
+    }
+}
+
+/// The deadline rule an application falls under, if any.
+pub fn deadline_rule(doc: &ApplicationDocument) -> Option<DeadlineRule> {
+    match (doc.action, doc.blocking_reason) {
+        (ApplicationAction::Transfer, _) => Some(DeadlineRule::Transfer),
+        (
+            ApplicationAction::Blocking,
+            Some(BlockingReason::Dismissal | BlockingReason::Suspension),
+        ) => Some(DeadlineRule::DismissalOrSuspension),
+        _ => None,
+    }
+}
+
+/// When the application is due: 24 hours after the order (rules 14, 15), if a rule applies.
+pub fn due(doc: &ApplicationDocument) -> Option<DateTime<Utc>> {
+    let rule = deadline_rule(doc)?;
+    let order = doc.order_signed_at?;
+    Some(rule.due(order.with_timezone(&Utc)))
+}
+
+/// Check the form before it is signed. Nothing invalid is ever signed or sent.
+pub fn check(doc: &ApplicationDocument) -> Result<(), HrError> {
+    let id = |field, r: Result<(), sio_core::CoreError>| {
+        r.map_err(|source| HrError::Identifier { field, source })
+    };
+    id("applicant.iin", Iin::parse(&doc.applicant.iin).map(drop))?;
+    id("head.iin", Iin::parse(&doc.head.iin).map(drop))?;
+    id(
+        "workplace.organisation_bin",
+        Bin::parse(&doc.workplace.organisation_bin).map(drop),
+    )?;
+    let required: [(&'static str, &str); 11] = [
+        ("applicant.full_name", &doc.applicant.full_name),
+        (
+            "workplace.organisation_name",
+            &doc.workplace.organisation_name,
+        ),
+        ("workplace.unit", &doc.workplace.unit),
+        ("workplace.position", &doc.workplace.position),
+        ("contacts.work_phone", &doc.contacts.work_phone),
+        ("contacts.mobile_phone", &doc.contacts.mobile_phone),
+        ("contacts.email", &doc.contacts.email),
+        ("contacts.work_address", &doc.contacts.work_address),
+        ("head.position", &doc.head.position),
+        ("head.full_name", &doc.head.full_name),
+        ("applicant.iin", &doc.applicant.iin),
+    ];
+    if let Some((field, _)) = required.iter().find(|(_, v)| v.trim().is_empty()) {
+        return Err(HrError::Missing(field));
+    }
+    let c = doc.confirmations;
+    if !(c.consent && c.holds_nca_signature && c.personal_data) {
+        return Err(HrError::Confirmations);
+    }
+    let blocking = doc.action == ApplicationAction::Blocking;
+    if blocking != doc.blocking_reason.is_some() {
+        return Err(HrError::BlockingReason);
+    }
+    if deadline_rule(doc).is_some() && doc.order_signed_at.is_none() {
+        return Err(HrError::OrderTime);
+    }
+    Ok(())
+}
+
+/// Sign the application by the applicant (or the responsible official) and co-sign it by the
+/// head: one SignedData, two signers, over the canonical bytes of the document.
+pub fn sign(
+    doc: ApplicationDocument,
+    applicant: &mut dyn Signer,
+    head: &mut dyn Signer,
+) -> Result<Signed<ApplicationDocument>, HrError> {
+    check(&doc)?;
+    match sio_sign::check_purpose(head.certificate_der(), KeyPurpose::DocumentSigning) {
+        Err(sio_sign::SignError::WrongKeyPurpose { .. }) => return Err(HrError::HeadNotSigning),
+        other => other?,
+    }
+    let bytes = Signed::canonical_bytes(&doc).map_err(|e| HrError::Store {
+        path: PathBuf::new(),
+        reason: e.to_string(),
+    })?;
+    let cms = sio_sign::sign(&bytes, &mut [applicant, head], &SignOptions::default())?;
+    Ok(Signed::new(doc, &cms))
+}
+
+/// Send a signed application.
+pub async fn submit(
+    channel: &Channel,
+    session: &Session,
+    signed: &Signed<ApplicationDocument>,
+) -> Result<ApplicationStatus, ClientError> {
+    // The application id makes a resend idempotent.
+    channel
+        .post(
+            paths::APPLICATIONS,
+            signed,
+            Some(session.token()),
+            Retry::Idempotent,
+        )
+        .await
+}
+
+/// One application the HR officer is tracking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The application.
+    pub document: ApplicationDocument,
+    /// When it is due (24 h after the order), if a deadline applies.
+    pub due: Option<DateTime<Utc>>,
+    /// The gateway's last word on it, once sent.
+    pub status: Option<ApplicationStatus>,
+}
+
+impl Pending {
+    /// Where the deadline stands at `now`.
+    pub fn deadline_state(&self, now: DateTime<Utc>) -> Option<DeadlineState> {
+        self.due.map(|due| DeadlineState::at(due, now))
+    }
+}
+
+/// The applications an HR officer tracks, kept in a JSON file across restarts (written
+/// atomically: a crash leaves the old list or the new one).
+#[derive(Debug)]
+pub struct PendingList {
+    path: PathBuf,
+    items: Vec<Pending>,
+}
+
+impl PendingList {
+    /// Open (or start) the list stored at `path`.
+    pub fn open(path: &Path) -> Result<Self, HrError> {
+        let store = |reason: String| HrError::Store {
+            path: path.to_owned(),
+            reason,
+        };
+        let items = match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| store(e.to_string()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(store(e.to_string())),
+        };
+        Ok(PendingList {
+            path: path.to_owned(),
+            items,
+        })
+    }
+
+    /// The tracked applications, soonest deadline first.
+    pub fn items(&self) -> &[Pending] {
+        &self.items
+    }
+
+    /// Track an application (replacing one with the same id) and save.
+    pub fn upsert(
+        &mut self,
+        document: ApplicationDocument,
+        status: Option<ApplicationStatus>,
+    ) -> Result<(), HrError> {
+        let due = due(&document);
+        self.items
+            .retain(|p| p.document.application_id != document.application_id);
+        self.items.push(Pending {
+            document,
+            due,
+            status,
+        });
+        self.items.sort_by_key(|p| p.due);
+        self.save()
+    }
+
+    /// The ones past their deadline at `now` and not done.
+    pub fn overdue(&self, now: DateTime<Utc>) -> impl Iterator<Item = &Pending> {
+        self.items.iter().filter(move |p| {
+            matches!(p.deadline_state(now), Some(DeadlineState::Overdue { .. }))
+                && p.status
+                    .as_ref()
+                    .is_none_or(|s| s.state != sio_protocol::ApplicationState::Done)
+        })
+    }
+
+    fn save(&self) -> Result<(), HrError> {
+        let store = |reason: String| HrError::Store {
+            path: self.path.clone(),
+            reason,
+        };
+        let bytes = serde_json::to_vec_pretty(&self.items).map_err(|e| store(e.to_string()))?;
+        let tmp = self.path.with_extension("tmp");
+        std::fs::write(&tmp, bytes).map_err(|e| store(e.to_string()))?;
+        std::fs::rename(&tmp, &self.path).map_err(|e| store(e.to_string()))
+    }
+}
