@@ -27,7 +27,6 @@ trap 'rm -f "$fresh"' EXIT
 if [ -x "$ROOT/target/debug/sio" ]; then
     "$ROOT/target/debug/sio" catalogue --json > "$fresh"
 else
-    while pgrep -x cargo >/dev/null; do echo "ui-test: waiting for another cargo to finish" >&2; sleep 10; done
     (cd "$ROOT" && cargo run -q -p sio-cli -- catalogue --json) > "$fresh"
 fi
 if ! cmp -s "$fresh" src/lib/catalogue/catalogue.json; then
