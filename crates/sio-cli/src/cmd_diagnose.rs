@@ -115,6 +115,8 @@ pub(crate) fn run(args: Args) -> ExitCode {
         }
     };
     let report = runtime.block_on(sio_workstation::run(&config));
+    // A driver call that timed out cannot be cancelled: do not wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     if let Some(path) = &args.report {
         if let Err(e) = std::fs::write(path, report.to_html()) {
             eprintln!(

@@ -34,6 +34,7 @@ pub mod ui;
 pub mod versions;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use airgap::start_guard;
 pub use config::{GatewayConfig, GuardAction, Policy, Requirements};
@@ -75,7 +76,15 @@ impl Config {
     }
 }
 
-/// Run the selected checks. Blocking parts (PC/SC, PKCS#11, /proc) run on tokio's blocking pool.
+/// How long a group of blocking checks may take before it is reported as not answering.
+const HARDWARE_TIMEOUT: Duration = Duration::from_secs(20);
+/// The card stack can block when another application holds a card transaction or pcscd hangs.
+const CARDS_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// Run the selected checks. Blocking parts (PC/SC, PKCS#11, /proc) run on tokio's blocking pool,
+/// each group with a time limit: a group that does not finish in time is reported as one failed
+/// (or warning) item instead of hanging the diagnosis. Callers that own the runtime should shut it
+/// down with a timeout (`Runtime::shutdown_timeout`), as a hung driver call cannot be cancelled.
 pub async fn run(config: &Config) -> Report {
     let mut items = Vec::new();
     for group in Group::ALL {
@@ -85,18 +94,37 @@ pub async fn run(config: &Config) -> Report {
         match group {
             Group::Hardware => {
                 let (req, dir) = (config.requirements.clone(), config.data_dir());
-                items.extend(blocking(move || hardware::check(&req, &dir)).await);
+                items.extend(
+                    blocking(HARDWARE_TIMEOUT, move || hardware::check(&req, &dir), || {
+                        timed_out("WS_DISK_FREE", Group::Hardware, "Free disk space", Status::Warn,
+                            "Check that the data directory's disk (or a network mount) answers.")
+                    })
+                    .await,
+                );
             }
             Group::Network => {
                 let policy = config.policy.clone();
-                items.extend(blocking(move || airgap::passive(&policy)).await);
+                items.extend(
+                    blocking(HARDWARE_TIMEOUT, move || airgap::passive(&policy), || {
+                        timed_out("WS_AIRGAP_ROUTES", Group::Network, "Routes to other networks", Status::Fail,
+                            "The air gap could not be checked: check the routing table by hand (`ip route`).")
+                    })
+                    .await,
+                );
                 items.push(airgap::probes(&config.policy).await);
             }
             Group::SmartCard => {
                 let (req, policy) = (config.requirements.clone(), config.policy.clone());
                 items.extend(
-                    blocking(move || cards::check(&req, &policy, std::time::SystemTime::now()))
-                        .await,
+                    blocking(
+                        CARDS_TIMEOUT,
+                        move || cards::check(&req, &policy, std::time::SystemTime::now()),
+                        || {
+                            timed_out("WS_PCSC_SERVICE", Group::SmartCard, "Smart card service (pcscd)", Status::Fail,
+                                "The card stack does not answer: close other programs that use the token, remove and re-insert it, then restart pcscd (`systemctl restart pcscd`).")
+                        },
+                    )
+                    .await,
                 );
             }
             Group::Biometrics => items.extend(biometrics::check().await),
@@ -105,19 +133,70 @@ pub async fn run(config: &Config) -> Report {
             }
             Group::Versions => {
                 let v = config.app_version.clone();
-                items.extend(blocking(move || versions::check(&v)).await);
+                items.extend(
+                    blocking(HARDWARE_TIMEOUT, move || versions::check(&v), || {
+                        timed_out("WS_VERSION_PCSC", Group::Versions, "pcsc-lite", Status::Warn,
+                            "A version query did not answer; quote the installed packages in the ticket.")
+                    })
+                    .await,
+                );
             }
         }
     }
     Report::new(&config.app_version, items)
 }
 
-async fn blocking(f: impl FnOnce() -> Vec<Item> + Send + 'static) -> Vec<Item> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(items) => items,
-        Err(e) => {
+fn timed_out(code: &'static str, group: Group, title: &str, status: Status, action: &str) -> Item {
+    let item = Item::new(code, group, title, "", report::FOR_SUPPORT);
+    let measured = "no answer in time: the checks of this group did not finish";
+    match status {
+        Status::Fail => item.fail(measured, action),
+        _ => item.warn(measured, action),
+    }
+}
+
+async fn blocking(
+    limit: Duration,
+    f: impl FnOnce() -> Vec<Item> + Send + 'static,
+    on_timeout: impl FnOnce() -> Item,
+) -> Vec<Item> {
+    match tokio::time::timeout(limit, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(items)) => items,
+        Ok(Err(e)) => {
             tracing::error!(error = %e, "a diagnosis task failed");
             Vec::new()
         }
+        Err(_) => vec![on_timeout()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_group_that_hangs_is_reported_not_awaited() {
+        let started = std::time::Instant::now();
+        let items = blocking(
+            Duration::from_millis(100),
+            || {
+                std::thread::sleep(Duration::from_secs(2));
+                Vec::new()
+            },
+            || {
+                timed_out(
+                    "WS_PCSC_SERVICE",
+                    Group::SmartCard,
+                    "Smart card service (pcscd)",
+                    Status::Fail,
+                    "restart pcscd",
+                )
+            },
+        )
+        .await;
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].status, Status::Fail);
+        assert!(items[0].measured.contains("no answer in time"));
     }
 }
