@@ -20,6 +20,12 @@ fn first_login_with_sms_signs_the_consent_then_second_login_does_not_ask_for_it(
     assert_eq!(out["stage"], "active", "{out}");
     assert_eq!(out["user"]["iin"], IIN);
     assert!(out["consent_signed_at"].is_string(), "{out}");
+    // No secret in what the command prints: not the SMS code, not the PIN, not the session token.
+    for text in [out.to_string(), err.clone()] {
+        assert!(!text.contains(&code), "the SMS code leaked:\n{text}");
+        assert!(!text.contains(PIN), "the PIN leaked:\n{text}");
+        assert!(!text.contains("token"), "a session token leaked:\n{text}");
+    }
 
     let mut login = world.spawn_login(&["--logout"]);
     login.type_line(PIN);

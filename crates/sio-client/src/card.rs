@@ -182,3 +182,76 @@ impl<B: CardBackend> Signer for PinAlwaysSigner<B> {
         signer.sign(message)
     }
 }
+
+/// Watches one reader and tells when its card leaves: the session must lock at once (the card's
+/// PIN verification is gone with it). Blocks in `SCardGetStatusChange` on a thread of its own; no
+/// polling of the card.
+#[derive(Debug)]
+pub struct RemovalWatch {
+    removed: Arc<std::sync::atomic::AtomicBool>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RemovalWatch {
+    /// Start watching `reader`. `on_removed` runs once, on the watcher's thread, when the card
+    /// leaves (or the reader disappears).
+    pub fn start(
+        reader: &str,
+        on_removed: impl FnOnce() + Send + 'static,
+    ) -> Result<Self, TokenError> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let mut ctx = sio_token::PcscContext::establish()?;
+        let mut watch = sio_token::ReaderWatch::default();
+        // The first call reports what is there now.
+        ctx.wait_for_events(&mut watch, std::time::Duration::ZERO)?;
+        let removed = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (r, s, reader) = (removed.clone(), stop.clone(), reader.to_owned());
+        let thread = std::thread::spawn(move || {
+            let mut on_removed = Some(on_removed);
+            while !s.load(Ordering::Relaxed) {
+                let events =
+                    match ctx.wait_for_events(&mut watch, std::time::Duration::from_millis(500)) {
+                        Ok(events) => events,
+                        Err(e) => {
+                            tracing::warn!(
+                                code = e.code(),
+                                "reader watch failed; treating the card as removed"
+                            );
+                            vec![sio_token::ReaderEvent::CardRemoved(reader.clone())]
+                        }
+                    };
+                let gone = events.iter().any(|e| {
+                    matches!(e, sio_token::ReaderEvent::CardRemoved(n) | sio_token::ReaderEvent::ReaderRemoved(n) if *n == reader)
+                });
+                if gone {
+                    r.store(true, Ordering::SeqCst);
+                    if let Some(f) = on_removed.take() {
+                        f();
+                    }
+                    return;
+                }
+            }
+        });
+        Ok(RemovalWatch {
+            removed,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Whether the card has left.
+    pub fn removed(&self) -> bool {
+        self.removed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for RemovalWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

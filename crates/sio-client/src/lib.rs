@@ -13,7 +13,7 @@ pub mod hr;
 mod identity;
 pub mod session;
 
-pub use card::{CardKey, CardKeySigner, PinAlwaysSigner};
+pub use card::{CardKey, CardKeySigner, PinAlwaysSigner, RemovalWatch};
 pub use channel::{Channel, ChannelConfig, Retry};
 pub use error::ClientError;
 pub use identity::{ClientIdentity, TlsKey};

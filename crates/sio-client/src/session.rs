@@ -11,7 +11,8 @@
 //! 5. on the first login, [`Session::consent_text`], [`sign_consent`] with the signing key,
 //!    [`Session::submit_consent`];
 //! 6. the session locks after the policy's idle minutes ([`Session::is_idle_locked`]) and when the
-//!    card is removed ([`Session::lock`]); it ends at the gateway's hard limit.
+//!    card is removed ([`Session::lock`]); [`Session::unlock`] takes the PIN and a fresh signed
+//!    challenge (no second factor); the session ends at the gateway's hard limit.
 
 use std::time::{Duration, Instant};
 
@@ -178,6 +179,28 @@ impl Session {
             ..info
         };
         self.touch();
+    }
+
+    /// Unlock after the idle lock: a fresh challenge signed with the same authentication key (the
+    /// PIN was entered again to unlock the card's key); no second factor.
+    pub async fn unlock(
+        &mut self,
+        channel: &Channel,
+        auth: &mut dyn Signer,
+    ) -> Result<(), ClientError> {
+        let c = challenge(channel).await?;
+        let signed = sign_login(&c, auth)?;
+        let info = channel
+            .post(
+                paths::SESSION_UNLOCK,
+                &signed,
+                Some(&self.token),
+                Retry::Once,
+            )
+            .await?;
+        self.locked = false;
+        self.update(info);
+        Ok(())
     }
 
     /// Send an SMS code to the registered number.

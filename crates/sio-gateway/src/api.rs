@@ -189,6 +189,28 @@ async fn biometric(s: Session, RawBody(body): RawBody) -> Result<Response, GwErr
     Err(GwError::FactorUnavailable)
 }
 
+async fn unlock(
+    State(sh): Sh,
+    Extension(conn): Extension<Arc<ConnInfo>>,
+    Extension(slot): Extension<JournalUser>,
+    headers: axum::http::HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<impl IntoResponse, GwError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(GwError::NoSession)?
+        .trim()
+        .to_string();
+    let mut who = None;
+    let r = auth::unlock(&sh, &conn, &token, &body, &mut who);
+    if let Some(iin) = who {
+        slot.set(&iin);
+    }
+    Ok(Json(r?))
+}
+
 async fn session_get(s: Session) -> Result<impl IntoResponse, GwError> {
     Ok(Json(auth::session_info(&s.row, &s.user)))
 }
@@ -383,6 +405,7 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route(paths::LOGIN_OTP_VERIFY, post(verify_otp))
         .route(paths::LOGIN_BIOMETRIC, post(biometric))
         .route(paths::SESSION, get(session_get).delete(logout))
+        .route(paths::SESSION_UNLOCK, post(unlock))
         .route(paths::CONSENT, get(consent_text).post(consent_sign))
         .route(paths::REQUESTS, post(submit_request).get(list_requests))
         .route(paths::REQUEST, get(request_status))

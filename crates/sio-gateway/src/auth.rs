@@ -212,12 +212,102 @@ fn check_clock(client: DateTime<Utc>, at: DateTime<Utc>) -> Result<(), GwError> 
 }
 
 /// `POST /v1/login`. `journal_user` receives the ИИН as soon as it is known.
+/// A first factor the gateway accepted: who signed, with which certificate, over which TLS
+/// certificate.
+struct FirstFactor<'a> {
+    iin: String,
+    user: User,
+    signer_sha: String,
+    tls_sha: String,
+    conn: std::sync::MutexGuard<'a, Connection>,
+    at: DateTime<Utc>,
+}
+
 pub(crate) fn login(
     sh: &Shared,
     conn_info: &ConnInfo,
     body: &[u8],
     journal_user: &mut Option<String>,
 ) -> Result<SessionInfo, GwError> {
+    let FirstFactor {
+        iin,
+        user,
+        signer_sha,
+        tls_sha,
+        conn,
+        at,
+    } = first_factor(sh, conn_info, body, journal_user)?;
+
+    let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>(sh)?);
+    let token_hash = sha256_hex(token.as_bytes());
+    let expires = at + Duration::hours(SESSION_HOURS);
+    let idle = at + Duration::minutes(IDLE_MINUTES);
+    conn.execute(
+        "INSERT INTO sessions (token_hash, iin, tls_cert, auth_cert, carrier, stage, created_at, expires_at, idle_until)
+         VALUES (?1, ?2, ?3, ?4, 'hardware', 'second_factor', ?5, ?6, ?7)",
+        params![token_hash, iin, tls_sha, signer_sha, stamp(at), stamp(expires), stamp(idle)],
+    )
+    .map_err(GwError::db("open a session"))?;
+    tracing::info!(user = %iin, "first factor accepted");
+    let session = SessionRow {
+        token_hash,
+        stage: SessionStage::SecondFactor,
+        expires_at: expires,
+        idle_until: idle,
+    };
+    let mut info = session_info(&session, &user);
+    info.token = Some(Secret::new(token));
+    Ok(info)
+}
+
+/// Unlock a session locked after 15 idle minutes: the user enters the PIN again and signs a fresh
+/// challenge with the same authentication certificate (no second factor). The session keeps its
+/// stage and its 12-hour limit.
+pub(crate) fn unlock(
+    sh: &Shared,
+    conn_info: &ConnInfo,
+    token: &str,
+    body: &[u8],
+    journal_user: &mut Option<String>,
+) -> Result<SessionInfo, GwError> {
+    let token_hash = sha256_hex(token.as_bytes());
+    let ff = first_factor(sh, conn_info, body, journal_user)?;
+    let row: Option<(String, String, String, String, Option<String>)> = ff
+        .conn
+        .query_row(
+            "SELECT iin, auth_cert, tls_cert, expires_at, ended_at FROM sessions WHERE token_hash = ?1",
+            [&token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()
+        .map_err(GwError::db("load a session to unlock"))?;
+    let Some((iin, auth_cert, tls, expires, ended)) = row else {
+        return Err(GwError::NoSession);
+    };
+    if ended.is_some() || parse(&expires).is_none_or(|e| e < ff.at) || iin != ff.iin {
+        return Err(GwError::NoSession);
+    }
+    if auth_cert != ff.signer_sha || tls != ff.tls_sha {
+        return Err(GwError::SessionCertMismatch);
+    }
+    let idle_until = ff.at + Duration::minutes(IDLE_MINUTES);
+    ff.conn
+        .execute(
+            "UPDATE sessions SET idle_until = ?2 WHERE token_hash = ?1",
+            params![token_hash, stamp(idle_until)],
+        )
+        .map_err(GwError::db("unlock a session"))?;
+    tracing::info!(user = %iin, "session unlocked");
+    drop(ff);
+    let (row, user) = session(sh, conn_info, token)?;
+    Ok(session_info(&row, &user))
+}
+fn first_factor<'a>(
+    sh: &'a Shared,
+    conn_info: &ConnInfo,
+    body: &[u8],
+    journal_user: &mut Option<String>,
+) -> Result<FirstFactor<'a>, GwError> {
     let tls_sha = tls_cert_sha(conn_info)?;
     let tls_iin = conn_info.cert.as_ref().and_then(|c| c.iin.clone());
     let at = now();
@@ -300,27 +390,14 @@ pub(crate) fn login(
     }
     let user = load_user(&conn, &iin)?.ok_or(GwError::UnknownUser)?;
     check_user_may_log_in(&user, at)?;
-
-    let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>(sh)?);
-    let token_hash = sha256_hex(token.as_bytes());
-    let expires = at + Duration::hours(SESSION_HOURS);
-    let idle = at + Duration::minutes(IDLE_MINUTES);
-    conn.execute(
-        "INSERT INTO sessions (token_hash, iin, tls_cert, auth_cert, carrier, stage, created_at, expires_at, idle_until)
-         VALUES (?1, ?2, ?3, ?4, 'hardware', 'second_factor', ?5, ?6, ?7)",
-        params![token_hash, iin, tls_sha, signer_sha, stamp(at), stamp(expires), stamp(idle)],
-    )
-    .map_err(GwError::db("open a session"))?;
-    tracing::info!(user = %iin, "first factor accepted");
-    let session = SessionRow {
-        token_hash,
-        stage: SessionStage::SecondFactor,
-        expires_at: expires,
-        idle_until: idle,
-    };
-    let mut info = session_info(&session, &user);
-    info.token = Some(Secret::new(token));
-    Ok(info)
+    Ok(FirstFactor {
+        iin,
+        user,
+        signer_sha,
+        tls_sha,
+        conn,
+        at,
+    })
 }
 
 /// A session row.
@@ -404,11 +481,8 @@ pub(crate) fn session(
         return Err(GwError::SessionCertMismatch);
     }
     if parse(&idle).is_none_or(|i| i < at) {
-        conn.execute(
-            "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1",
-            params![token_hash, stamp(at)],
-        )
-        .map_err(GwError::db("end an idle session"))?;
+        // Locked, not ended: `POST /v1/session/unlock` with a fresh signed challenge reopens it
+        // within the 12-hour limit.
         return Err(GwError::SessionIdle);
     }
     let user = load_user(&conn, &iin)?.ok_or(GwError::NoSession)?;

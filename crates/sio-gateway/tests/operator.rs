@@ -72,8 +72,34 @@ async fn idle_session_is_locked() {
     .unwrap();
     let e = c.get::<SessionInfo>(paths::SESSION).await.unwrap_err();
     assert_eq!(e.body.code, "GW_SESSION_IDLE");
+    // Locked, not ended: it stays locked until unlocked.
     let e = c.get::<SessionInfo>(paths::SESSION).await.unwrap_err();
-    assert_eq!(e.body.code, "GW_NO_SESSION");
+    assert_eq!(e.body.code, "GW_SESSION_IDLE");
+
+    // Unlock: PIN again (the token) and a fresh challenge signed with the same certificate.
+    let ch: LoginChallenge = c.post_empty(paths::LOGIN_CHALLENGE).await.unwrap();
+    let doc = c.login_doc(&ch, KeyCarrier::Hardware);
+    let u = env.user(PROSECUTOR).clone();
+    let s: SessionInfo = c
+        .post(paths::SESSION_UNLOCK, &signed(doc, &[auth_pair(&u)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.stage,
+        SessionStage::Active,
+        "the session keeps its stage: no second factor again"
+    );
+    assert!(c.get::<SessionInfo>(paths::SESSION).await.is_ok());
+
+    // A replayed unlock document is refused (the challenge is used up).
+    let e = c
+        .post::<SessionInfo>(
+            paths::SESSION_UNLOCK,
+            &signed(c.login_doc(&ch, KeyCarrier::Hardware), &[auth_pair(&u)]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_CHALLENGE_INVALID");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -67,6 +67,8 @@ pub mod paths {
     pub const LOGIN_BIOMETRIC: &str = "/v1/login/biometric";
     /// `GET`: the session; `DELETE`: log out.
     pub const SESSION: &str = "/v1/session";
+    /// `POST` `Signed<LoginDocument>` with the bearer of an idle-locked session: unlock it.
+    pub const SESSION_UNLOCK: &str = "/v1/session/unlock";
     /// `GET`: consent text; `POST` `Signed<ConsentDocument>`.
     pub const CONSENT: &str = "/v1/consent";
     /// `POST` `Signed<RequestDocument>`; `GET`: own requests.

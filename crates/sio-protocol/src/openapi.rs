@@ -111,6 +111,16 @@ fn endpoints() -> Vec<Endpoint> {
             Some(s::<SessionInfo>),
         ),
         e(
+            "post",
+            paths::SESSION_UNLOCK,
+            "unlockSession",
+            "Unlock a session locked after 15 idle minutes: a fresh challenge signed with the same authentication certificate (PIN again, no second factor)",
+            true,
+            Some(s::<Signed<LoginDocument>>),
+            "200",
+            Some(s::<SessionInfo>),
+        ),
+        e(
             "delete",
             paths::SESSION,
             "logout",
