@@ -29,6 +29,10 @@ pub(crate) struct Args {
     /// Smart-card reader (default: the first reader with a card).
     #[arg(long)]
     reader: Option<String>,
+    /// A key file (.p12, .pfx, .pem) offered instead of a token: always refused — rule 18 admits
+    /// only a protected carrier for login.
+    #[arg(long, conflicts_with = "reader")]
+    key_file: Option<PathBuf>,
     /// The second factor.
     #[arg(long, value_enum, default_value = "sms")]
     factor: Factor,
@@ -184,6 +188,9 @@ fn open_card(reader: Option<&str>) -> Result<PivSession<PcscCard>, Failure> {
 
 async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     let input = Input { stdin: args.stdin };
+    if let Some(path) = &args.key_file {
+        sio_token::admit_source(&sio_token::classify_file(path))?;
+    }
     let config = channel_config(&args)?;
 
     // 1. the token and its authentication certificate

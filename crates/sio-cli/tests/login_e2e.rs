@@ -64,3 +64,26 @@ fn wrong_pin_says_how_many_tries_are_left() {
     let _ = world.sms_code(IIN, None);
     let _ = login.finish();
 }
+
+#[test]
+fn a_key_file_is_refused_for_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let p12 = dir.path().join("RSA256_0123.p12");
+    std::fs::write(&p12, [0x30, 0x82, 0x01, 0x00]).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sio"))
+        .args([
+            "login",
+            "--stdin",
+            "--gateway",
+            "https://127.0.0.1:9",
+            "--ca",
+            "/dev/null",
+            "--key-file",
+        ])
+        .arg(&p12)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "TOKEN_FILE_KEY_REFUSED", "{v}");
+}

@@ -261,3 +261,26 @@ impl Session {
         channel.delete(paths::SESSION, Some(&self.token)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skewed_clock_is_refused_before_signing() {
+        let gw = DateTime::parse_from_rfc3339("2026-11-23T15:00:00+05:00").unwrap();
+        let c = LoginChallenge {
+            challenge_id: uuid::Uuid::nil(),
+            nonce: String::new(),
+            gateway_time: gw,
+            expires_at: gw,
+            clock_window_seconds: 300,
+        };
+        let at = |s: i64| gw.with_timezone(&Utc) + chrono::Duration::seconds(s);
+        assert!(check_clock(&c, at(299)).is_ok());
+        assert!(check_clock(&c, at(-299)).is_ok());
+        let e = check_clock(&c, at(-3600)).unwrap_err();
+        assert_eq!(e.code(), "CLIENT_CLOCK_SKEW");
+        assert!(e.to_string().contains("-3600"), "{e}");
+    }
+}
