@@ -98,7 +98,8 @@ pub fn due(doc: &ApplicationDocument) -> Option<DateTime<Utc>> {
     Some(rule.due(order.with_timezone(&Utc)))
 }
 
-/// Check the form before it is signed. Nothing invalid is ever signed or sent.
+/// Check the form before it is signed (the same rules the gateway applies). Nothing invalid is
+/// ever signed or sent.
 pub fn check(doc: &ApplicationDocument) -> Result<(), HrError> {
     let id = |field, r: Result<(), sio_core::CoreError>| {
         r.map_err(|source| HrError::Identifier { field, source })
@@ -109,37 +110,68 @@ pub fn check(doc: &ApplicationDocument) -> Result<(), HrError> {
         "workplace.organisation_bin",
         Bin::parse(&doc.workplace.organisation_bin).map(drop),
     )?;
-    let required: [(&'static str, &str); 11] = [
+    let mut required: Vec<(&'static str, &str)> = vec![
         ("applicant.full_name", &doc.applicant.full_name),
         (
             "workplace.organisation_name",
             &doc.workplace.organisation_name,
         ),
-        ("workplace.unit", &doc.workplace.unit),
         ("workplace.position", &doc.workplace.position),
-        ("contacts.work_phone", &doc.contacts.work_phone),
-        ("contacts.mobile_phone", &doc.contacts.mobile_phone),
-        ("contacts.email", &doc.contacts.email),
-        ("contacts.work_address", &doc.contacts.work_address),
         ("head.position", &doc.head.position),
         ("head.full_name", &doc.head.full_name),
-        ("applicant.iin", &doc.applicant.iin),
     ];
+    if doc.action != ApplicationAction::Blocking {
+        // The contacts of the form matter for an account that will be used.
+        required.extend([
+            ("workplace.unit", doc.workplace.unit.as_str()),
+            ("contacts.work_phone", &doc.contacts.work_phone),
+            ("contacts.mobile_phone", &doc.contacts.mobile_phone),
+            ("contacts.email", &doc.contacts.email),
+            ("contacts.work_address", &doc.contacts.work_address),
+        ]);
+    }
     if let Some((field, _)) = required.iter().find(|(_, v)| v.trim().is_empty()) {
         return Err(HrError::Missing(field));
     }
     let c = doc.confirmations;
-    if !(c.consent && c.holds_nca_signature && c.personal_data) {
+    if doc.action == ApplicationAction::Registration
+        && !(c.consent && c.holds_nca_signature && c.personal_data)
+    {
         return Err(HrError::Confirmations);
     }
     let blocking = doc.action == ApplicationAction::Blocking;
     if blocking != doc.blocking_reason.is_some() {
         return Err(HrError::BlockingReason);
     }
+    if doc.blocking_reason == Some(BlockingReason::Other)
+        && doc
+            .blocking_reason_text
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+    {
+        return Err(HrError::Missing("blocking_reason_text"));
+    }
     if deadline_rule(doc).is_some() && doc.order_signed_at.is_none() {
         return Err(HrError::OrderTime);
     }
     Ok(())
+}
+
+/// A user absent for more than two months blocks their own account (consent §11.2, Appendix 6 as
+/// of Order 88/2024): one application, signed by the user alone.
+pub fn sign_self_block(
+    mut doc: ApplicationDocument,
+    user: &mut dyn Signer,
+) -> Result<Signed<ApplicationDocument>, HrError> {
+    doc.action = ApplicationAction::Blocking;
+    doc.blocking_reason = Some(BlockingReason::LongAbsence);
+    check(&doc)?;
+    let bytes = Signed::canonical_bytes(&doc).map_err(|e| HrError::Store {
+        path: PathBuf::new(),
+        reason: e.to_string(),
+    })?;
+    let cms = sio_sign::sign(&bytes, &mut [user], &SignOptions::default())?;
+    Ok(Signed::new(doc, &cms))
 }
 
 /// Sign the application by the applicant (or the responsible official) and co-sign it by the

@@ -68,6 +68,11 @@ fn the_form_is_checked_before_signing() {
     let mut d = doc(ApplicationAction::Registration, None);
     d.confirmations.personal_data = false;
     assert_eq!(hr::check(&d).unwrap_err().code(), "CLIENT_HR_CONFIRMATIONS");
+    let mut d = doc(ApplicationAction::Blocking, Some(BlockingReason::Other));
+    assert_eq!(hr::check(&d).unwrap_err().code(), "CLIENT_HR_FIELD_MISSING");
+    d.blocking_reason_text = Some("Перевод в другой орган".into());
+    d.contacts.email = String::new(); // contacts do not matter for a blocking
+    assert!(hr::check(&d).is_ok());
     assert_eq!(
         hr::check(&doc(ApplicationAction::Blocking, None))
             .unwrap_err()
@@ -172,6 +177,27 @@ fn applicant_and_head_sign_one_cms_that_openssl_verifies() {
     )
     .unwrap();
     assert_eq!(signers.len(), 2);
+
+    // A user absent over two months blocks their own account alone.
+    let own = hr::sign_self_block(
+        doc(ApplicationAction::Registration, None),
+        &mut signer(&pki, 0, true),
+    )
+    .unwrap();
+    assert_eq!(
+        own.document.blocking_reason,
+        Some(BlockingReason::LongAbsence)
+    );
+    assert_eq!(
+        sio_sign::signers_of(
+            &base64::engine::general_purpose::STANDARD
+                .decode(&own.cms)
+                .unwrap()
+        )
+        .unwrap()
+        .len(),
+        1
+    );
 
     // The head's authentication certificate cannot co-sign.
     let e = hr::sign(d, &mut signer(&pki, 0, true), &mut signer(&pki, 1, false)).unwrap_err();
