@@ -92,6 +92,17 @@ impl FromRequest<Arc<Shared>> for RawBody {
 }
 
 /// A valid session of any stage, presented over the TLS certificate it was opened with.
+/// The session token of `Authorization: Bearer …`.
+fn bearer(headers: &axum::http::HeaderMap) -> Result<String, GwError> {
+    Ok(headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(GwError::NoSession)?
+        .trim()
+        .to_string())
+}
+
 struct Session {
     row: SessionRow,
     user: User,
@@ -101,14 +112,7 @@ impl FromRequestParts<Arc<Shared>> for Session {
     type Rejection = GwError;
 
     async fn from_request_parts(parts: &mut Parts, sh: &Arc<Shared>) -> Result<Self, GwError> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(GwError::NoSession)?
-            .trim()
-            .to_string();
+        let token = bearer(&parts.headers)?;
         let conn = parts
             .extensions
             .get::<Arc<ConnInfo>>()
@@ -196,13 +200,7 @@ async fn unlock(
     headers: axum::http::HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(GwError::NoSession)?
-        .trim()
-        .to_string();
+    let token = bearer(&headers)?;
     let mut who = None;
     let r = auth::unlock(&sh, &conn, &token, &body, &mut who);
     if let Some(iin) = who {
