@@ -13,6 +13,7 @@ use sio_client::session::{self, Session};
 use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
 use sio_protocol::{SecondFactor, Secret, SessionStage};
 use sio_token::{PcscCard, PcscContext, Pin, PinStatus, PivSession, PivSlot};
+use zeroize::Zeroizing;
 
 /// Arguments of `sio login`.
 #[derive(Debug, clap::Args)]
@@ -139,19 +140,21 @@ struct Input {
 }
 
 impl Input {
+    /// A PIN or code: the raw line is wiped when dropped; the caller moves the answer into a
+    /// zeroizing secret type at once.
     fn secret(&self, prompt: &str) -> Result<String, Failure> {
-        let line = if self.stdin || !std::io::stdin().is_terminal() {
+        let mut line = Zeroizing::new(String::new());
+        if self.stdin || !std::io::stdin().is_terminal() {
             eprint!("{prompt}");
-            let mut line = String::new();
             std::io::stdin()
                 .lock()
                 .read_line(&mut line)
                 .map_err(|e| fail("CLI_INPUT", e.to_string()))?;
             eprintln!();
-            line
         } else {
-            rpassword::prompt_password(prompt).map_err(|e| fail("CLI_INPUT", e.to_string()))?
-        };
+            *line =
+                rpassword::prompt_password(prompt).map_err(|e| fail("CLI_INPUT", e.to_string()))?;
+        }
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
