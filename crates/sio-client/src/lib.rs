@@ -11,6 +11,8 @@ mod channel;
 mod error;
 pub mod hr;
 mod identity;
+pub mod outbox;
+pub mod requests;
 pub mod session;
 
 pub use card::{CardKey, CardKeySigner, PinAlwaysSigner, RemovalWatch};
