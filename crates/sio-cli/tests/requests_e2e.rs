@@ -1,0 +1,504 @@
+//! Requests on the real stack (virtual PIV card in pcscd, the reference gateway over mutual TLS,
+//! the result vault with its key in the Linux kernel keyring): compose → preview → sign on the
+//! card → send → wait → store in the vault → view → close → no trace on disk; forbidden requests
+//! refused before signing and by the gateway when forced; the outbox survives kill -9 mid-flush.
+//!
+//! The vault and the outbox use the OS keyring (`OsKeyring`, Linux keyutils): each test re-runs
+//! itself under `keyctl session -` (package `keyutils`) so it has a fresh session keyring.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sio_client::outbox::{Outbox, OutboxStatus};
+use sio_client::requests::{self, RequestError};
+use sio_client::session::{self, Session};
+use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
+use sio_core::RequestSpec;
+use sio_protocol::{
+    BasisKey, CaseReference, RequestDocType, RequestDocument, RequestState, Secret, SessionStage,
+    Subject,
+};
+use sio_token::{PcscCard, PcscContext, Pin, PivSession, PivSlot};
+use sio_vault::{
+    Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, ResultKind, ResultMeta, Vault,
+    VaultConfig,
+};
+use support::{IIN, PIN, World};
+
+const IN_SESSION: &str = "SIO_REQUESTS_E2E_IN_KEYCTL_SESSION";
+const CHILD: &str = "SIO_REQUESTS_E2E_OUTBOX_CHILD";
+
+/// Outside a session keyring: re-run `test` under `keyctl session -`, check it passed, return
+/// false. Inside: return true.
+fn in_keyctl_session(test: &str) -> bool {
+    if std::env::var_os(IN_SESSION).is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("keyctl")
+        .args(["session", "-"])
+        .arg(&exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(IN_SESSION, "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run keyctl (apt-get install keyutils): {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{test} under keyctl session failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("1 passed"), "{test} did not run:\n{stdout}");
+    eprint!("{stdout}{stderr}");
+    false
+}
+
+fn card_key() -> Arc<CardKey<PcscCard>> {
+    let mut ctx = PcscContext::establish().unwrap();
+    let mut last = None;
+    for _ in 0..20 {
+        match ctx
+            .connect(sio_virtual_card::READER_NAME)
+            .and_then(PivSession::open)
+        {
+            Ok(piv) => {
+                let verified = piv
+                    .verify_pin(Pin::new(PIN.into()).unwrap())
+                    .map_err(|r| r.error)
+                    .unwrap();
+                return CardKey::new(verified, PivSlot::Authentication).unwrap();
+            }
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("card: {last:?}");
+}
+
+fn channel(url: &str, ca: &Path, key: &Arc<CardKey<PcscCard>>) -> Channel {
+    let config = ChannelConfig {
+        base_url: url.to_owned(),
+        ca_pem: std::fs::read(ca).unwrap(),
+        timeout: Duration::from_secs(30),
+    };
+    let identity = ClientIdentity::Token {
+        certificate: key.certificate_der().to_vec().into(),
+        key: key.clone(),
+    };
+    Channel::new(&config, &identity).unwrap()
+}
+
+fn sms_code(data: &Path, previous: Option<&str>) -> String {
+    let start = Instant::now();
+    loop {
+        let admin = sio_gateway::admin::Admin::open(data).unwrap();
+        if let Some(code) = admin.latest_sms_code(IIN).unwrap() {
+            if Some(code.as_str()) != previous {
+                return code;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no SMS code");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Log in fully: signed challenge, SMS code (read from the gateway's outbox in `data`), consent.
+async fn active_session(data: &Path, key: &Arc<CardKey<PcscCard>>, ch: &Channel) -> Session {
+    let c = session::challenge(ch).await.unwrap();
+    let mut s = session::submit_login(ch, &session::sign_login(&c, &mut key.signer()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(s.stage(), SessionStage::SecondFactor);
+    let previous = sio_gateway::admin::Admin::open(data)
+        .unwrap()
+        .latest_sms_code(IIN)
+        .unwrap();
+    s.request_sms(ch).await.unwrap();
+    let code = sms_code(data, previous.as_deref());
+    s.verify_sms(ch, Secret::new(code)).await.unwrap();
+    if s.stage() == SessionStage::Consent {
+        let text = s.consent_text(ch).await.unwrap();
+        let mut signer = key
+            .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
+            .unwrap();
+        let signed = session::sign_consent(&text, IIN, &mut signer).unwrap();
+        s.submit_consent(ch, &signed).await.unwrap();
+    }
+    assert_eq!(s.stage(), SessionStage::Active);
+    s
+}
+
+fn ca(world: &World) -> PathBuf {
+    world.pki.join(sio_pki::paths::CA_CERT)
+}
+
+fn spec(json: &str) -> RequestSpec {
+    serde_json::from_str(json).unwrap()
+}
+
+fn allowed(subject: &str) -> RequestSpec {
+    spec(&format!(
+        r#"{{"role":3,"basis":"criminal","case":{{"kind":"criminal_case","erdr":"241500031000123"}},
+            "subject":{{"kind":"individual","id":"{subject}"}},"service":1}}"#
+    ))
+}
+
+fn signing_key(key: &Arc<CardKey<PcscCard>>) -> sio_client::PinAlwaysSigner<PcscCard> {
+    key.pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
+        .unwrap()
+}
+
+fn files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push((p, bytes));
+            }
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_sign_send_receive_view_and_shred() {
+    if !in_keyctl_session("compose_sign_send_receive_view_and_shred") {
+        return;
+    }
+    let world = World::up();
+    let key = card_key();
+    let ch = channel(&world.url, &ca(&world), &key);
+    let s = active_session(&world.data, &key, &ch).await;
+
+    // Compose and show.
+    let doc = requests::compose(&allowed("900101300106"), IIN).unwrap();
+    let id = doc.request_id;
+    let text = requests::preview(&doc).unwrap();
+    assert!(text.contains("900101300106") && text.contains("241500031000123"));
+    // Sign on the card (slot 9C, PIN-always) and send.
+    let t = Instant::now();
+    let signed = requests::sign(doc, &mut signing_key(&key)).unwrap();
+    let signing = t.elapsed();
+    let t = Instant::now();
+    let st = requests::submit(&ch, &s, &signed).await.unwrap();
+    let sending = t.elapsed();
+    assert_eq!(st.request_id, id);
+    assert!(!st.duplicate);
+    // Resending the same signed document is safe: the same request.
+    let again = requests::submit(&ch, &s, &signed).await.unwrap();
+    assert_eq!(again.request_id, id);
+    assert!(again.duplicate);
+    // Wait for the result (the gateway prepares it in 200 ms).
+    let mut seen = Vec::new();
+    let delivery = requests::wait_for_result(&ch, &s, id, Duration::from_secs(20), |st, _| {
+        seen.push(st.state)
+    })
+    .await
+    .unwrap();
+    assert_eq!(delivery.request_id, id);
+    assert_eq!(seen.last(), Some(&RequestState::Ready));
+    let listed = requests::list(&ch, &s).await.unwrap();
+    assert_eq!(
+        listed
+            .requests
+            .iter()
+            .filter(|r| r.request_id == id)
+            .count(),
+        1
+    );
+
+    // Into the vault (KEK in the kernel keyring), then view, close, shred.
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-requests-e2e"));
+    let mac = MacKey::load_or_create(keys.as_ref(), "e2e:journal-mac").unwrap();
+    let journal = Journal::open(&dir.path().join("audit.jsonl"), Some(mac)).unwrap();
+    let actor = Actor {
+        principal: Principal::User(sio_core::Iin::parse(IIN).unwrap()),
+        workstation: "WS-TEST-01".into(),
+        ip: None,
+    };
+    let vault = Vault::open(
+        &dir.path().join("vault"),
+        keys.clone(),
+        journal,
+        actor,
+        VaultConfig {
+            key_prefix: "e2e:".into(),
+            ..VaultConfig::default()
+        },
+    )
+    .unwrap();
+    // A distinctive piece of the result: its longest cell (a name, an address).
+    let marker = delivery
+        .table
+        .rows
+        .iter()
+        .flatten()
+        .max_by_key(|c| c.len())
+        .unwrap()
+        .clone();
+    assert!(marker.len() >= 8, "marker {marker:?} too short to scan for");
+    let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&delivery).unwrap());
+    drop(delivery);
+    let rid = vault
+        .store(
+            ResultMeta {
+                request_id: id.to_string(),
+                kind: ResultKind::Json,
+                received_at: chrono::Utc::now(),
+            },
+            &plaintext,
+        )
+        .unwrap();
+    drop(plaintext);
+    assert!(
+        files(dir.path())
+            .iter()
+            .all(|(_, b)| !contains(b, marker.as_bytes())),
+        "the result is encrypted at rest"
+    );
+    let viewed = vault.view(rid).unwrap();
+    assert!(contains(viewed.plaintext(), marker.as_bytes()));
+    let report = viewed.close().unwrap();
+    assert!(report.slot_erased && report.data_removed);
+    let left: Vec<_> = files(dir.path())
+        .into_iter()
+        .filter(|(_, b)| contains(b, marker.as_bytes()))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        left.is_empty(),
+        "result bytes left after shredding: {left:?}"
+    );
+    assert!(vault.list().unwrap().is_empty());
+    // The keys are linked into the persistent keyring too: do not leave them behind.
+    let vault_file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("vault/vault.json")).unwrap())
+            .unwrap();
+    keys.delete(&format!(
+        "e2e:kek:{}",
+        vault_file["vault_id"].as_str().unwrap()
+    ))
+    .unwrap();
+    keys.delete("e2e:journal-mac").unwrap();
+    eprintln!(
+        "request {id}: signing on the card {signing:?}, send {sending:?}; result scanned for {} bytes: none left",
+        marker.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forbidden_requests_are_refused_before_signing_and_by_the_gateway() {
+    let world = World::up();
+    let key = card_key();
+    let ch = channel(&world.url, &ca(&world), &key);
+    let s = active_session(&world.data, &key, &ch).await;
+
+    let civil = spec(
+        r#"{"role":3,"basis":"civil_court","case":{"kind":"civil_court","number":"2-1234","year":2025,"court":"Есильский районный суд"},
+            "subject":{"kind":"individual","id":"900101300106"},"service":1}"#,
+    );
+    let no_article = spec(
+        r#"{"role":3,"basis":"criminal","case":{"kind":"criminal_case","erdr":"241500031000777"},
+            "subject":{"kind":"individual","id":"900101300106"},"service":38}"#,
+    );
+    let e = requests::compose(&civil, IIN).unwrap_err();
+    assert!(matches!(e, RequestError::Rule(_)));
+    assert_eq!(e.code(), "CORE_ROLE_BASIS_DENIED");
+    assert_eq!(
+        requests::compose(&no_article, IIN).unwrap_err().code(),
+        "CORE_ARTICLE_REQUIRED"
+    );
+
+    // Forced past the client: the wire documents built by hand, signed, sent.
+    let by_hand = |basis, case, service| RequestDocument {
+        doc: RequestDocType::V1,
+        request_id: uuid::Uuid::new_v4(),
+        user_iin: IIN.into(),
+        role: 3,
+        basis,
+        service,
+        case,
+        subject: Subject::Individual("900101300106".into()),
+        article: None,
+        signed_at: sio_core::time::to_astana(chrono::Utc::now()).fixed_offset(),
+    };
+    let forced = [
+        (
+            by_hand(
+                BasisKey::CivilCourt,
+                CaseReference::CivilCourt {
+                    number: "2-1234".into(),
+                    year: 2025,
+                    court: "Есильский районный суд".into(),
+                },
+                1,
+            ),
+            "CORE_ROLE_BASIS_DENIED",
+        ),
+        (
+            by_hand(
+                BasisKey::Criminal,
+                CaseReference::CriminalCase {
+                    erdr: "241500031000777".into(),
+                },
+                38,
+            ),
+            "CORE_ARTICLE_REQUIRED",
+        ),
+    ];
+    for (doc, code) in forced {
+        let signed = requests::sign(doc, &mut signing_key(&key)).unwrap();
+        let e = requests::submit(&ch, &s, &signed).await.unwrap_err();
+        match &e {
+            RequestError::Client(sio_client::ClientError::Gateway { status, body }) => {
+                assert_eq!(*status, 400);
+                assert_eq!(body.code, code, "{}", body.message);
+            }
+            other => panic!("expected the gateway's refusal, got {other:?}"),
+        }
+    }
+    assert!(requests::list(&ch, &s).await.unwrap().requests.is_empty());
+
+    // A request signed with the authentication key (9A) is not a signed document for the gateway.
+    let doc = requests::compose(&allowed("900101300106"), IIN).unwrap();
+    let signed = requests::sign(doc, &mut key.signer()).unwrap();
+    let e = requests::submit(&ch, &s, &signed).await.unwrap_err();
+    eprintln!("request signed with slot 9A refused: {}", e.code());
+    assert_eq!(e.code(), "SIGN_WRONG_KEY_PURPOSE");
+}
+
+/// The child of [`outbox_survives_kill_9_mid_flush`]: logs in, says `FLUSHING`, flushes the
+/// outbox. Does nothing unless started by that test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_flush_child() {
+    let Some(dir) = std::env::var_os(CHILD) else {
+        return;
+    };
+    let var = |n: &str| std::env::var(n).unwrap();
+    let key = card_key();
+    let ch = channel(&var("E2E_URL"), Path::new(&var("E2E_CA")), &key);
+    let s = active_session(Path::new(&var("E2E_DATA")), &key, &ch).await;
+    let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-requests-e2e"));
+    let outbox = Outbox::open(Path::new(&dir), keys, "e2e:outbox").unwrap();
+    println!("FLUSHING");
+    outbox.flush(&ch, &s).await.unwrap();
+    println!("FLUSHED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_survives_kill_9_mid_flush() {
+    if !in_keyctl_session("outbox_survives_kill_9_mid_flush") {
+        return;
+    }
+    let world = World::up();
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-requests-e2e"));
+    let outbox = Outbox::open(dir.path(), keys.clone(), "e2e:outbox").unwrap();
+    // A batch: several subjects, each a separate signed request (PIN per signature on 9C).
+    let subjects = ["900101300106", "850415300121"].repeat(4);
+    let specs: Vec<_> = subjects.iter().map(|s| allowed(s)).collect();
+    let mut pins = 0;
+    let ids: Vec<_> = {
+        let key = card_key();
+        requests::sign_batch(&key, &specs, IIN, |_| {
+            pins += 1;
+            Pin::new(PIN.into()).unwrap()
+        })
+        .unwrap()
+        .iter()
+        .map(|signed| outbox.enqueue(signed).unwrap())
+        .collect()
+    };
+    assert_eq!(
+        pins,
+        specs.len(),
+        "slot 9C is PIN-always: one PIN per request"
+    );
+
+    // A child process flushes and is killed (SIGKILL) as soon as it starts sending.
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "outbox_flush_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, dir.path())
+        .env("E2E_URL", &world.url)
+        .env("E2E_CA", ca(&world))
+        .env("E2E_DATA", &world.data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("the child ended before flushing")
+            .unwrap();
+        if line.contains("FLUSHING") {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(5));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before: Vec<_> = outbox
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.status)
+        .collect();
+    eprintln!("after kill -9: {before:?}");
+    assert!(
+        before.iter().any(|s| *s != OutboxStatus::Accepted),
+        "killed after the flush ended, not during it"
+    );
+
+    // A fresh process (this one, with a fresh card session and login) flushes again.
+    let key = card_key();
+    let ch = channel(&world.url, &ca(&world), &key);
+    let s = active_session(&world.data, &key, &ch).await;
+    let outbox = Outbox::open(dir.path(), keys.clone(), "e2e:outbox").unwrap();
+    for (_, r) in outbox.flush(&ch, &s).await.unwrap() {
+        assert!(matches!(
+            r.unwrap(),
+            OutboxStatus::Accepted | OutboxStatus::ResultReady
+        ));
+    }
+    let listed = requests::list(&ch, &s).await.unwrap().requests;
+    for id in &ids {
+        assert_eq!(
+            listed.iter().filter(|r| r.request_id == *id).count(),
+            1,
+            "request {id} exactly once at the gateway"
+        );
+        assert!(matches!(
+            outbox.get(*id).unwrap().status,
+            OutboxStatus::Accepted | OutboxStatus::ResultReady
+        ));
+    }
+    assert_eq!(listed.len(), ids.len());
+    // Nothing of the signed requests is readable in the outbox files.
+    for (p, b) in files(dir.path()) {
+        assert!(!contains(&b, b"241500031000123"), "{p:?} in clear");
+    }
+    // The keys are linked into the persistent keyring too: do not leave them behind.
+    keys.delete("e2e:outbox").unwrap();
+}
