@@ -25,10 +25,7 @@ use sio_protocol::{
     Subject,
 };
 use sio_token::{PcscCard, PcscContext, Pin, PivSession, PivSlot};
-use sio_vault::{
-    Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, ResultKind, ResultMeta, Vault,
-    VaultConfig,
-};
+use sio_vault::{Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, Vault, VaultConfig};
 use support::{IIN, PIN, World};
 
 const IN_SESSION: &str = "SIO_REQUESTS_E2E_IN_KEYCTL_SESSION";
@@ -252,19 +249,7 @@ async fn compose_sign_send_receive_view_and_shred() {
         .unwrap()
         .clone();
     assert!(marker.len() >= 8, "marker {marker:?} too short to scan for");
-    let plaintext = zeroize::Zeroizing::new(serde_json::to_vec(&delivery).unwrap());
-    drop(delivery);
-    let rid = vault
-        .store(
-            ResultMeta {
-                request_id: id.to_string(),
-                kind: ResultKind::Json,
-                received_at: chrono::Utc::now(),
-            },
-            &plaintext,
-        )
-        .unwrap();
-    drop(plaintext);
+    let rid = requests::receive(&vault, delivery).unwrap();
     assert!(
         files(dir.path())
             .iter()
@@ -495,6 +480,18 @@ async fn outbox_survives_kill_9_mid_flush() {
         ));
     }
     assert_eq!(listed.len(), ids.len());
+    // After the gateway's 200 ms, every result is ready.
+    std::thread::sleep(Duration::from_millis(300));
+    for (_, r) in outbox.refresh(&ch, &s).await.unwrap() {
+        assert_eq!(r.unwrap(), OutboxStatus::ResultReady);
+    }
+    assert!(
+        outbox
+            .list()
+            .unwrap()
+            .iter()
+            .all(|i| i.status == OutboxStatus::ResultReady)
+    );
     // Nothing of the signed requests is readable in the outbox files.
     for (p, b) in files(dir.path()) {
         assert!(!contains(&b, b"241500031000123"), "{p:?} in clear");

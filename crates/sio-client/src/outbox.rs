@@ -343,6 +343,32 @@ impl Outbox {
         Ok(out)
     }
 
+    /// Ask the gateway about every `accepted` item and mark those whose result is ready
+    /// (`result_ready`). Returns each item asked about and its status now.
+    pub async fn refresh(
+        &self,
+        channel: &Channel,
+        session: &Session,
+    ) -> Result<Vec<(Uuid, Result<OutboxStatus, RequestError>)>, OutboxError> {
+        let mut out = Vec::new();
+        for item in self.list()? {
+            if item.status != OutboxStatus::Accepted {
+                continue;
+            }
+            let id = item.id();
+            let outcome = match requests::status(channel, session, id).await {
+                Ok(st) if st.state == sio_protocol::RequestState::Ready => {
+                    self.set_status(id, OutboxStatus::ResultReady)?;
+                    Ok(OutboxStatus::ResultReady)
+                }
+                Ok(_) => Ok(OutboxStatus::Accepted),
+                Err(e) => Err(e),
+            };
+            out.push((id, outcome));
+        }
+        Ok(out)
+    }
+
     /// Items still waiting (`queued` or `sent`) for more than one hour at `now`, each with a notice
     /// to the operator (2015 rr.38–44: access delayed more than one hour is an incident).
     pub fn delayed(&self, now: DateTime<Utc>) -> Result<Vec<DelayNotice>, OutboxError> {

@@ -58,6 +58,9 @@ pub enum RequestError {
     /// The card could not give a signer for the signing key.
     #[error(transparent)]
     Token(#[from] sio_token::TokenError),
+    /// The result could not be stored in the vault.
+    #[error(transparent)]
+    Vault(#[from] sio_vault::VaultError),
 }
 
 impl RequestError {
@@ -69,6 +72,7 @@ impl RequestError {
             RequestError::Canonical(_) => "CLIENT_REQUEST_CANONICAL",
             RequestError::ResultTimeout(_) => "CLIENT_RESULT_TIMEOUT",
             RequestError::Token(e) => e.code(),
+            RequestError::Vault(e) => e.code(),
         }
     }
 }
@@ -222,6 +226,28 @@ pub async fn wait_for_result(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(5));
     }
+}
+
+/// Put a delivered result into the vault (encrypted at rest under a fresh key, until viewed and
+/// closed) and drop the delivery. The whole delivery — the table and the PDF (base64) — is one
+/// JSON result; [`sio_vault::Vault::view`] gives it back in a zeroizing buffer and
+/// [`sio_vault::ViewedResult::close`] shreds it. The serialised copy is zeroized here; the
+/// delivery's own strings are freed (not wiped) when it is dropped, so callers should store a
+/// result as soon as it arrives.
+pub fn receive(
+    vault: &sio_vault::Vault,
+    delivery: ResultDelivery,
+) -> Result<sio_vault::ResultId, RequestError> {
+    let plaintext = zeroize::Zeroizing::new(
+        serde_json::to_vec(&delivery).map_err(|e| RequestError::Canonical(e.to_string()))?,
+    );
+    let meta = sio_vault::ResultMeta {
+        request_id: delivery.request_id.to_string(),
+        kind: sio_vault::ResultKind::Json,
+        received_at: Utc::now(),
+    };
+    drop(delivery);
+    Ok(vault.store(meta, &plaintext)?)
 }
 
 #[cfg(test)]
