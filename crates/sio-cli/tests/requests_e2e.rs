@@ -301,6 +301,34 @@ async fn forbidden_requests_are_refused_before_signing_and_by_the_gateway() {
         r#"{"role":3,"basis":"criminal","case":{"kind":"criminal_case","erdr":"241500031000777"},
             "subject":{"kind":"individual","id":"900101300106"},"service":38}"#,
     );
+    let outside_chapter_8 = spec(
+        r#"{"role":3,"basis":"criminal","case":{"kind":"criminal_case","erdr":"241500031000777"},
+            "subject":{"kind":"individual","id":"900101300106"},"service":38,"article":{"article":105}}"#,
+    );
+    assert_eq!(
+        requests::compose(&outside_chapter_8, IIN)
+            .unwrap_err()
+            .code(),
+        "CORE_ARTICLE_OUTSIDE_CHAPTER_8"
+    );
+    let mut mismatch = allowed("900101300106");
+    mismatch.basis = sio_core::Basis::AdminOffence;
+    assert_eq!(
+        requests::compose(&mismatch, IIN).unwrap_err().code(),
+        "CORE_CASE_BASIS_MISMATCH"
+    );
+    let off_basis = sio_core::SERVICES
+        .iter()
+        .find(|s| s.access(sio_core::Basis::Criminal).is_none())
+        .map(|s| s.id);
+    if let Some(service) = off_basis {
+        let mut off = allowed("900101300106");
+        off.service = service;
+        assert_eq!(
+            requests::compose(&off, IIN).unwrap_err().code(),
+            "CORE_SERVICE_BASIS_DENIED"
+        );
+    }
     let e = requests::compose(&civil, IIN).unwrap_err();
     assert!(matches!(e, RequestError::Rule(_)));
     assert_eq!(e.code(), "CORE_ROLE_BASIS_DENIED");
@@ -498,4 +526,40 @@ async fn outbox_survives_kill_9_mid_flush() {
     }
     // The keys are linked into the persistent keyring too: do not leave them behind.
     keys.delete("e2e:outbox").unwrap();
+}
+
+fn p95(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[(v.len() * 95).div_ceil(100) - 1]
+}
+
+/// Compose → sign → send, timed without the signing: the client's own work (compose, preview)
+/// plus the round trip to the gateway over mutual TLS; the signing (the card and the CMS
+/// assembly around it) is timed apart. Target p95 < 20 ms (issue 7): printed, and asserted only
+/// loosely (1 s) because the machine is shared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_sign_send_overhead() {
+    let world = World::up();
+    let key = card_key();
+    let ch = channel(&world.url, &ca(&world), &key);
+    let s = active_session(&world.data, &key, &ch).await;
+    let (mut overhead, mut signing) = (Vec::new(), Vec::new());
+    for _ in 0..30 {
+        let t = Instant::now();
+        let doc = requests::compose(&allowed("900101300106"), IIN).unwrap();
+        let _ = requests::preview(&doc).unwrap();
+        let composed = t.elapsed();
+        let t = Instant::now();
+        let signed = requests::sign(doc, &mut signing_key(&key)).unwrap();
+        signing.push(t.elapsed());
+        let t = Instant::now();
+        requests::submit(&ch, &s, &signed).await.unwrap();
+        overhead.push(composed + t.elapsed());
+    }
+    eprintln!(
+        "compose+send without signing: p95 {:?} (target < 20 ms); signing on the virtual card (9C, PIN each time): p95 {:?}",
+        p95(overhead.clone()),
+        p95(signing)
+    );
+    assert!(p95(overhead) < Duration::from_secs(1));
 }
