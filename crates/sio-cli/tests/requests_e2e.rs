@@ -563,3 +563,44 @@ async fn compose_sign_send_overhead() {
     );
     assert!(p95(overhead) < Duration::from_secs(1));
 }
+
+/// A request that waited past the signing window is refused as stale (`GW_CLOCK_SKEW`), kept
+/// as `rejected`, signed again under the same id and then accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_outbox_item_is_signed_again_under_its_id() {
+    if !in_keyctl_session("a_stale_outbox_item_is_signed_again_under_its_id") {
+        return;
+    }
+    let world = World::up();
+    let key = card_key();
+    let ch = channel(&world.url, &ca(&world), &key);
+    let s = active_session(&world.data, &key, &ch).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-requests-e2e"));
+    let outbox = Outbox::open(dir.path(), keys.clone(), "e2e:outbox-stale").unwrap();
+
+    let mut doc = requests::compose(&allowed("900101300106"), IIN).unwrap();
+    doc.signed_at -= chrono::Duration::minutes(10);
+    let id = outbox
+        .enqueue(&requests::sign(doc, &mut signing_key(&key)).unwrap())
+        .unwrap();
+    let flushed = outbox.flush(&ch, &s).await.unwrap();
+    assert!(matches!(
+        &flushed[0].1,
+        Ok(OutboxStatus::Rejected { code, .. }) if code == "GW_CLOCK_SKEW"
+    ));
+    // Only a stale refusal may be signed again.
+    outbox.resign(id, &mut signing_key(&key)).unwrap();
+    assert_eq!(
+        outbox
+            .resign(id, &mut signing_key(&key))
+            .unwrap_err()
+            .code(),
+        "CLIENT_NOT_RESIGNABLE"
+    );
+    let flushed = outbox.flush(&ch, &s).await.unwrap();
+    assert_eq!(flushed[0].0, id);
+    assert_eq!(flushed[0].1.as_ref().unwrap(), &OutboxStatus::Accepted);
+    assert_eq!(requests::status(&ch, &s, id).await.unwrap().request_id, id);
+    keys.delete("e2e:outbox-stale").unwrap();
+}

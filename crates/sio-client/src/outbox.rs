@@ -326,9 +326,7 @@ impl Outbox {
                     self.set_status(id, status.clone())?;
                     Ok(status)
                 }
-                Err(RequestError::Client(e))
-                    if !e.is_transient() && e.code() != "GW_NO_SESSION" =>
-                {
+                Err(RequestError::Client(e)) if refuses_the_request(&e) => {
                     let status = OutboxStatus::Rejected {
                         code: e.code().to_owned(),
                         message: e.to_string(),
@@ -369,6 +367,28 @@ impl Outbox {
         Ok(out)
     }
 
+    /// Sign again a request the gateway refused with `GW_CLOCK_SKEW` (it waited longer than the
+    /// signing window): the same request id and content, the current time, a new signature; the
+    /// item is queued again. Safe: the gateway refuses a stale document before storing it, so it
+    /// holds nothing under this id.
+    pub fn resign(&self, id: Uuid, signer: &mut dyn sio_sign::Signer) -> Result<(), RequestError> {
+        let item = self.get(id).map_err(outbox_failed)?;
+        match &item.status {
+            OutboxStatus::Rejected { code, .. } if code == "GW_CLOCK_SKEW" => {}
+            _ => return Err(RequestError::NotResignable(id)),
+        }
+        let mut doc = item.signed.document;
+        doc.signed_at = sio_core::time::to_astana(Utc::now()).fixed_offset();
+        let signed = requests::sign(doc, signer)?;
+        self.write(&OutboxItem {
+            signed,
+            status: OutboxStatus::Queued,
+            queued_at: item.queued_at,
+            updated_at: Utc::now(),
+        })
+        .map_err(outbox_failed)
+    }
+
     /// Items still waiting (`queued` or `sent`) for more than one hour at `now`, each with a notice
     /// to the operator (2015 rr.38–44: access delayed more than one hour is an incident).
     pub fn delayed(&self, now: DateTime<Utc>) -> Result<Vec<DelayNotice>, OutboxError> {
@@ -395,6 +415,26 @@ impl Outbox {
                 }
             })
             .collect())
+    }
+}
+
+fn outbox_failed(e: OutboxError) -> RequestError {
+    RequestError::Outbox(Box::new(e))
+}
+
+/// Whether a failed send is the gateway's refusal of this document (final, recorded as
+/// `rejected`) rather than a channel or session problem (the item stays to be resent).
+fn refuses_the_request(e: &crate::error::ClientError) -> bool {
+    match e {
+        crate::error::ClientError::Gateway { status, body } => match status {
+            400 | 403 | 409 | 413 => true,
+            401 => !matches!(
+                body.code.as_str(),
+                "GW_NO_SESSION" | "GW_SESSION_IDLE" | "GW_SESSION_CERT_MISMATCH"
+            ),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -58,6 +58,12 @@ pub enum RequestError {
     /// The card could not give a signer for the signing key.
     #[error(transparent)]
     Token(#[from] sio_token::TokenError),
+    /// The outbox could not be read or written.
+    #[error(transparent)]
+    Outbox(Box<crate::outbox::OutboxError>),
+    /// Only a request refused as stale (`GW_CLOCK_SKEW`) may be signed again under its id.
+    #[error("request {0} was not refused as stale; it cannot be signed again under the same id")]
+    NotResignable(Uuid),
     /// The result could not be stored in the vault.
     #[error(transparent)]
     Vault(#[from] sio_vault::VaultError),
@@ -73,6 +79,8 @@ impl RequestError {
             RequestError::ResultTimeout(_) => "CLIENT_RESULT_TIMEOUT",
             RequestError::Token(e) => e.code(),
             RequestError::Vault(e) => e.code(),
+            RequestError::Outbox(e) => e.code(),
+            RequestError::NotResignable(_) => "CLIENT_NOT_RESIGNABLE",
         }
     }
 }
