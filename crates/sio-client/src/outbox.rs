@@ -12,6 +12,10 @@
 //! request id and answers with the request it already has, so a process killed mid-send loses
 //! nothing and duplicates nothing.
 //!
+//! The gateway accepts a signature made within its clock window (5 minutes) only: an item that
+//! waited longer is refused as stale (`rejected`, `GW_CLOCK_SKEW`) and [`Outbox::resign`] signs it
+//! again under the same request id (the gateway holds nothing under that id yet).
+//!
 //! Access delayed more than one hour must be reported to the operator (2015 rr.38–44):
 //! [`Outbox::delayed`] lists such items with a notice text the user can send or print.
 
