@@ -9,6 +9,8 @@ cd "$ROOT"
 bash scripts/setup.sh
 # The desktop interface: types, unit tests, build, browser smoke test with screenshots.
 bash scripts/ui-test.sh
+# Every parser under the fuzzer for a few seconds (fuzz/).
+bash scripts/fuzz-smoke.sh 15
 # pcscd with vsmartcard's reader and the virtual PIV card (tests take /tmp/sio-card.lock to use it).
 bash scripts/card-up.sh >/dev/null
 
