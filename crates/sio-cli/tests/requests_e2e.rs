@@ -15,18 +15,16 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sio_client::CardKey;
 use sio_client::outbox::{Outbox, OutboxStatus};
 use sio_client::requests::{self, RequestError};
-use sio_client::session::{self, Session};
-use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
 use sio_core::RequestSpec;
 use sio_protocol::{
-    BasisKey, CaseReference, RequestDocType, RequestDocument, RequestState, Secret, SessionStage,
-    Subject,
+    BasisKey, CaseReference, RequestDocType, RequestDocument, RequestState, Subject,
 };
-use sio_token::{PcscCard, PcscContext, Pin, PivSession, PivSlot};
+use sio_token::{PcscCard, Pin, PivSlot};
 use sio_vault::{Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, Vault, VaultConfig};
-use support::{IIN, PIN, World};
+use support::{IIN, PIN, World, active_session, card_key, channel};
 
 const IN_SESSION: &str = "SIO_REQUESTS_E2E_IN_KEYCTL_SESSION";
 const CHILD: &str = "SIO_REQUESTS_E2E_OUTBOX_CHILD";
@@ -54,81 +52,6 @@ fn in_keyctl_session(test: &str) -> bool {
     assert!(stdout.contains("1 passed"), "{test} did not run:\n{stdout}");
     eprint!("{stdout}{stderr}");
     false
-}
-
-fn card_key() -> Arc<CardKey<PcscCard>> {
-    let mut ctx = PcscContext::establish().unwrap();
-    let mut last = None;
-    for _ in 0..20 {
-        match ctx
-            .connect(sio_virtual_card::READER_NAME)
-            .and_then(PivSession::open)
-        {
-            Ok(piv) => {
-                let verified = piv
-                    .verify_pin(Pin::new(PIN.into()).unwrap())
-                    .map_err(|r| r.error)
-                    .unwrap();
-                return CardKey::new(verified, PivSlot::Authentication).unwrap();
-            }
-            Err(e) => last = Some(e),
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("card: {last:?}");
-}
-
-fn channel(url: &str, ca: &Path, key: &Arc<CardKey<PcscCard>>) -> Channel {
-    let config = ChannelConfig {
-        base_url: url.to_owned(),
-        ca_pem: std::fs::read(ca).unwrap(),
-        timeout: Duration::from_secs(30),
-    };
-    let identity = ClientIdentity::Token {
-        certificate: key.certificate_der().to_vec().into(),
-        key: key.clone(),
-    };
-    Channel::new(&config, &identity).unwrap()
-}
-
-fn sms_code(data: &Path, previous: Option<&str>) -> String {
-    let start = Instant::now();
-    loop {
-        let admin = sio_gateway::admin::Admin::open(data).unwrap();
-        if let Some(code) = admin.latest_sms_code(IIN).unwrap() {
-            if Some(code.as_str()) != previous {
-                return code;
-            }
-        }
-        assert!(start.elapsed() < Duration::from_secs(30), "no SMS code");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Log in fully: signed challenge, SMS code (read from the gateway's outbox in `data`), consent.
-async fn active_session(data: &Path, key: &Arc<CardKey<PcscCard>>, ch: &Channel) -> Session {
-    let c = session::challenge(ch).await.unwrap();
-    let mut s = session::submit_login(ch, &session::sign_login(&c, &mut key.signer()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(s.stage(), SessionStage::SecondFactor);
-    let previous = sio_gateway::admin::Admin::open(data)
-        .unwrap()
-        .latest_sms_code(IIN)
-        .unwrap();
-    s.request_sms(ch).await.unwrap();
-    let code = sms_code(data, previous.as_deref());
-    s.verify_sms(ch, Secret::new(code)).await.unwrap();
-    if s.stage() == SessionStage::Consent {
-        let text = s.consent_text(ch).await.unwrap();
-        let mut signer = key
-            .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
-            .unwrap();
-        let signed = session::sign_consent(&text, IIN, &mut signer).unwrap();
-        s.submit_consent(ch, &signed).await.unwrap();
-    }
-    assert_eq!(s.stage(), SessionStage::Active);
-    s
 }
 
 fn ca(world: &World) -> PathBuf {
@@ -179,7 +102,7 @@ async fn compose_sign_send_receive_view_and_shred() {
     let world = World::up();
     let key = card_key();
     let ch = channel(&world.url, &ca(&world), &key);
-    let s = active_session(&world.data, &key, &ch).await;
+    let s = active_session(&world.data, IIN, &key, &ch).await;
 
     // Compose and show.
     let doc = requests::compose(&allowed("900101300106"), IIN).unwrap();
@@ -291,7 +214,7 @@ async fn forbidden_requests_are_refused_before_signing_and_by_the_gateway() {
     let world = World::up();
     let key = card_key();
     let ch = channel(&world.url, &ca(&world), &key);
-    let s = active_session(&world.data, &key, &ch).await;
+    let s = active_session(&world.data, IIN, &key, &ch).await;
 
     let civil = spec(
         r#"{"role":3,"basis":"civil_court","case":{"kind":"civil_court","number":"2-1234","year":2025,"court":"Есильский районный суд"},
@@ -405,7 +328,7 @@ async fn outbox_flush_child() {
     let var = |n: &str| std::env::var(n).unwrap();
     let key = card_key();
     let ch = channel(&var("E2E_URL"), Path::new(&var("E2E_CA")), &key);
-    let s = active_session(Path::new(&var("E2E_DATA")), &key, &ch).await;
+    let s = active_session(Path::new(&var("E2E_DATA")), IIN, &key, &ch).await;
     let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-requests-e2e"));
     let outbox = Outbox::open(Path::new(&dir), keys, "e2e:outbox").unwrap();
     println!("FLUSHING");
@@ -487,7 +410,7 @@ async fn outbox_survives_kill_9_mid_flush() {
     // A fresh process (this one, with a fresh card session and login) flushes again.
     let key = card_key();
     let ch = channel(&world.url, &ca(&world), &key);
-    let s = active_session(&world.data, &key, &ch).await;
+    let s = active_session(&world.data, IIN, &key, &ch).await;
     let outbox = Outbox::open(dir.path(), keys.clone(), "e2e:outbox").unwrap();
     for (_, r) in outbox.flush(&ch, &s).await.unwrap() {
         assert!(matches!(
@@ -542,7 +465,7 @@ async fn compose_sign_send_overhead() {
     let world = World::up();
     let key = card_key();
     let ch = channel(&world.url, &ca(&world), &key);
-    let s = active_session(&world.data, &key, &ch).await;
+    let s = active_session(&world.data, IIN, &key, &ch).await;
     let (mut overhead, mut signing) = (Vec::new(), Vec::new());
     for _ in 0..30 {
         let t = Instant::now();
@@ -574,7 +497,7 @@ async fn a_stale_outbox_item_is_signed_again_under_its_id() {
     let world = World::up();
     let key = card_key();
     let ch = channel(&world.url, &ca(&world), &key);
-    let s = active_session(&world.data, &key, &ch).await;
+    let s = active_session(&world.data, IIN, &key, &ch).await;
     let dir = tempfile::tempdir().unwrap();
     let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-requests-e2e"));
     let outbox = Outbox::open(dir.path(), keys.clone(), "e2e:outbox-stale").unwrap();

@@ -9,74 +9,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sio_client::session::{self, Session};
-use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity, RemovalWatch};
-use sio_protocol::{Secret, SessionStage};
-use sio_token::{PcscCard, PcscContext, Pin, PivSession, PivSlot};
-use support::{IIN, PIN, World};
-
-fn card_key() -> Arc<CardKey<PcscCard>> {
-    let mut ctx = PcscContext::establish().unwrap();
-    let mut last = None;
-    for _ in 0..20 {
-        match ctx
-            .connect(sio_virtual_card::READER_NAME)
-            .and_then(PivSession::open)
-        {
-            Ok(piv) => {
-                let verified = piv
-                    .verify_pin(Pin::new(PIN.into()).unwrap())
-                    .map_err(|r| r.error)
-                    .unwrap();
-                return CardKey::new(verified, PivSlot::Authentication).unwrap();
-            }
-            Err(e) => last = Some(e),
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("card: {last:?}");
-}
-
-fn channel(world: &World, key: &Arc<CardKey<PcscCard>>) -> Channel {
-    let config = ChannelConfig {
-        base_url: world.url.clone(),
-        ca_pem: std::fs::read(world.pki.join(sio_pki::paths::CA_CERT)).unwrap(),
-        timeout: Duration::from_secs(30),
-    };
-    let identity = ClientIdentity::Token {
-        certificate: key.certificate_der().to_vec().into(),
-        key: key.clone(),
-    };
-    Channel::new(&config, &identity).unwrap()
-}
-
-async fn active_session(world: &World, key: &Arc<CardKey<PcscCard>>, ch: &Channel) -> Session {
-    let c = session::challenge(ch).await.unwrap();
-    let mut s = session::submit_login(ch, &session::sign_login(&c, &mut key.signer()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(s.stage(), SessionStage::SecondFactor);
-    s.request_sms(ch).await.unwrap();
-    let code = world.sms_code(IIN, None);
-    s.verify_sms(ch, Secret::new(code)).await.unwrap();
-    if s.stage() == SessionStage::Consent {
-        let text = s.consent_text(ch).await.unwrap();
-        let mut signer = key
-            .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
-            .unwrap();
-        let signed = session::sign_consent(&text, IIN, &mut signer).unwrap();
-        s.submit_consent(ch, &signed).await.unwrap();
-    }
-    assert_eq!(s.stage(), SessionStage::Active);
-    s
-}
+use sio_client::RemovalWatch;
+use sio_protocol::SessionStage;
+use support::{IIN, World, active_session, card_key, channel};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_lock_then_unlock_with_pin_and_challenge() {
     let world = World::up();
     let key = card_key();
-    let ch = channel(&world, &key);
-    let mut s = active_session(&world, &key, &ch).await;
+    let ch = channel(&world.url, &world.pki.join(sio_pki::paths::CA_CERT), &key);
+    let mut s = active_session(&world.data, IIN, &key, &ch).await;
 
     // 15 minutes pass without a call (the gateway's clock is not ours to move: age the session).
     let db = rusqlite::Connection::open(world.data.join(sio_gateway::db::DB_FILE)).unwrap();
@@ -99,8 +41,8 @@ async fn idle_lock_then_unlock_with_pin_and_challenge() {
 async fn removing_the_card_locks_the_session_at_once() {
     let world = World::up();
     let key = card_key();
-    let ch = channel(&world, &key);
-    let mut s = active_session(&world, &key, &ch).await;
+    let ch = channel(&world.url, &world.pki.join(sio_pki::paths::CA_CERT), &key);
+    let mut s = active_session(&world.data, IIN, &key, &ch).await;
 
     let fired = Arc::new(AtomicBool::new(false));
     let f = fired.clone();
@@ -123,7 +65,7 @@ async fn removing_the_card_locks_the_session_at_once() {
     world.card.insert().unwrap();
     drop(key);
     let key = card_key();
-    let ch = channel(&world, &key);
+    let ch = channel(&world.url, &world.pki.join(sio_pki::paths::CA_CERT), &key);
     s.unlock(&ch, &mut key.signer()).await.unwrap();
     assert!(!s.is_locked());
     s.refresh(&ch).await.unwrap();

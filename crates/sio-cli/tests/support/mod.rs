@@ -9,12 +9,40 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use sio_client::session::{self, Session};
+use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
 use sio_gateway::admin::Admin;
 use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
+use sio_protocol::{Secret, SessionStage};
+use sio_token::{PcscCard, PcscContext, Pin, PivSession, PivSlot};
 use sio_virtual_card::fixture::{CardStack, StackOptions, run};
 
 /// The demo investigator whose certificates the card holds.
 pub(crate) const IIN: &str = "850415300121";
+/// A person of the demo body whose keys the card can hold.
+#[derive(Clone, Copy)]
+pub(crate) struct Holder {
+    pub(crate) iin: &'static str,
+    pub(crate) surname: &'static str,
+    pub(crate) given_name: &'static str,
+}
+
+/// The demo investigator (role 3).
+pub(crate) const INVESTIGATOR: Holder = Holder {
+    iin: IIN,
+    surname: "ИВАНОВ",
+    given_name: "АЛЕКСЕЙ",
+};
+
+/// The demo head of the same body (role 18, HR officer).
+pub(crate) const HEAD: Holder = Holder {
+    iin: "901120400238",
+    surname: "СЕРІКОВА",
+    given_name: "АЙГЕРІМ",
+};
+
 /// Card PIN.
 pub(crate) const PIN: &str = sio_virtual_card::DEFAULT_PIN;
 
@@ -40,6 +68,11 @@ pub(crate) struct World {
 impl World {
     /// Bring everything up with `tweak` applied to the gateway's configuration.
     pub(crate) fn up_with(tweak: impl FnOnce(&mut GatewayConfig)) -> World {
+        World::up_as(INVESTIGATOR, tweak)
+    }
+
+    /// Bring everything up with the card holding `holder`'s keys and certificates.
+    pub(crate) fn up_as(holder: Holder, tweak: impl FnOnce(&mut GatewayConfig)) -> World {
         let card = CardStack::up(StackOptions::new(card_state())).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pki = dir.path().join("pki");
@@ -50,7 +83,8 @@ impl World {
         let ca_cert = pki.join(sio_pki::paths::CA_CERT);
         let ca_key = pki.join(sio_pki::paths::CA_KEY);
         let subject = PathBuf::from(format!(
-            "/C=KZ/CN=ИВАНОВ АЛЕКСЕЙ/SN=ИВАНОВ/GN=АЛЕКСЕЙ/serialNumber=IIN{IIN}/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233"
+            "/C=KZ/CN={} {}/SN={}/GN={}/serialNumber=IIN{}/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233",
+            holder.surname, holder.given_name, holder.surname, holder.given_name, holder.iin
         ));
         run(
             &script.to_string_lossy(),
@@ -110,19 +144,7 @@ impl World {
 
     /// Wait for a new SMS code for `iin` in the gateway's outbox (different from `previous`).
     pub(crate) fn sms_code(&self, iin: &str, previous: Option<&str>) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(code) = self.admin().latest_sms_code(iin).unwrap() {
-                if Some(code.as_str()) != previous {
-                    return code;
-                }
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "no SMS code for {iin}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        sms_code_in(&self.data, iin, previous)
     }
 
     /// `sio login` against this world's gateway, answering on standard input.
@@ -178,4 +200,86 @@ impl Login {
             .unwrap_or(serde_json::Value::Null);
         (out.status.success(), json, stderr)
     }
+}
+
+/// The card's authentication key after the PIN (retried while the card is being re-inserted).
+pub(crate) fn card_key() -> Arc<CardKey<PcscCard>> {
+    let mut ctx = PcscContext::establish().unwrap();
+    let mut last = None;
+    for _ in 0..20 {
+        match ctx
+            .connect(sio_virtual_card::READER_NAME)
+            .and_then(PivSession::open)
+        {
+            Ok(piv) => {
+                let verified = piv
+                    .verify_pin(Pin::new(PIN.into()).unwrap())
+                    .map_err(|r| r.error)
+                    .unwrap();
+                return CardKey::new(verified, PivSlot::Authentication).unwrap();
+            }
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("card: {last:?}");
+}
+
+/// The protected channel to `url`, the gateway CA in `ca` pinned, mutual TLS with the card key.
+pub(crate) fn channel(url: &str, ca: &Path, key: &Arc<CardKey<PcscCard>>) -> Channel {
+    let config = ChannelConfig {
+        base_url: url.to_owned(),
+        ca_pem: std::fs::read(ca).unwrap(),
+        timeout: Duration::from_secs(30),
+    };
+    let identity = ClientIdentity::Token {
+        certificate: key.certificate_der().to_vec().into(),
+        key: key.clone(),
+    };
+    Channel::new(&config, &identity).unwrap()
+}
+
+/// Wait for a new SMS code for `iin` in the outbox of the gateway whose data is in `data`.
+pub(crate) fn sms_code_in(data: &Path, iin: &str, previous: Option<&str>) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(code) = Admin::open(data).unwrap().latest_sms_code(iin).unwrap() {
+            if Some(code.as_str()) != previous {
+                return code;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no SMS code for {iin}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Log `iin` in fully with the card: signed challenge, SMS code from the outbox, consent.
+pub(crate) async fn active_session(
+    data: &Path,
+    iin: &str,
+    key: &Arc<CardKey<PcscCard>>,
+    ch: &Channel,
+) -> Session {
+    let c = session::challenge(ch).await.unwrap();
+    let mut s = session::submit_login(ch, &session::sign_login(&c, &mut key.signer()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(s.stage(), SessionStage::SecondFactor);
+    let previous = Admin::open(data).unwrap().latest_sms_code(iin).unwrap();
+    s.request_sms(ch).await.unwrap();
+    let code = sms_code_in(data, iin, previous.as_deref());
+    s.verify_sms(ch, Secret::new(code)).await.unwrap();
+    if s.stage() == SessionStage::Consent {
+        let text = s.consent_text(ch).await.unwrap();
+        let mut signer = key
+            .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
+            .unwrap();
+        let signed = session::sign_consent(&text, iin, &mut signer).unwrap();
+        s.submit_consent(ch, &signed).await.unwrap();
+    }
+    assert_eq!(s.stage(), SessionStage::Active);
+    s
 }
