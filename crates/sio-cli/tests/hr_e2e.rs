@@ -103,3 +103,121 @@ async fn dismissal_blocks_at_once_and_a_transfer_waits_for_approval() {
     let again = hr::submit(&ch, &s, &signed).await.unwrap();
     assert_eq!(again.application_id, status.application_id);
 }
+
+/// The head (a supervisor with report access) asks on their own wanted-person case, attaches the
+/// result to the case materials (signed file + signed notice to the gateway), and sees the request
+/// in the body's report, exported as CSV.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_to_case_materials_and_the_bodys_report() {
+    use std::sync::Arc;
+
+    use sio_client::{reports, requests};
+    use sio_vault::{Actor, Journal, KeyStore, MemoryKeyStore, Principal, Vault, VaultConfig};
+
+    let world = World::up_as(HEAD, |_| {});
+    let key = card_key();
+    let ch = channel(&world.url, &world.pki.join(sio_pki::paths::CA_CERT), &key);
+    let s = active_session(&world.data, HEAD.iin, &key, &ch).await;
+
+    let spec: sio_core::RequestSpec = serde_json::from_str(
+        r#"{"role":18,"basis":"wanted","case":{"kind":"wanted","number":"РД-2025-0007"},
+            "subject":{"kind":"individual","id":"900101300106"},"service":1}"#,
+    )
+    .unwrap();
+    let doc = requests::compose(&spec, HEAD.iin).unwrap();
+    let id = doc.request_id;
+    let mut signer = key
+        .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
+        .unwrap();
+    let signed = requests::sign(doc, &mut signer).unwrap();
+    requests::submit(&ch, &s, &signed).await.unwrap();
+    let delivery =
+        requests::wait_for_result(&ch, &s, id, std::time::Duration::from_secs(30), |_, _| {})
+            .await
+            .unwrap();
+
+    // This test's vault keeps its key in memory: the OS keyring path is tested in requests_e2e.
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Arc<dyn KeyStore> = Arc::new(MemoryKeyStore::new());
+    let journal_path = dir.path().join("audit.jsonl");
+    let actor = Actor {
+        principal: Principal::User(sio_core::Iin::parse(HEAD.iin).unwrap()),
+        workstation: "WS-TEST-02".into(),
+        ip: None,
+    };
+    let vault = Vault::open(
+        &dir.path().join("vault"),
+        keys,
+        Journal::open(&journal_path, None).unwrap(),
+        actor,
+        VaultConfig::default(),
+    )
+    .unwrap();
+    let rid = requests::receive(&vault, delivery).unwrap();
+    let viewed = vault.view(rid).unwrap();
+    let dest = dir.path().join("case-materials-РД-2025-0007.json");
+    let mut file_signer = key
+        .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
+        .unwrap();
+    let mut notice_signer = key
+        .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
+        .unwrap();
+    let (local, receipt) = requests::attach_to_case(
+        &ch,
+        &s,
+        &viewed,
+        id,
+        &dest,
+        "Приобщение к материалам розыскного дела",
+        &mut file_signer,
+        &mut notice_signer,
+    )
+    .await
+    .unwrap();
+    assert_eq!(receipt.request_id, id);
+    assert!(local.path.exists() && local.signature_path.exists());
+    // The attached copy verifies with OpenSSL against the test CA.
+    let out = std::process::Command::new("openssl")
+        .args([
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ])
+        .arg("-in")
+        .arg(&local.signature_path)
+        .arg("-content")
+        .arg(&local.path)
+        .arg("-CAfile")
+        .arg(world.pki.join(sio_pki::paths::CA_CERT))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    viewed.close().unwrap();
+    let exports = sio_vault::exports(&journal_path, None).unwrap();
+    assert_eq!(exports.len(), 1);
+
+    let today = sio_core::time::to_astana(Utc::now()).date_naive();
+    let report = reports::fetch(&ch, &s, today, today).await.unwrap();
+    assert!(report.rows.iter().any(|r| r.request_id == id), "{report:?}");
+    let csv = reports::to_csv(
+        &report,
+        &reports::Filter {
+            user_iin: Some(HEAD.iin.into()),
+            ..Default::default()
+        },
+    );
+    assert!(
+        csv.contains(&id.to_string()) && csv.contains("РД-2025-0007"),
+        "{csv}"
+    );
+}

@@ -12,6 +12,7 @@ mod error;
 pub mod hr;
 mod identity;
 pub mod outbox;
+pub mod reports;
 pub mod requests;
 pub mod session;
 

@@ -67,6 +67,9 @@ pub enum RequestError {
     /// The result could not be stored in the vault.
     #[error(transparent)]
     Vault(#[from] sio_vault::VaultError),
+    /// A signature could not be made.
+    #[error(transparent)]
+    Sign(#[from] sio_sign::SignError),
 }
 
 impl RequestError {
@@ -81,6 +84,7 @@ impl RequestError {
             RequestError::Vault(e) => e.code(),
             RequestError::Outbox(e) => e.code(),
             RequestError::NotResignable(_) => "CLIENT_NOT_RESIGNABLE",
+            RequestError::Sign(e) => e.code(),
         }
     }
 }
@@ -256,6 +260,49 @@ pub fn receive(
     };
     drop(delivery);
     Ok(vault.store(meta, &plaintext)?)
+}
+
+/// Attach a viewed result to case materials (rule 48 as of Order 88/2024) — the one lawful way to
+/// keep a result beyond viewing. The result is written to `dest` with a detached signature beside
+/// it (`file_signer`), journaled in the vault, and the gateway is told with a signed notice
+/// (`notice_signer`; `sio.export/v1`) that supervisors see in the export reports. Two signatures:
+/// on a PIN-always signing key each asks for the PIN.
+#[allow(clippy::too_many_arguments)]
+pub async fn attach_to_case(
+    channel: &Channel,
+    session: &Session,
+    viewed: &sio_vault::ViewedResult,
+    request_id: Uuid,
+    dest: &std::path::Path,
+    reason: &str,
+    file_signer: &mut dyn Signer,
+    notice_signer: &mut dyn Signer,
+) -> Result<(sio_vault::ExportReceipt, sio_protocol::ExportReceipt), RequestError> {
+    let local = viewed.export(dest, reason, &mut |bytes: &[u8]| {
+        sio_sign::sign(bytes, &mut [&mut *file_signer], &SignOptions::default())
+            .map_err(|e| Box::new(e) as sio_vault::SignError)
+    })?;
+    let notice = sio_protocol::ExportDocument {
+        doc: sio_protocol::ExportDocType::V1,
+        export_id: Uuid::new_v4(),
+        request_id,
+        user_iin: session.info().user.iin.clone(),
+        reason: reason.trim().to_owned(),
+        content_sha256: local.sha256.clone(),
+        signed_at: now_astana(),
+    };
+    let bytes =
+        Signed::canonical_bytes(&notice).map_err(|e| RequestError::Canonical(e.to_string()))?;
+    let cms = sio_sign::sign(&bytes, &mut [notice_signer], &SignOptions::default())?;
+    let receipt = channel
+        .post(
+            paths::EXPORTS,
+            &Signed::new(notice, &cms),
+            Some(session.token()),
+            Retry::Idempotent,
+        )
+        .await?;
+    Ok((local, receipt))
 }
 
 #[cfg(test)]
