@@ -128,7 +128,12 @@ fi
 card_present() {
     opensc-tool -l 2>/dev/null | awk -v r="$READER" '$0 ~ r && $2 == "Yes" { found = 1 } END { exit !found }'
 }
-for _ in $(seq 1 $((TIMEOUT * 5))); do
+for i in $(seq 1 $((TIMEOUT * 5))); do
+    # pcscd's vpcd driver can miss a card that reconnected while it was busy: every 5 s without
+    # the card, take it out and in once (the control file), as a person would.
+    if [ $((i % 25)) -eq 0 ] && [ ! -e "$STATE/control" ]; then
+        echo remove >"$STATE/control"; sleep 1; rm -f "$STATE/control"
+    fi
     if card_present; then
         if [ "$PROVISION" = 1 ]; then
             SIO_CARD_STATE="$STATE" "$ROOT/crates/sio-virtual-card/provision.sh" >&2 ||

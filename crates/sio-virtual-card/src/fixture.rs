@@ -235,13 +235,30 @@ impl CardStack {
     }
 
     /// Inserts the card again and waits until pcscd sees it.
+    ///
+    /// When the card left in the middle of an exchange, pcscd's vpcd driver can miss the new
+    /// connection (it stays unread in the socket); taking the card out and in once more, as a
+    /// person would, makes pcscd see it. Tried a few times before giving up.
     pub fn insert(&self) -> Result<(), FixtureError> {
-        match fs::remove_file(self.control()) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(FixtureError::Control(e)),
+        let mut last = None;
+        for _ in 0..4 {
+            match fs::remove_file(self.control()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(FixtureError::Control(e)),
+            }
+            match wait_presence(true, Duration::from_secs(4)) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+            fs::write(self.control(), "remove\n").map_err(FixtureError::Control)?;
+            wait_presence(false, Duration::from_secs(5))?;
+            thread::sleep(Duration::from_millis(300));
         }
-        wait_presence(true, Duration::from_secs(10))
+        Err(last.unwrap_or(FixtureError::Timeout {
+            wanted: "present",
+            waited: Duration::from_secs(16),
+        }))
     }
 
     /// Stops the card process (a removal that also drops the card's RAM state), then starts it
