@@ -40,6 +40,9 @@ pub enum ClientError {
         /// Client minus gateway, seconds.
         seconds: i64,
     },
+    /// A document could not be put into its canonical form for signing.
+    #[error("the document has no canonical form: {0}")]
+    Canonical(String),
     /// Building or checking a signature failed.
     #[error(transparent)]
     Sign(#[from] sio_sign::SignError),
@@ -66,6 +69,7 @@ impl ClientError {
             ClientError::Redirect => "CLIENT_REDIRECT_REFUSED",
             ClientError::BadResponse(_) => "CLIENT_BAD_RESPONSE",
             ClientError::ClockSkew { .. } => "CLIENT_CLOCK_SKEW",
+            ClientError::Canonical(_) => "CLIENT_DOCUMENT_CANONICAL",
             ClientError::Sign(e) => e.code(),
             ClientError::Gateway { body, .. } => &body.code,
         }

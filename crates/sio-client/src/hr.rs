@@ -15,11 +15,11 @@ use sio_core::{Bin, Iin};
 use sio_protocol::{
     ApplicationAction, ApplicationDocument, ApplicationStatus, BlockingReason, Signed, paths,
 };
-use sio_sign::{KeyPurpose, SignOptions, Signer};
+use sio_sign::{KeyPurpose, Signer};
 
 use crate::channel::{Channel, Retry};
 use crate::error::ClientError;
-use crate::session::Session;
+use crate::session::{Session, sign_document};
 
 /// Why an application cannot be signed or sent.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +53,9 @@ pub enum HrError {
     /// Signing failed.
     #[error(transparent)]
     Sign(#[from] sio_sign::SignError),
+    /// The document could not be signed (canonical form, token).
+    #[error(transparent)]
+    Client(#[from] ClientError),
     /// The pending list could not be read or written.
     #[error("the list of pending applications in {path} cannot be used: {reason}")]
     Store {
@@ -74,6 +77,7 @@ impl HrError {
             HrError::OrderTime => "CLIENT_HR_ORDER_TIME",
             HrError::HeadNotSigning => "CLIENT_HR_HEAD_NOT_SIGNING",
             HrError::Sign(e) => e.code(),
+            HrError::Client(e) => e.code(),
             HrError::Store { .. } => "CLIENT_HR_STORE",
         }
     }
@@ -166,12 +170,7 @@ pub fn sign_self_block(
     doc.action = ApplicationAction::Blocking;
     doc.blocking_reason = Some(BlockingReason::LongAbsence);
     check(&doc)?;
-    let bytes = Signed::canonical_bytes(&doc).map_err(|e| HrError::Store {
-        path: PathBuf::new(),
-        reason: e.to_string(),
-    })?;
-    let cms = sio_sign::sign(&bytes, &mut [user], &SignOptions::default())?;
-    Ok(Signed::new(doc, &cms))
+    Ok(sign_document(doc, &mut [user])?)
 }
 
 /// Sign the application by the applicant (or the responsible official) and co-sign it by the
@@ -186,12 +185,7 @@ pub fn sign(
         Err(sio_sign::SignError::WrongKeyPurpose { .. }) => return Err(HrError::HeadNotSigning),
         other => other?,
     }
-    let bytes = Signed::canonical_bytes(&doc).map_err(|e| HrError::Store {
-        path: PathBuf::new(),
-        reason: e.to_string(),
-    })?;
-    let cms = sio_sign::sign(&bytes, &mut [applicant, head], &SignOptions::default())?;
-    Ok(Signed::new(doc, &cms))
+    Ok(sign_document(doc, &mut [applicant, head])?)
 }
 
 /// Send a signed application.

@@ -23,7 +23,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::Utc;
 use sio_core::{CoreError, RequestSpec};
 use sio_protocol::{
     Article, BasisKey, CaseReference, RequestDocType, RequestDocument, RequestList, RequestState,
@@ -89,10 +89,6 @@ impl RequestError {
     }
 }
 
-fn now_astana() -> DateTime<FixedOffset> {
-    sio_core::time::to_astana(Utc::now()).fixed_offset()
-}
-
 /// The wire form of an allowed request by `user_iin`, with a fresh request id (UUID v4) and the
 /// current Astana time. A request the rules forbid is refused here with its `CORE_*` code.
 pub fn compose(spec: &RequestSpec, user_iin: &str) -> Result<RequestDocument, RequestError> {
@@ -120,7 +116,7 @@ pub fn compose(spec: &RequestSpec, user_iin: &str) -> Result<RequestDocument, Re
             article: a.article(),
             part: a.part(),
         }),
-        signed_at: now_astana(),
+        signed_at: crate::session::now_astana(),
     })
 }
 
@@ -135,11 +131,7 @@ pub fn sign(
     doc: RequestDocument,
     signer: &mut dyn Signer,
 ) -> Result<Signed<RequestDocument>, RequestError> {
-    let bytes =
-        Signed::canonical_bytes(&doc).map_err(|e| RequestError::Canonical(e.to_string()))?;
-    let cms = sio_sign::sign(&bytes, &mut [signer], &SignOptions::default())
-        .map_err(ClientError::from)?;
-    Ok(Signed::new(doc, &cms))
+    Ok(crate::session::sign_document(doc, &mut [signer])?)
 }
 
 /// Compose and sign several requests (several subjects or services) in one card session. On a
@@ -289,15 +281,13 @@ pub async fn attach_to_case(
         user_iin: session.info().user.iin.clone(),
         reason: reason.trim().to_owned(),
         content_sha256: local.sha256.clone(),
-        signed_at: now_astana(),
+        signed_at: crate::session::now_astana(),
     };
-    let bytes =
-        Signed::canonical_bytes(&notice).map_err(|e| RequestError::Canonical(e.to_string()))?;
-    let cms = sio_sign::sign(&bytes, &mut [notice_signer], &SignOptions::default())?;
+    let signed = crate::session::sign_document(notice, &mut [notice_signer])?;
     let receipt = channel
         .post(
             paths::EXPORTS,
-            &Signed::new(notice, &cms),
+            &signed,
             Some(session.token()),
             Retry::Idempotent,
         )

@@ -54,7 +54,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn now_astana() -> DateTime<FixedOffset> {
+/// Now, in Astana time, as signed documents carry it.
+pub(crate) fn now_astana() -> DateTime<FixedOffset> {
     sio_core::time::to_astana(Utc::now()).fixed_offset()
 }
 
@@ -74,16 +75,17 @@ pub fn sign_login(
         },
         client_time: now_astana(),
     };
-    sign_document(doc, auth)
+    sign_document(doc, &mut [auth])
 }
 
-fn sign_document<T: sio_protocol::Document>(
+/// A document with legal weight signed by `signers` (one SignedData, one SignerInfo each) over its
+/// canonical bytes: the one way every client document is signed.
+pub(crate) fn sign_document<T: sio_protocol::Document>(
     doc: T,
-    signer: &mut dyn Signer,
+    signers: &mut [&mut dyn Signer],
 ) -> Result<Signed<T>, ClientError> {
-    let bytes =
-        Signed::canonical_bytes(&doc).map_err(|e| ClientError::BadResponse(e.to_string()))?;
-    let cms = sio_sign::sign(&bytes, &mut [signer], &SignOptions::default())?;
+    let bytes = Signed::canonical_bytes(&doc).map_err(|e| ClientError::Canonical(e.to_string()))?;
+    let cms = sio_sign::sign(&bytes, signers, &SignOptions::default())?;
     Ok(Signed::new(doc, &cms))
 }
 
@@ -115,7 +117,7 @@ pub fn sign_consent(
         text_sha256: text.sha256.clone(),
         signed_at: now_astana(),
     };
-    sign_document(doc, signing)
+    sign_document(doc, &mut [signing])
 }
 
 /// An authenticated session: the bearer token (a zeroized secret, memory only) and its state.
