@@ -1,0 +1,1 @@
+//! Face capture, detection, quality gates and liveness.

@@ -1,0 +1,1 @@
+//! Fingerprint through the OS biometric stack (fprintd over D-Bus on Linux).
