@@ -1,1 +1,0 @@
-//! Face capture, detection, quality gates and liveness.

@@ -1,1 +1,0 @@
-//! Fingerprint through the OS biometric stack (fprintd over D-Bus on Linux).
