@@ -163,7 +163,9 @@ mkdir -p "$WORLD/home"
 export HOME="$WORLD/home" XDG_DATA_HOME="$WORLD/home/.local/share" XDG_CONFIG_HOME="$WORLD/home/.config" \
     XDG_CACHE_HOME="$WORLD/home/.cache" XDG_RUNTIME_DIR="$WORLD/home/run"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-export SIO_POLICY="$WORLD/policy.toml"
+# The app's configuration (crates/sio-app: AppConfig::from_env): the test policy, a data directory
+# in the world, the vault's and outbox's keys in memory (no desktop keyring under Xvfb).
+export SIO_POLICY="$WORLD/policy.toml" SIO_DATA_DIR="$WORLD/data" SIO_KEYSTORE=memory
 # No accessibility bus and no GPU under Xvfb.
 export NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
 

@@ -108,9 +108,13 @@ export async function errorCode(browser) {
 /** Wait for `sel`, failing early with the error code if the UI shows an error instead. */
 export async function expectScreen(browser, sel, what, timeout = WAIT) {
   const start = Date.now();
+  // An error already on the screen (from an earlier step) does not count.
+  const earlier = await browser.$('[role=alert][data-code]');
+  const stale = (await earlier.isExisting()) ? earlier.elementId : null;
   for (;;) {
     if (await (await browser.$(sel)).isDisplayed().catch(() => false)) return;
-    const code = await errorCode(browser).catch(() => null);
+    const now = await browser.$('[role=alert][data-code]');
+    const code = (await now.isExisting()) && now.elementId !== stale ? await errorCode(browser).catch(() => null) : null;
     if (code) {
       const text = await browser.execute(() => document.querySelector('[role=alert][data-code]')?.textContent?.trim() ?? '');
       await saveShot(browser, `FAILED-${what}`);
