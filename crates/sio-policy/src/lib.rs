@@ -4,7 +4,12 @@
 //! (`/etc/sio/policy.toml` on Linux, `%ProgramData%\SIO\policy.toml` on Windows) and says where the
 //! protected channel leads, which CA is pinned, which second factors are allowed, how the air gap
 //! is enforced, which PKCS#11 modules may be loaded, and where results may be exported. The user
-//! never supplies any of these. The schema is documented in docs/INSTALL.md.
+//! never supplies any of these. The schema is documented in docs/policy.md; an example that passes
+//! `sio policy check` is packaging/policy.example.toml.
+//!
+//! The file must not be writable by the user: [`check_protection`] refuses a file (or a directory
+//! above it) that is owned by anyone but root or writable by group or others
+//! (`POLICY_NOT_PROTECTED`). [`Policy::load_system`] is what the application calls at start.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -46,6 +51,9 @@ pub struct Policy {
     /// Export of results to case materials (rule 48 as of 2024) and shredding.
     #[serde(default)]
     pub results: Results,
+    /// Offline updates: the vendor keys update bundles must be signed with.
+    #[serde(default)]
+    pub updates: Updates,
 }
 
 /// The protected channel to СИО ПСО.
@@ -79,6 +87,10 @@ pub struct Workstation {
     /// PEM private key of that certificate (readable by the application only).
     #[serde(default)]
     pub key: Option<PathBuf>,
+    /// The application's data directory (vault, outbox, journal). Default: the user's
+    /// `~/.local/share/sio` (`%LOCALAPPDATA%\SIO` on Windows).
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// A second factor of rule 18 (as of Order 88/2024).
@@ -212,6 +224,10 @@ pub struct AirGap {
     /// contacted.
     #[serde(default)]
     pub probe_targets: Vec<String>,
+    /// Next hops (IP addresses) of a default route that the administrator vouches lead only to
+    /// the protected channel; any other default route is a violation.
+    #[serde(default)]
+    pub allowed_gateways: Vec<IpAddr>,
 }
 
 /// Token middleware.
@@ -290,6 +306,20 @@ impl Default for Results {
     }
 }
 
+/// Offline updates (`sio update apply`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Updates {
+    /// Ed25519 public keys (base64 of the 32 raw bytes) of the vendor, accepted in addition to the
+    /// key built into the application (for a key rotation between releases).
+    #[serde(default)]
+    pub vendor_keys: Vec<String>,
+    /// Where updates are installed (versions side by side and a `current` link).
+    /// Default: `/opt/arm-sio-pso` (`%ProgramFiles%\ARM SIO PSO` on Windows).
+    #[serde(default)]
+    pub install_root: Option<PathBuf>,
+}
+
 /// Why a policy was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -308,6 +338,14 @@ pub enum PolicyError {
     /// A value breaks a rule of the schema.
     #[error("the policy is not acceptable: {0}")]
     Invalid(String),
+    /// The file, or a directory above it, can be changed by someone other than root.
+    #[error("the policy file {path} is not protected from the user: {detail}")]
+    NotProtected {
+        /// The file or directory at fault.
+        path: PathBuf,
+        /// What is wrong (owner or mode).
+        detail: String,
+    },
 }
 
 impl PolicyError {
@@ -317,6 +355,7 @@ impl PolicyError {
             PolicyError::Read { .. } => "POLICY_UNREADABLE",
             PolicyError::Syntax(_) => "POLICY_SYNTAX",
             PolicyError::Invalid(_) => "POLICY_INVALID",
+            PolicyError::NotProtected { .. } => "POLICY_NOT_PROTECTED",
         }
     }
 }
@@ -324,9 +363,15 @@ impl PolicyError {
 impl Policy {
     /// Parse and validate a policy from TOML text.
     pub fn parse(text: &str) -> Result<Policy, PolicyError> {
-        let p: Policy = toml::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+        let p = Policy::parse_schema(text)?;
         p.validate()?;
         Ok(p)
+    }
+
+    /// Parse TOML text against the schema only (types, known keys); [`Policy::problems`] lists
+    /// what else is wrong. For `sio policy check`, which reports every problem at once.
+    pub fn parse_schema(text: &str) -> Result<Policy, PolicyError> {
+        toml::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))
     }
 
     /// Read, parse and validate a policy file.
@@ -343,39 +388,256 @@ impl Policy {
         toml::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The rules of the schema that types alone do not hold.
+    /// Check the file's protection ([`check_protection`]: owned by root, writable by root only,
+    /// and so is every directory above it), then read, parse and validate it. What the
+    /// application calls at start.
+    pub fn load_system(path: &Path) -> Result<Policy, PolicyError> {
+        check_protection(path)?;
+        Policy::load(path)
+    }
+
+    /// The rules of the schema that types alone do not hold: the first one broken.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let bad = |m: &str| Err(PolicyError::Invalid(m.to_owned()));
+        match self.problems().into_iter().next() {
+            Some(m) => Err(PolicyError::Invalid(m)),
+            None => Ok(()),
+        }
+    }
+
+    /// Every rule of the schema that the values break, one message each (empty: valid).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut bad = |m: String| out.push(m);
         let url = self.gateway.url.trim();
-        let Some(rest) = url.strip_prefix("https://") else {
-            return bad("gateway.url must start with https://");
-        };
-        if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-            return bad("gateway.url must be https://host[:port][/path]");
+        match url.strip_prefix("https://") {
+            None => bad("gateway.url must start with https://".into()),
+            Some(rest) => {
+                let authority = rest.split('/').next().unwrap_or_default();
+                if authority.is_empty() || rest.contains(['?', '#', ' ', '@']) {
+                    bad("gateway.url must be https://host[:port][/path]".into());
+                } else if let Some((host, port)) = authority.rsplit_once(':')
+                    && !authority.ends_with(']')
+                    && (host.is_empty() || !port.parse::<u16>().is_ok_and(|p| p > 0))
+                {
+                    bad(format!(
+                        "gateway.url has a bad port: {authority:?} (host:1-65535)"
+                    ));
+                }
+            }
         }
         if !(1..=300).contains(&self.gateway.timeout_seconds) {
-            return bad("gateway.timeout_seconds must be 1–300");
+            bad("gateway.timeout_seconds must be 1–300".into());
         }
-        if self.login.second_factors.is_empty() {
-            return bad("login.second_factors must allow at least one factor (rule 18)");
+        let absolute = |key: &str, p: &Path| {
+            if !is_absolute(p) {
+                out_push_abs(key, p)
+            } else {
+                None
+            }
+        };
+        let mut abs_msgs: Vec<String> = Vec::new();
+        abs_msgs.extend(absolute("gateway.ca", &self.gateway.ca));
+        if let Some(c) = &self.workstation.certificate {
+            abs_msgs.extend(absolute("workstation.certificate", c));
         }
-        if !(1..=15).contains(&self.login.idle_lock_minutes) {
-            return bad("login.idle_lock_minutes must be 1–15");
+        if let Some(k) = &self.workstation.key {
+            abs_msgs.extend(absolute("workstation.key", k));
+        }
+        if let Some(d) = &self.workstation.data_dir {
+            abs_msgs.extend(absolute("workstation.data_dir", d));
+        }
+        if let Some(d) = &self.updates.install_root {
+            abs_msgs.extend(absolute("updates.install_root", d));
+        }
+        for m in &self.tokens.pkcs11_modules {
+            abs_msgs.extend(absolute("tokens.pkcs11_modules", m));
+        }
+        for d in &self.results.export_dirs {
+            abs_msgs.extend(absolute("results.export_dirs", d));
+        }
+        out.extend(abs_msgs);
+        let mut bad = |m: String| out.push(m);
+        if let Some(id) = &self.workstation.id
+            && (id.is_empty()
+                || id.len() > 64
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            bad("workstation.id must be 1–64 characters of A–Z, a–z, 0–9, '-', '_', '.'".into());
         }
         if self.workstation.certificate.is_some() != self.workstation.key.is_some() {
-            return bad("workstation.certificate and workstation.key go together");
+            bad("workstation.certificate and workstation.key go together".into());
+        }
+        if self.login.second_factors.is_empty() {
+            bad("login.second_factors must allow at least one factor (rule 18)".into());
+        }
+        if has_duplicates(&self.login.second_factors) {
+            bad("login.second_factors lists a factor twice".into());
+        }
+        if !(1..=15).contains(&self.login.idle_lock_minutes) {
+            bad("login.idle_lock_minutes must be 1–15".into());
         }
         for t in &self.air_gap.probe_targets {
             match t.rsplit_once(':') {
                 Some((h, p)) if !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0) => {}
-                _ => return bad("air_gap.probe_targets are host:port"),
+                _ => bad(format!("air_gap.probe_targets are host:port, not {t:?}")),
             }
         }
-        if !(1..=24 * 60).contains(&self.results.shred_after_view_minutes) {
-            return bad("results.shred_after_view_minutes must be 1–1440");
+        if self.tokens.pkcs11_modules.is_empty() {
+            bad("tokens.pkcs11_modules must list at least one module".into());
         }
-        Ok(())
+        if has_duplicates(&self.results.export_dirs) {
+            bad("results.export_dirs lists a directory twice".into());
+        }
+        if !(1..=24 * 60).contains(&self.results.shred_after_view_minutes) {
+            bad("results.shred_after_view_minutes must be 1–1440".into());
+        }
+        for k in &self.updates.vendor_keys {
+            if decode_b64_32(k).is_none() {
+                bad(format!(
+                    "updates.vendor_keys: {k:?} is not base64 of a 32-byte Ed25519 public key"
+                ));
+            }
+        }
+        out
     }
+
+    /// The vendor keys of `[updates]`, decoded (entries that do not decode are left out;
+    /// [`Policy::validate`] refuses them).
+    pub fn vendor_keys(&self) -> Vec<[u8; 32]> {
+        self.updates
+            .vendor_keys
+            .iter()
+            .filter_map(|k| decode_b64_32(k))
+            .collect()
+    }
+}
+
+fn out_push_abs(key: &str, p: &Path) -> Option<String> {
+    Some(format!(
+        "{key} must be an absolute path, not {:?}",
+        p.display().to_string()
+    ))
+}
+
+/// Absolute on this platform; a policy written for Windows is also accepted on Linux for
+/// `sio policy check` (drive-letter paths).
+fn is_absolute(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    p.is_absolute()
+        || (s.len() > 2
+            && s.as_bytes()[0].is_ascii_alphabetic()
+            && &s[1..2] == ":"
+            && matches!(&s[2..3], "\\" | "/"))
+}
+
+fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
+    v.iter().enumerate().any(|(i, a)| v[..i].contains(a))
+}
+
+/// Standard base64 (with or without padding) of exactly 32 bytes.
+fn decode_b64_32(s: &str) -> Option<[u8; 32]> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let s = s.trim().trim_end_matches('=');
+    let mut bits: u32 = 0;
+    let mut n = 0u32;
+    let mut out = Vec::with_capacity(33);
+    for c in s.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+        bits = (bits << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    out.try_into().ok()
+}
+
+/// Check that the user cannot change the policy file: the file and every directory above it
+/// must be owned by root and not writable by group or others (a directory writable by others
+/// is accepted only with the sticky bit, as `/tmp`, since then only root may replace a
+/// root-owned entry in it). Windows: the ACL check is not implemented here; the installer sets
+/// `%ProgramData%\SIO` to Administrators-only (docs/INSTALL.md).
+pub fn check_protection(path: &Path) -> Result<(), PolicyError> {
+    check_protection_for_owner(path, 0)
+}
+
+/// [`check_protection`] with another trusted owner than root (for tests and for a policy kept
+/// by a dedicated service account).
+#[cfg(unix)]
+pub fn check_protection_for_owner(path: &Path, trusted_uid: u32) -> Result<(), PolicyError> {
+    use std::os::unix::fs::MetadataExt;
+    let refuse = |p: &Path, detail: String| PolicyError::NotProtected {
+        path: p.to_owned(),
+        detail,
+    };
+    let unreadable = |p: &Path, source| PolicyError::Read {
+        path: p.to_owned(),
+        source,
+    };
+    let abs = std::fs::canonicalize(path).map_err(|e| unreadable(path, e))?;
+    let meta = std::fs::metadata(&abs).map_err(|e| unreadable(&abs, e))?;
+    if !meta.is_file() {
+        return Err(refuse(&abs, "not a regular file".into()));
+    }
+    let owner_ok = |uid: u32| uid == 0 || uid == trusted_uid;
+    if !owner_ok(meta.uid()) {
+        return Err(refuse(
+            &abs,
+            format!(
+                "owned by uid {} (must be root): chown root:root {}",
+                meta.uid(),
+                abs.display()
+            ),
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(refuse(
+            &abs,
+            format!(
+                "mode {:04o} lets group or others write it: chmod 0644 {}",
+                meta.mode() & 0o7777,
+                abs.display()
+            ),
+        ));
+    }
+    let mut dir = abs.parent();
+    while let Some(d) = dir {
+        let m = std::fs::metadata(d).map_err(|e| unreadable(d, e))?;
+        if !owner_ok(m.uid()) {
+            return Err(refuse(
+                d,
+                format!("directory owned by uid {} (must be root)", m.uid()),
+            ));
+        }
+        let sticky = m.mode() & 0o1000 != 0;
+        if m.mode() & 0o022 != 0 && !sticky {
+            return Err(refuse(
+                d,
+                format!(
+                    "directory mode {:04o} lets group or others replace the file: chmod 0755 {}",
+                    m.mode() & 0o7777,
+                    d.display()
+                ),
+            ));
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// [`check_protection`] with another trusted owner than root (Windows: not checked here).
+#[cfg(not(unix))]
+pub fn check_protection_for_owner(path: &Path, _trusted_uid: u32) -> Result<(), PolicyError> {
+    std::fs::metadata(path)
+        .map(|_| ())
+        .map_err(|source| PolicyError::Read {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -466,5 +728,92 @@ shred_after_view_minutes = 5
         }
         let e = Policy::load(Path::new("/nonexistent/policy.toml")).unwrap_err();
         assert_eq!(e.code(), "POLICY_UNREADABLE");
+    }
+
+    #[test]
+    fn new_rules_are_checked() {
+        let base = "[gateway]\nurl = \"https://gw:8443\"\nca = \"/ca.pem\"\n";
+        let cases = [
+            "[gateway]\nurl = \"https://gw:0\"\nca = \"/ca\"\n",
+            "[gateway]\nurl = \"https://gw:8443\"\nca = \"ca.pem\"\n",
+            &format!("{base}[tokens]\npkcs11_modules = []\n"),
+            &format!("{base}[tokens]\npkcs11_modules = [\"opensc-pkcs11.so\"]\n"),
+            &format!("{base}[results]\nexport_dirs = [\"/a\", \"/a\"]\n"),
+            &format!("{base}[results]\nexport_dirs = [\"cases\"]\n"),
+            &format!("{base}[login]\nsecond_factors = [\"sms\", \"sms\"]\n"),
+            &format!("{base}[workstation]\nid = \"WS 1\"\n"),
+            &format!("{base}[workstation]\ndata_dir = \"data\"\n"),
+            &format!("{base}[updates]\nvendor_keys = [\"AAAA\"]\n"),
+        ];
+        for text in cases {
+            assert_eq!(
+                Policy::parse(text).unwrap_err().code(),
+                "POLICY_INVALID",
+                "{text}"
+            );
+        }
+        let two = Policy {
+            login: Login {
+                idle_lock_minutes: 99,
+                second_factors: vec![],
+            },
+            ..Policy::parse(base).unwrap()
+        };
+        assert_eq!(two.problems().len(), 2);
+        let key = "ZmFrZS12ZW5kb3Ita2V5LW9mLTMyLWJ5dGVzLWxvbmc=";
+        let p = Policy::parse(&format!(
+            "{base}[updates]\nvendor_keys = [\"{key}\"]\n[air_gap]\nallowed_gateways = [\"10.20.0.1\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(&p.vendor_keys()[0], b"fake-vendor-key-of-32-bytes-long");
+        assert_eq!(p.air_gap.allowed_gateways.len(), 1);
+        // A policy written for Windows is checked on Linux too.
+        assert!(
+            Policy::parse("[gateway]\nurl = \"https://gw\"\nca = 'C:\\ProgramData\\SIO\\ca.pem'\n")
+                .is_ok()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn protection_is_checked() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sio-policy-prot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let file = dir.join("policy.toml");
+        std::fs::write(&file, "[gateway]\nurl = \"https://gw\"\nca = \"/ca.pem\"\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // The current user is trusted in this test (root or not).
+        let me = std::fs::metadata(&dir)
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+            .unwrap();
+        // Group- or world-writable file: refused.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let e = check_protection_for_owner(&file, me).unwrap_err();
+        assert_eq!(e.code(), "POLICY_NOT_PROTECTED");
+        // Writable directory above it: refused.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = check_protection_for_owner(&file, me).unwrap_err();
+        assert_eq!(e.code(), "POLICY_NOT_PROTECTED");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Owned by the trusted user, 0644, in a 0755 directory under sticky /tmp: accepted.
+        if me == 0 || std::env::temp_dir().starts_with("/tmp") {
+            check_protection_for_owner(&file, me).unwrap();
+            Policy::load(&file).unwrap();
+        }
+        // Owned by someone else than the trusted user: refused.
+        let e = check_protection_for_owner(&file, me.wrapping_add(12345));
+        if me != 0 {
+            assert_eq!(e.unwrap_err().code(), "POLICY_NOT_PROTECTED");
+        }
+        assert_eq!(
+            check_protection(Path::new("/nonexistent/policy.toml"))
+                .unwrap_err()
+                .code(),
+            "POLICY_UNREADABLE"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
