@@ -19,6 +19,7 @@
 #   SIO_E2E_ARTIFACTS   screenshot directory (default tests/desktop/artifacts)
 #   SIO_E2E_KEEP=1      keep the temporary world (PKI, gateway data, app home) for a look afterwards
 #   SIO_E2E_SPECS       the specs to run, space-separated (default "officer hr")
+#   SIO_E2E_APP         a prebuilt app binary to test instead of building src-tauri (debug)
 #   WEBKIT_DRIVER       native WebDriver (default /usr/bin/WebKitWebDriver)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -106,18 +107,24 @@ if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html ui/package-l
     log "building the UI (ui/dist)"
     (cd ui && npm run build --silent >/dev/null)
 fi
-[ -f src-tauri/Cargo.toml ] || die "src-tauri/Cargo.toml not found: no desktop app to test yet"
 meta=$(cargo metadata --no-deps --format-version 1 --locked)
-pkg_json=$(jq -c --arg m "$ROOT/src-tauri/Cargo.toml" '.packages[] | select(.manifest_path == $m)' <<<"$meta")
-[ -n "$pkg_json" ] || die "src-tauri is not a member of the workspace"
-PKG=$(jq -r '.name' <<<"$pkg_json")
-BIN=$(jq -r '[.targets[] | select(.kind | index("bin"))][0].name' <<<"$pkg_json")
-FEATURES=()
-jq -e '.features | has("custom-protocol")' <<<"$pkg_json" >/dev/null && FEATURES=(--features custom-protocol)
-log "building $PKG (debug) with sio-cli and sio-virtual-card"
-cargo build --locked --quiet -p "$PKG" "${FEATURES[@]}" -p sio-cli -p sio-virtual-card
 TARGET=$(jq -r '.target_directory' <<<"$meta")
-export SIO_E2E_APP="$TARGET/debug/$BIN" SIO_E2E_SIO="$TARGET/debug/sio"
+if [ -n "${SIO_E2E_APP:-}" ]; then
+    log "using the prebuilt app $SIO_E2E_APP"
+    cargo build --locked --quiet -p sio-cli -p sio-virtual-card
+else
+    [ -f src-tauri/Cargo.toml ] || die "src-tauri/Cargo.toml not found: no desktop app to test yet"
+    pkg_json=$(jq -c --arg m "$ROOT/src-tauri/Cargo.toml" '.packages[] | select(.manifest_path == $m)' <<<"$meta")
+    [ -n "$pkg_json" ] || die "src-tauri is not a member of the workspace"
+    PKG=$(jq -r '.name' <<<"$pkg_json")
+    BIN=$(jq -r '[.targets[] | select(.kind | index("bin"))][0].name' <<<"$pkg_json")
+    FEATURES=()
+    jq -e '.features | has("custom-protocol")' <<<"$pkg_json" >/dev/null && FEATURES=(--features custom-protocol)
+    log "building $PKG (debug) with sio-cli and sio-virtual-card"
+    cargo build --locked --quiet -p "$PKG" "${FEATURES[@]}" -p sio-cli -p sio-virtual-card
+    export SIO_E2E_APP="$TARGET/debug/$BIN"
+fi
+export SIO_E2E_SIO="$TARGET/debug/sio"
 [ -x "$SIO_E2E_APP" ] || die "app binary not found: $SIO_E2E_APP"
 
 # --- the world: PKI, card, gateway, policy -----------------------------------------------------
