@@ -14,6 +14,7 @@
 //! admin` commands use the same API on the same database file).
 
 pub mod admin;
+pub mod backup;
 mod api;
 mod auth;
 mod certs;
