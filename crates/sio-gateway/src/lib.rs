@@ -21,6 +21,7 @@ mod certs;
 mod clock;
 pub mod db;
 mod error;
+pub mod fingerprint;
 mod hr;
 mod pdf;
 mod requests;

@@ -16,6 +16,7 @@ pub mod application;
 pub mod auth;
 pub mod canonical;
 pub mod error;
+pub mod fingerprint;
 pub mod openapi;
 pub mod report;
 pub mod request;
@@ -33,6 +34,11 @@ pub use auth::{
 };
 pub use canonical::{CanonicalError, canonical_bytes, canonical_json};
 pub use error::{ErrorBody, ProtocolError};
+pub use fingerprint::{
+    Finger, FingerprintChallenge, FingerprintEnrolment, FingerprintEnrolmentDocType,
+    FingerprintEnrolmentDocument, FingerprintResult, FingerprintVerdictDocType,
+    FingerprintVerdictDocument,
+};
 pub use report::{JournalEntry, Report, ReportQuery, ReportRow};
 pub use request::{
     Article, BasisKey, CaseReference, ExportDocType, ExportDocument, ExportReceipt, RequestDocType,
@@ -65,6 +71,13 @@ pub mod paths {
     pub const LOGIN_OTP_VERIFY: &str = "/v1/login/otp/verify";
     /// `POST` `BiometricSample`.
     pub const LOGIN_BIOMETRIC: &str = "/v1/login/biometric";
+    /// `POST`: a single-use challenge for the fingerprint second factor.
+    pub const LOGIN_FINGERPRINT_CHALLENGE: &str = "/v1/login/fingerprint/challenge";
+    /// `POST` `Signed<FingerprintVerdictDocument>`: the fingerprint second factor.
+    pub const LOGIN_FINGERPRINT: &str = "/v1/login/fingerprint";
+    /// `POST` `Signed<FingerprintEnrolmentDocument>`: record a finger enrolled at a workstation;
+    /// `GET`: the user's enrolments.
+    pub const FINGERPRINT_ENROLMENTS: &str = "/v1/fingerprint/enrolments";
     /// `GET`: the session; `DELETE`: log out.
     pub const SESSION: &str = "/v1/session";
     /// `POST` `Signed<LoginDocument>` with the bearer of an idle-locked session: unlock it.

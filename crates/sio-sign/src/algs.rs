@@ -5,6 +5,7 @@ use der::{Decode, Encode, Tagged, asn1::Null};
 use ring::signature as rs;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
+use crate::gost::{self, GostCurve};
 use crate::{SignError, SignatureAlgorithm};
 
 pub(crate) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
@@ -22,12 +23,101 @@ pub(crate) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub(crate) const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
 pub(crate) const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
 
+// GOST R 34.10-2012 / 34.11-2012, TC26 arc (R 1323565.1.024-2019, RFC 9215 §2, RFC 7836).
+/// id-tc26-gost3410-12-256 (public key; OpenSSL's gost engine also writes it as the CMS
+/// signatureAlgorithm, as RFC 4490 §3.2 prescribes for GOST).
+pub(crate) const TC26_KEY_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.1");
+/// id-tc26-gost3410-12-512.
+pub(crate) const TC26_KEY_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.2");
+/// id-tc26-gost3411-12-256 (Streebog-256).
+pub(crate) const TC26_STREEBOG_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.2");
+/// id-tc26-gost3411-12-512 (Streebog-512).
+pub(crate) const TC26_STREEBOG_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.3");
+/// id-tc26-signwithdigest-gost3410-12-256.
+pub(crate) const TC26_SIGN_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.2");
+/// id-tc26-signwithdigest-gost3410-12-512.
+pub(crate) const TC26_SIGN_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.3");
+
+// The same algorithms under the Kazakh arc of NCA RK / KalkanCrypt (1.2.398.3.10 = pki.gov.kz).
+// Sources: ncanode's KalkanUtil (GOST3410_256_2015 = 1.2.398.3.10.1.1.2.3.1, GOST3410_512_2015 =
+// 1.2.398.3.10.1.1.2.3.2, TSP hashes 1.2.398.3.10.1.3.2/.3.3 "GOST3411-2015-256/512"), public
+// NCA RK verifiers built on BouncyCastle (key algorithms 1.2.398.3.10.1.1.2.1/.2.2 with parameter
+// sets 1.2.398.3.10.1.1.2.1.1 = TC26 256 paramSetA and 1.2.398.3.10.1.1.2.2.1 = TC26 512
+// paramSetA), and NCA RK sample certificates ("GOST R 34.10-2015 with GOST R 34.11-2015 (512 bit)
+// (1.2.398.3.10.1.1.2.3.2)"). The curves and formulas are those of GOST R 34.10-2012.
+/// GOST 34.10-2015 256-bit public key, Kazakh arc.
+pub(crate) const KZ_KEY_256: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.1");
+/// GOST 34.10-2015 512-bit public key, Kazakh arc.
+pub(crate) const KZ_KEY_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.2");
+/// GOST 34.11-2015 256 (Streebog-256), Kazakh arc.
+pub(crate) const KZ_STREEBOG_256: Oid = Oid::new_unwrap("1.2.398.3.10.1.3.2");
+/// GOST 34.11-2015 512 (Streebog-512), Kazakh arc.
+pub(crate) const KZ_STREEBOG_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.3.3");
+/// GOST 34.10-2015 with GOST 34.11-2015 256, Kazakh arc.
+pub(crate) const KZ_SIGN_256: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.3.1");
+/// GOST 34.10-2015 with GOST 34.11-2015 512, Kazakh arc.
+pub(crate) const KZ_SIGN_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.3.2");
+
+/// Curve parameter-set OIDs (R 1323565.1.024-2019 §A, RFC 4357 §10.8, RFC 7836) and ours.
+const PARAM_SETS: &[(&str, GostCurve)] = &[
+    ("1.2.643.2.2.35.0", GostCurve::Test256),
+    ("1.2.643.2.2.35.1", GostCurve::Tc26_256B),
+    ("1.2.643.2.2.35.2", GostCurve::Tc26_256C),
+    ("1.2.643.2.2.35.3", GostCurve::Tc26_256D),
+    ("1.2.643.2.2.36.0", GostCurve::Tc26_256B),
+    ("1.2.643.2.2.36.1", GostCurve::Tc26_256D),
+    ("1.2.643.7.1.2.1.1.1", GostCurve::Tc26_256A),
+    ("1.2.643.7.1.2.1.1.2", GostCurve::Tc26_256B),
+    ("1.2.643.7.1.2.1.1.3", GostCurve::Tc26_256C),
+    ("1.2.643.7.1.2.1.1.4", GostCurve::Tc26_256D),
+    ("1.2.643.7.1.2.1.2.0", GostCurve::Test512),
+    ("1.2.643.7.1.2.1.2.1", GostCurve::Tc26_512A),
+    ("1.2.643.7.1.2.1.2.2", GostCurve::Tc26_512B),
+    ("1.2.643.7.1.2.1.2.3", GostCurve::Tc26_512C),
+    ("1.2.398.3.10.1.1.2.1.1", GostCurve::Tc26_256A),
+    ("1.2.398.3.10.1.1.2.2.1", GostCurve::Tc26_512A),
+];
+
+/// The curve a parameter-set OID names.
+pub(crate) fn curve_of(oid: Oid) -> Option<GostCurve> {
+    PARAM_SETS
+        .iter()
+        .find(|(o, _)| Oid::new(o).is_ok_and(|o| o == oid))
+        .map(|(_, c)| *c)
+}
+
+/// The parameter-set OID to write for `curve` in `arc` (None: the arc has no OID for it).
+pub(crate) fn param_set_oid(curve: GostCurve, arc: GostArc) -> Option<Oid> {
+    let prefixes: &[&str] = match arc {
+        GostArc::Tc26 => &["1.2.643.7.1.2.1.", "1.2.643.2.2.35."],
+        GostArc::Kz => &["1.2.398.3.10."],
+    };
+    prefixes.iter().find_map(|prefix| {
+        PARAM_SETS
+            .iter()
+            .find(|(o, c)| *c == curve && o.starts_with(prefix))
+            .and_then(|(o, _)| Oid::new(o).ok())
+    })
+}
+
+/// Which OID arc a GOST key (and everything signed with it) uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GostArc {
+    /// 1.2.643.7.1 (TC26; OpenSSL, CryptoPro, PKCS#11).
+    Tc26,
+    /// 1.2.398.3.10 (NCA RK, KalkanCrypt).
+    Kz,
+}
+
 /// A digest we compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Digest {
     Sha256,
     Sha384,
     Sha512,
+    Streebog256,
+    Streebog512,
 }
 
 impl Digest {
@@ -36,6 +126,8 @@ impl Digest {
             SHA256 => Some(Self::Sha256),
             SHA384 => Some(Self::Sha384),
             SHA512 => Some(Self::Sha512),
+            TC26_STREEBOG_256 | KZ_STREEBOG_256 => Some(Self::Streebog256),
+            TC26_STREEBOG_512 | KZ_STREEBOG_512 => Some(Self::Streebog512),
             _ => None,
         }
     }
@@ -45,6 +137,8 @@ impl Digest {
             Self::Sha256 => SHA256,
             Self::Sha384 => SHA384,
             Self::Sha512 => SHA512,
+            Self::Streebog256 => TC26_STREEBOG_256,
+            Self::Streebog512 => TC26_STREEBOG_512,
         }
     }
 
@@ -53,6 +147,8 @@ impl Digest {
             Self::Sha256 => &ring::digest::SHA256,
             Self::Sha384 => &ring::digest::SHA384,
             Self::Sha512 => &ring::digest::SHA512,
+            Self::Streebog256 => return gost::streebog(32, data),
+            Self::Streebog512 => return gost::streebog(64, data),
         };
         ring::digest::digest(alg, data).as_ref().to_vec()
     }
@@ -70,7 +166,22 @@ impl Digest {
 pub(crate) fn digest_of(alg: SignatureAlgorithm) -> Digest {
     match alg {
         SignatureAlgorithm::EcdsaP384Sha384 => Digest::Sha384,
+        SignatureAlgorithm::Gost2012_256 => Digest::Streebog256,
+        SignatureAlgorithm::Gost2012_512 => Digest::Streebog512,
         _ => Digest::Sha256,
+    }
+}
+
+/// The digestAlgorithm identifier to write for a signer with this key (Streebog in the key's arc).
+pub(crate) fn digest_identifier(d: Digest, key: KeyType) -> AlgorithmIdentifierOwned {
+    let oid = match (d, key) {
+        (Digest::Streebog256, KeyType::Gost(_, GostArc::Kz)) => KZ_STREEBOG_256,
+        (Digest::Streebog512, KeyType::Gost(_, GostArc::Kz)) => KZ_STREEBOG_512,
+        _ => d.oid(),
+    };
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: None,
     }
 }
 
@@ -90,11 +201,31 @@ fn pss_sha256_params() -> Vec<u8> {
     crate::tlv::encode(0x30, &body)
 }
 
-/// The signatureAlgorithm written into a SignerInfo.
+/// The signatureAlgorithm written into a SignerInfo. GOST in the TC26 arc: the public-key OID
+/// with NULL parameters, as OpenSSL's gost engine writes it (RFC 4490 §3.2); in the Kazakh arc:
+/// the signature-with-digest OID KalkanCrypt writes.
 pub(crate) fn signature_identifier(
     alg: SignatureAlgorithm,
+    key: KeyType,
 ) -> Result<AlgorithmIdentifierOwned, SignError> {
+    let arc = match key {
+        KeyType::Gost(_, arc) => arc,
+        _ => GostArc::Tc26,
+    };
     Ok(match alg {
+        SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => {
+            let big = alg == SignatureAlgorithm::Gost2012_512;
+            match arc {
+                GostArc::Tc26 => AlgorithmIdentifierOwned {
+                    oid: if big { TC26_KEY_512 } else { TC26_KEY_256 },
+                    parameters: Some(der::Any::encode_from(&Null)?),
+                },
+                GostArc::Kz => AlgorithmIdentifierOwned {
+                    oid: if big { KZ_SIGN_512 } else { KZ_SIGN_256 },
+                    parameters: None,
+                },
+            }
+        }
         SignatureAlgorithm::RsaPkcs1Sha256 => AlgorithmIdentifierOwned {
             oid: SHA256_WITH_RSA,
             parameters: Some(der::Any::encode_from(&Null)?),
@@ -120,10 +251,34 @@ pub(crate) enum KeyType {
     Rsa,
     P256,
     P384,
+    Gost(GostCurve, GostArc),
+}
+
+/// GOST key parameters: `SEQUENCE { publicKeyParamSet OID, digestParamSet OID OPTIONAL, ... }`
+/// (RFC 4491 §2.3.1, RFC 9215 §4.3); a bare parameter-set OID is taken too.
+fn gost_key(spki: &SubjectPublicKeyInfoOwned, arc: GostArc, size: usize) -> Option<KeyType> {
+    let params = spki.algorithm.parameters.as_ref()?.to_der().ok()?;
+    let set: Oid = match params.first() {
+        Some(0x30) => {
+            let seq = crate::tlv::read_one(&params, 0x30, "GOST key parameters").ok()?;
+            let first = crate::tlv::children(seq.value, "GOST key parameters")
+                .ok()?
+                .into_iter()
+                .next()?;
+            Oid::from_der(first.raw).ok()?
+        }
+        _ => Oid::from_der(&params).ok()?,
+    };
+    let curve = curve_of(set)?;
+    (curve.size() == size).then_some(KeyType::Gost(curve, arc))
 }
 
 pub(crate) fn key_type(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyType> {
     match spki.algorithm.oid {
+        TC26_KEY_256 => gost_key(spki, GostArc::Tc26, 32),
+        TC26_KEY_512 => gost_key(spki, GostArc::Tc26, 64),
+        KZ_KEY_256 => gost_key(spki, GostArc::Kz, 32),
+        KZ_KEY_512 => gost_key(spki, GostArc::Kz, 64),
         RSA_ENCRYPTION => Some(KeyType::Rsa),
         EC_PUBLIC_KEY => {
             let curve: Oid = spki.algorithm.parameters.as_ref()?.decode_as().ok()?;
@@ -206,6 +361,8 @@ pub(crate) fn cms_algorithm(
     let params_ok = match signature.oid {
         SHA256_WITH_RSA | RSA_ENCRYPTION => null_or_absent(signature.parameters.as_ref()),
         ECDSA_SHA256 | ECDSA_SHA384 => signature.parameters.is_none(),
+        TC26_KEY_256 | TC26_KEY_512 | TC26_SIGN_256 | TC26_SIGN_512 | KZ_KEY_256 | KZ_KEY_512
+        | KZ_SIGN_256 | KZ_SIGN_512 => null_or_absent(signature.parameters.as_ref()),
         _ => true,
     };
     if !params_ok {
@@ -222,23 +379,96 @@ pub(crate) fn cms_algorithm(
         }
         (ECDSA_SHA256, KeyType::P256, Digest::Sha256) => SignatureAlgorithm::EcdsaP256Sha256,
         (ECDSA_SHA384, KeyType::P384, Digest::Sha384) => SignatureAlgorithm::EcdsaP384Sha384,
+        // Either arc's identifiers are accepted with a key of either arc: NCA RK and TC26 name
+        // the same algorithm.
+        (
+            TC26_KEY_256 | TC26_SIGN_256 | KZ_KEY_256 | KZ_SIGN_256,
+            KeyType::Gost(c, _),
+            Digest::Streebog256,
+        ) if c.size() == 32 => SignatureAlgorithm::Gost2012_256,
+        (
+            TC26_KEY_512 | TC26_SIGN_512 | KZ_KEY_512 | KZ_SIGN_512,
+            KeyType::Gost(c, _),
+            Digest::Streebog512,
+        ) if c.size() == 64 => SignatureAlgorithm::Gost2012_512,
         _ => return Err(unsupported()),
     };
     Ok(alg)
 }
 
-/// The ring verifier for one of our algorithms.
-pub(crate) fn ring_for(alg: SignatureAlgorithm) -> &'static dyn rs::VerificationAlgorithm {
-    match alg {
+/// The ring verifier for one of our algorithms (None: GOST, verified by [`gost`]).
+fn ring_for(alg: SignatureAlgorithm) -> Option<&'static dyn rs::VerificationAlgorithm> {
+    Some(match alg {
         SignatureAlgorithm::RsaPkcs1Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
         SignatureAlgorithm::RsaPssSha256 => &rs::RSA_PSS_2048_8192_SHA256,
         SignatureAlgorithm::EcdsaP256Sha256 => &rs::ECDSA_P256_SHA256_ASN1,
         SignatureAlgorithm::EcdsaP384Sha384 => &rs::ECDSA_P384_SHA384_ASN1,
+        SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => return None,
+    })
+}
+
+/// The GOST public key `X‖Y` (little-endian halves): the OCTET STRING inside the SPKI BIT STRING.
+pub(crate) fn gost_public_key(spki_bits: &[u8]) -> Option<&[u8]> {
+    crate::tlv::read_one(spki_bits, 0x04, "GOST public key")
+        .ok()
+        .map(|t| t.value)
+}
+
+/// A GOST signature over `message` (hashed here with the curve's Streebog).
+fn gost_verify(curve: GostCurve, public_key: &[u8], message: &[u8], sig: &[u8]) -> bool {
+    let Some(q) = gost_public_key(public_key) else {
+        return false;
+    };
+    let digest = gost::streebog(curve.size(), message);
+    gost::verify(curve, q, &digest, sig).is_ok()
+}
+
+/// Verify `sig` over `message` with algorithm `alg` and the SPKI public-key bits of `key`.
+pub(crate) fn verify_signature(
+    alg: SignatureAlgorithm,
+    key: KeyType,
+    public_key: &[u8],
+    message: &[u8],
+    sig: &[u8],
+) -> bool {
+    match (ring_for(alg), key) {
+        (Some(ring_alg), _) => rs::UnparsedPublicKey::new(ring_alg, public_key)
+            .verify(message, sig)
+            .is_ok(),
+        (None, KeyType::Gost(curve, _)) if key_fits(key, alg) => {
+            gost_verify(curve, public_key, message, sig)
+        }
+        _ => false,
     }
 }
 
+/// Verify a certificate's or CRL's signature made by a CA key.
+pub(crate) fn verify_x509(
+    signature: &AlgorithmIdentifierOwned,
+    key: KeyType,
+    public_key: &[u8],
+    tbs: &[u8],
+    sig: &[u8],
+) -> bool {
+    if let KeyType::Gost(curve, _) = key {
+        let fits = match signature.oid {
+            TC26_SIGN_256 | KZ_SIGN_256 => curve.size() == 32,
+            TC26_SIGN_512 | KZ_SIGN_512 => curve.size() == 64,
+            _ => false,
+        };
+        return fits
+            && null_or_absent(signature.parameters.as_ref())
+            && gost_verify(curve, public_key, tbs, sig);
+    }
+    ring_for_x509(signature, key).is_some_and(|alg| {
+        rs::UnparsedPublicKey::new(alg, public_key)
+            .verify(tbs, sig)
+            .is_ok()
+    })
+}
+
 /// The ring verifier for a certificate or CRL signature made by a CA key.
-pub(crate) fn ring_for_x509(
+fn ring_for_x509(
     signature: &AlgorithmIdentifierOwned,
     key: KeyType,
 ) -> Option<&'static dyn rs::VerificationAlgorithm> {
@@ -266,7 +496,11 @@ pub(crate) fn key_fits(key: KeyType, alg: SignatureAlgorithm) -> bool {
             SignatureAlgorithm::RsaPkcs1Sha256 | SignatureAlgorithm::RsaPssSha256
         ) | (KeyType::P256, SignatureAlgorithm::EcdsaP256Sha256)
             | (KeyType::P384, SignatureAlgorithm::EcdsaP384Sha384)
-    )
+    ) || match (key, alg) {
+        (KeyType::Gost(c, _), SignatureAlgorithm::Gost2012_256) => c.size() == 32,
+        (KeyType::Gost(c, _), SignatureAlgorithm::Gost2012_512) => c.size() == 64,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -275,7 +509,7 @@ mod tests {
 
     #[test]
     fn pss_identifier_round_trips_through_the_checker() {
-        let id = signature_identifier(SignatureAlgorithm::RsaPssSha256).expect("id");
+        let id = signature_identifier(SignatureAlgorithm::RsaPssSha256, KeyType::Rsa).expect("id");
         assert!(is_pss_sha256(id.parameters.as_ref()));
         let digest = Digest::Sha256.identifier();
         assert_eq!(

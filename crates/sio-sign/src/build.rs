@@ -73,7 +73,7 @@ pub fn sign(
     let mut certs: Vec<Vec<u8>> = Vec::new();
     let time = options.signing_time.unwrap_or_else(SystemTime::now);
     for signer in signers.iter_mut() {
-        let prepared = Prepared::new(&mut **signer, (!options.attached).then_some(content), time)?;
+        let prepared = Prepared::new(&mut **signer, content, ID_DATA, time)?;
         if !digests.contains(&prepared.digest_id) {
             digests.push(prepared.digest_id.clone());
             builder
@@ -87,7 +87,7 @@ pub fn sign(
                 .map_err(encode_err)?;
         }
         let adapter = Adapter::new(&mut **signer, &prepared, options.check_token_signature);
-        let info = prepared.builder(&adapter, &encap)?;
+        let info = prepared.builder(&adapter)?;
         let result = builder.add_signer_info::<Adapter<'_>, RawSignature>(info);
         if let Err(e) = result {
             return Err(adapter.take_failure().unwrap_or_else(|| encode_err(e)));
@@ -117,12 +117,11 @@ pub fn add_signer(
         (None, None) => return Err(SignError::ContentMissing),
     };
     let time = options.signing_time.unwrap_or_else(SystemTime::now);
-    let prepared = Prepared::new(signer, parsed.econtent.is_none().then_some(content), time)?;
     let encap = EncapsulatedContentInfo::from_der(parsed.encap_raw)
         .map_err(|_| SignError::Malformed("encapsulated content"))?;
-    // The builder hashes eContent itself; for detached content it takes our digest.
+    let prepared = Prepared::new(signer, content, encap.econtent_type, time)?;
     let adapter = Adapter::new(signer, &prepared, options.check_token_signature);
-    let info = prepared.builder(&adapter, &encap)?;
+    let info = prepared.builder(&adapter)?;
     let info: SignerInfo = match info.build::<RawSignature>() {
         Ok(i) => i,
         Err(e) => {
@@ -167,14 +166,17 @@ struct Prepared {
     algorithm: SignatureAlgorithm,
     digest_id: AlgorithmIdentifierOwned,
     message_digest: Vec<u8>,
+    /// The content info as the SignerInfo builder sees it: without eContent, since we always hash
+    /// the content ourselves (`cms` hashes only SHA-2; Streebog is ours).
+    detached_encap: EncapsulatedContentInfo,
     signing_time: SystemTime,
 }
 
 impl Prepared {
-    /// `detached`: the content to hash when it is not encapsulated (the builder hashes eContent).
     fn new(
         signer: &mut dyn Signer,
-        detached: Option<&[u8]>,
+        content: &[u8],
+        content_type: Oid,
         signing_time: SystemTime,
     ) -> Result<Self, SignError> {
         let cert = ParsedCert::parse(signer.certificate_der())
@@ -187,8 +189,12 @@ impl Prepared {
         }
         let digest = algs::digest_of(algorithm);
         Ok(Self {
-            message_digest: detached.map(|c| digest.compute(c)).unwrap_or_default(),
-            digest_id: digest.identifier(),
+            message_digest: digest.compute(content),
+            digest_id: algs::digest_identifier(digest, cert.key),
+            detached_encap: EncapsulatedContentInfo {
+                econtent_type: content_type,
+                econtent: None,
+            },
             algorithm,
             cert,
             signing_time,
@@ -198,20 +204,20 @@ impl Prepared {
     fn builder<'s, 'a>(
         &'s self,
         adapter: &'s Adapter<'a>,
-        encap: &'s EncapsulatedContentInfo,
     ) -> Result<SignerInfoBuilder<'s, Adapter<'a>>, SignError> {
         let tbs = &self.cert.cert.tbs_certificate;
         let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
             issuer: tbs.issuer.clone(),
             serial_number: tbs.serial_number.clone(),
         });
-        // The builder hashes eContent with SHA-2 itself; detached content needs our digest.
-        let external = encap
-            .econtent
-            .is_none()
-            .then_some(self.message_digest.as_slice());
-        let mut b = SignerInfoBuilder::new(adapter, sid, self.digest_id.clone(), encap, external)
-            .map_err(encode_err)?;
+        let mut b = SignerInfoBuilder::new(
+            adapter,
+            sid,
+            self.digest_id.clone(),
+            &self.detached_encap,
+            Some(self.message_digest.as_slice()),
+        )
+        .map_err(encode_err)?;
         b.add_signed_attribute(signing_time_attribute(self.signing_time)?)
             .map_err(encode_err)?;
         b.add_signed_attribute(signing_certificate_v2(&self.cert)?)
@@ -267,6 +273,7 @@ impl SignatureBitStringEncoding for RawSignature {
 pub(crate) struct Adapter<'a> {
     signer: RefCell<&'a mut dyn Signer>,
     algorithm: SignatureAlgorithm,
+    key: algs::KeyType,
     public_key: Vec<u8>,
     check: bool,
     failure: RefCell<Option<SignError>>,
@@ -276,6 +283,7 @@ impl<'a> Adapter<'a> {
     fn new(signer: &'a mut dyn Signer, prepared: &Prepared, check: bool) -> Self {
         Self {
             algorithm: prepared.algorithm,
+            key: prepared.cert.key,
             public_key: prepared.cert.public_key().to_vec(),
             signer: RefCell::new(signer),
             check,
@@ -300,7 +308,7 @@ impl signature::Keypair for Adapter<'_> {
 
 impl DynSignatureAlgorithmIdentifier for Adapter<'_> {
     fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
-        algs::signature_identifier(self.algorithm).map_err(|_| spki::Error::KeyMalformed)
+        algs::signature_identifier(self.algorithm, self.key).map_err(|_| spki::Error::KeyMalformed)
     }
 }
 
@@ -311,11 +319,16 @@ impl signature::Signer<RawSignature> for Adapter<'_> {
             .borrow_mut()
             .sign(signed_attributes)
             .map_err(|e: SignerError| self.fail(SignError::Signer(e)))?;
-        if self.check {
-            let alg = algs::ring_for(self.algorithm);
-            ring::signature::UnparsedPublicKey::new(alg, &self.public_key)
-                .verify(signed_attributes, &sig)
-                .map_err(|_| self.fail(SignError::SignerSelfCheck))?;
+        if self.check
+            && !algs::verify_signature(
+                self.algorithm,
+                self.key,
+                &self.public_key,
+                signed_attributes,
+                &sig,
+            )
+        {
+            return Err(self.fail(SignError::SignerSelfCheck));
         }
         Ok(RawSignature(sig))
     }

@@ -95,15 +95,16 @@ impl ParsedCert {
 
     /// Was this certificate signed by `issuer`'s key?
     pub(crate) fn signed_by(&self, issuer: &ParsedCert) -> bool {
-        let Some(alg) = algs::ring_for_x509(&self.cert.signature_algorithm, issuer.key) else {
-            return false;
-        };
         let Some(sig) = self.cert.signature.as_bytes() else {
             return false;
         };
-        ring::signature::UnparsedPublicKey::new(alg, issuer.public_key())
-            .verify(self.tbs(), sig)
-            .is_ok()
+        algs::verify_x509(
+            &self.cert.signature_algorithm,
+            issuer.key,
+            issuer.public_key(),
+            self.tbs(),
+            sig,
+        )
     }
 
     pub(crate) fn check_validity(&self, at: SystemTime) -> Result<(), SignError> {
@@ -266,11 +267,13 @@ impl ParsedCrl {
             .iter()
             .filter(|a| a.subject() == &crl.tbs_cert_list.issuer)
             .find(|a| {
-                algs::ring_for_x509(&crl.signature_algorithm, a.key).is_some_and(|alg| {
-                    ring::signature::UnparsedPublicKey::new(alg, a.public_key())
-                        .verify(tbs.raw, sig)
-                        .is_ok()
-                })
+                algs::verify_x509(
+                    &crl.signature_algorithm,
+                    a.key,
+                    a.public_key(),
+                    tbs.raw,
+                    sig,
+                )
             });
         let Some(signer) = signer else {
             return Err(SignError::CrlInvalid("not signed by a trusted CA"));

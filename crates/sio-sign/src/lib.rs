@@ -17,13 +17,17 @@ mod build;
 mod cert;
 mod error;
 mod ess;
+mod gost;
 mod signer;
 pub mod soft;
+mod soft_gost;
 mod tlv;
 mod verify;
 
+pub use algs::GostArc;
 pub use build::{SignOptions, add_signer, sign};
 pub use cert::{CertSummary, KeyPurpose, check_purpose, pem_or_der_blocks};
 pub use error::SignError;
+pub use gost::GostCurve;
 pub use signer::{Carrier, SignatureAlgorithm, Signer, SignerError};
 pub use verify::{VerifiedSignature, Verifier, signers_of};

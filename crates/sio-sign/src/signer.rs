@@ -4,7 +4,8 @@ use std::fmt;
 
 /// Signature algorithms the client and the gateway know.
 ///
-/// An enum, not a flag: GOST R 34.10-2015 (256/512 with Streebog) joins here later.
+/// An enum, not a flag: the RSA/ECDSA of older certificates and GOST R 34.10-2015 (256/512 with
+/// Streebog), NCA RK's main key type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SignatureAlgorithm {
@@ -16,6 +17,10 @@ pub enum SignatureAlgorithm {
     EcdsaP256Sha256,
     /// ECDSA on P-384 with SHA-384.
     EcdsaP384Sha384,
+    /// GOST R 34.10-2012 (34.10-2015) 256-bit with GOST R 34.11-2012 (Streebog-256).
+    Gost2012_256,
+    /// GOST R 34.10-2012 (34.10-2015) 512-bit with GOST R 34.11-2012 (Streebog-512).
+    Gost2012_512,
 }
 
 /// Where the private key lives. Rule 18 (Order 88/2024) admits only a protected carrier for login.
@@ -58,7 +63,8 @@ pub trait Signer {
     /// Where the key lives.
     fn carrier(&self) -> Carrier;
     /// Sign `message`. RSA returns the signature block; ECDSA returns a DER `Ecdsa-Sig-Value`
-    /// (SEQUENCE of r and s), converting from raw `r‖s` where a module returns that.
+    /// (SEQUENCE of r and s), converting from raw `r‖s` where a module returns that; GOST returns
+    /// `s‖r`, each big-endian (RFC 4491 §2.2.2; 64 or 128 bytes).
     fn sign(&mut self, message: &[u8]) -> Result<Vec<u8>, SignerError>;
 }
 
@@ -69,6 +75,8 @@ impl fmt::Display for SignatureAlgorithm {
             Self::RsaPssSha256 => "RSA-PSS / SHA-256",
             Self::EcdsaP256Sha256 => "ECDSA P-256 / SHA-256",
             Self::EcdsaP384Sha384 => "ECDSA P-384 / SHA-384",
+            Self::Gost2012_256 => "GOST R 34.10-2015 256 / Streebog-256",
+            Self::Gost2012_512 => "GOST R 34.10-2015 512 / Streebog-512",
         })
     }
 }

@@ -12,6 +12,8 @@ use crate::algs::KeyType;
 use crate::cert::{ParsedCert, pem_or_der_blocks};
 use crate::{Carrier, SignError, SignatureAlgorithm, Signer, SignerError};
 
+pub use crate::soft_gost::{GostKey, GostSoftwareSigner};
+
 enum Key {
     Rsa(RsaKeyPair),
     Ecdsa(EcdsaKeyPair),

@@ -400,10 +400,15 @@ impl Verifier {
         let mut to_verify = Vec::with_capacity(attrs_tlv.raw.len());
         to_verify.push(0x31);
         to_verify.extend_from_slice(&attrs_tlv.raw[1..]);
-        let ring_alg = algs::ring_for(algorithm);
-        ring::signature::UnparsedPublicKey::new(ring_alg, cert.public_key())
-            .verify(&to_verify, si.signature)
-            .map_err(|_| SignError::BadSignature { signer })?;
+        if !algs::verify_signature(
+            algorithm,
+            cert.key,
+            cert.public_key(),
+            &to_verify,
+            si.signature,
+        ) {
+            return Err(SignError::BadSignature { signer });
+        }
 
         let signing_certificate_checked = check_ess(signer, &attrs, cert)?;
         if self.require_signing_certificate && !signing_certificate_checked {
