@@ -13,5 +13,7 @@ bash scripts/ui-test.sh
 bash scripts/fuzz-smoke.sh 15
 # pcscd with vsmartcard's reader and the virtual PIV card (tests take /tmp/sio-card.lock to use it).
 bash scripts/card-up.sh >/dev/null
+# fprintd with libfprint's virtual_image device on a system D-Bus, and the fingerprint test images.
+bash scripts/fprintd-up.sh >/dev/null && bash scripts/fetch-fingerprints.sh >/dev/null
 
 cargo test --workspace --locked "$@"

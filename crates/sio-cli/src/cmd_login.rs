@@ -255,7 +255,24 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     }
     match args.factor {
         Factor::Sms => sms(&channel, &mut s, &input).await?,
-        Factor::Fingerprint | Factor::Face => {
+        Factor::Fingerprint => {
+            // The OS account's prints (fprintd); SIO_FPRINTD_PER_IIN=1 keeps one per ИИН (`sio-<ИИН>`).
+            let user = if std::env::var_os("SIO_FPRINTD_PER_IIN").is_some() {
+                sio_biometrics::fingerprint::FprintdUser::PerIin("sio-".into())
+            } else {
+                sio_biometrics::fingerprint::FprintdUser::OsAccount
+            };
+            let stack = sio_biometrics::fingerprint::FprintdStack::new(user);
+            eprintln!("Put your finger on the reader.");
+            sio_client::fingerprint::verify_fingerprint(
+                &mut s,
+                &channel,
+                &mut key.signer(),
+                &stack,
+            )
+            .await?;
+        }
+        Factor::Face => {
             return Err(fail(
                 "CLI_FACTOR_UNAVAILABLE",
                 "biometric capture is not available from the command line yet; use --factor sms",

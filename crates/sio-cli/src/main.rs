@@ -8,6 +8,7 @@ mod cmd_audit;
 mod cmd_catalogue;
 mod cmd_check;
 mod cmd_diagnose;
+mod cmd_fingerprint;
 mod cmd_gateway;
 mod cmd_login;
 mod cmd_pki;
@@ -32,6 +33,8 @@ enum Command {
     Check(cmd_check::Args),
     /// Check this workstation: Appendix 4, air gap, card stack, biometric devices, channel.
     Diagnose(cmd_diagnose::Args),
+    /// Fingerprint readers for the helpdesk: `devices`, `enroll` (recorded on the gateway), `verify`.
+    Fingerprint(cmd_fingerprint::Args),
     /// The reference gateway: `run` it, or administer it (`admin …`).
     Gateway(cmd_gateway::Args),
     /// Log in to СИО ПСО with the token and a second factor (helpdesk and scripted checks).
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Catalogue(args) => cmd_catalogue::run(args),
         Command::Check(args) => cmd_check::run(args),
         Command::Diagnose(args) => cmd_diagnose::run(args),
+        Command::Fingerprint(args) => cmd_fingerprint::run(args),
         Command::Gateway(args) => cmd_gateway::run(args),
         Command::Login(args) => cmd_login::run(args),
         Command::Sign(args) => cmd_sign::run(args),

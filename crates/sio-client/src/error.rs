@@ -46,6 +46,9 @@ pub enum ClientError {
     /// Building or checking a signature failed.
     #[error(transparent)]
     Sign(#[from] sio_sign::SignError),
+    /// The workstation's fingerprint reader or its OS stack failed (`BIO_FP_*`).
+    #[error(transparent)]
+    Fingerprint(#[from] sio_biometrics::fingerprint::FingerprintError),
     /// The gateway refused the call, with its own code.
     #[error("{}", .body.message)]
     Gateway {
@@ -71,6 +74,7 @@ impl ClientError {
             ClientError::ClockSkew { .. } => "CLIENT_CLOCK_SKEW",
             ClientError::Canonical(_) => "CLIENT_DOCUMENT_CANONICAL",
             ClientError::Sign(e) => e.code(),
+            ClientError::Fingerprint(e) => e.code(),
             ClientError::Gateway { body, .. } => &body.code,
         }
     }

@@ -9,6 +9,7 @@
 pub mod card;
 mod channel;
 mod error;
+pub mod fingerprint;
 pub mod hr;
 mod identity;
 pub mod outbox;

@@ -175,6 +175,11 @@ impl Session {
         self.locked
     }
 
+    /// Take the gateway's new description of the session (after a second factor).
+    pub(crate) fn update_info(&mut self, info: SessionInfo) {
+        self.update(info);
+    }
+
     fn update(&mut self, info: SessionInfo) {
         self.info = SessionInfo {
             token: None,

@@ -193,6 +193,38 @@ async fn biometric(s: Session, RawBody(body): RawBody) -> Result<Response, GwErr
     Err(GwError::FactorUnavailable)
 }
 
+async fn fingerprint_challenge(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
+    Ok(Json(crate::fingerprint::challenge(&sh, &s.row, &s.user)?))
+}
+
+async fn verify_fingerprint(
+    State(sh): Sh,
+    mut s: Session,
+    RawBody(body): RawBody,
+) -> Result<impl IntoResponse, GwError> {
+    Ok(Json(crate::fingerprint::verify(
+        &sh, &mut s.row, &s.user, &body,
+    )?))
+}
+
+async fn fingerprint_enrol(
+    State(sh): Sh,
+    s: Session,
+    RawBody(body): RawBody,
+) -> Result<impl IntoResponse, GwError> {
+    active(&s)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::fingerprint::enrol(&sh, &s.row, &s.user, &body)?),
+    ))
+}
+
+async fn fingerprint_enrolments(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
+    active(&s)?;
+    let conn = sh.db()?;
+    Ok(Json(crate::fingerprint::enrolments(&conn, &s.user.iin)?))
+}
+
 async fn unlock(
     State(sh): Sh,
     Extension(conn): Extension<Arc<ConnInfo>>,
@@ -402,6 +434,15 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route(paths::LOGIN_OTP, post(send_otp))
         .route(paths::LOGIN_OTP_VERIFY, post(verify_otp))
         .route(paths::LOGIN_BIOMETRIC, post(biometric))
+        .route(
+            paths::LOGIN_FINGERPRINT_CHALLENGE,
+            post(fingerprint_challenge),
+        )
+        .route(paths::LOGIN_FINGERPRINT, post(verify_fingerprint))
+        .route(
+            paths::FINGERPRINT_ENROLMENTS,
+            post(fingerprint_enrol).get(fingerprint_enrolments),
+        )
         .route(paths::SESSION, get(session_get).delete(logout))
         .route(paths::SESSION_UNLOCK, post(unlock))
         .route(paths::CONSENT, get(consent_text).post(consent_sign))

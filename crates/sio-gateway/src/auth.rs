@@ -77,12 +77,15 @@ pub(crate) struct User {
     pub(crate) consent_version: Option<String>,
     pub(crate) consent_signed_at: Option<DateTime<Utc>>,
     pub(crate) locked_until: Option<DateTime<Utc>>,
+    /// A fingerprint enrolment is on record (the fingerprint may be the second factor).
+    pub(crate) fingerprint_enrolled: bool,
 }
 
 pub(crate) fn load_user(conn: &Connection, iin: &str) -> Result<Option<User>, GwError> {
     conn.query_row(
         "SELECT u.iin, u.full_name, u.organisation_bin, o.name, u.role, u.state, u.mobile, u.reports, u.hr,
-                u.consent_version, u.consent_signed_at, u.locked_until
+                u.consent_version, u.consent_signed_at, u.locked_until,
+                EXISTS (SELECT 1 FROM fingerprint_enrolments p WHERE p.iin = u.iin AND p.revoked_at IS NULL)
          FROM users u JOIN organisations o ON o.bin = u.organisation_bin WHERE u.iin = ?1",
         [iin],
         |r| {
@@ -99,6 +102,7 @@ pub(crate) fn load_user(conn: &Connection, iin: &str) -> Result<Option<User>, Gw
                 consent_version: r.get(9)?,
                 consent_signed_at: r.get::<_, Option<String>>(10)?.as_deref().and_then(parse),
                 locked_until: r.get::<_, Option<String>>(11)?.as_deref().and_then(parse),
+                fingerprint_enrolled: r.get(12)?,
             })
         },
     )
@@ -429,7 +433,11 @@ pub(crate) fn session_info(s: &SessionRow, user: &User) -> SessionInfo {
     SessionInfo {
         token: None,
         stage: s.stage,
-        factors: vec![SecondFactor::Sms],
+        factors: if user.fingerprint_enrolled {
+            vec![SecondFactor::Sms, SecondFactor::Fingerprint]
+        } else {
+            vec![SecondFactor::Sms]
+        },
         user: SessionUser {
             iin: user.iin.clone(),
             full_name: user.full_name.clone(),
@@ -636,7 +644,11 @@ pub(crate) fn send_otp(sh: &Shared, s: &SessionRow, user: &User) -> Result<OtpSe
     })
 }
 
-fn after_second_factor(conn: &Connection, s: &mut SessionRow, user: &User) -> Result<(), GwError> {
+pub(crate) fn after_second_factor(
+    conn: &Connection,
+    s: &mut SessionRow,
+    user: &User,
+) -> Result<(), GwError> {
     conn.execute(
         "UPDATE users SET failed_attempts = 0 WHERE iin = ?1",
         [&user.iin],

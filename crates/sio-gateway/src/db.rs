@@ -200,6 +200,44 @@ CREATE TABLE fingerprint_verdicts (
     recorded_at  TEXT NOT NULL
 );
 "#,
+    // 3: fingerprint (rule 18), matched on the workstation: signed enrolment records (no
+    // biometric data), single-use challenges, and every verdict received.
+    r#"
+CREATE TABLE fingerprint_enrolments (
+    id          TEXT PRIMARY KEY,
+    iin         TEXT NOT NULL REFERENCES users(iin),
+    workstation TEXT NOT NULL,
+    device      TEXT NOT NULL,
+    finger      TEXT NOT NULL,
+    document    BLOB NOT NULL,
+    cms         BLOB NOT NULL,
+    recorded_at TEXT NOT NULL,
+    revoked_at  TEXT
+);
+CREATE INDEX fingerprint_enrolments_by_user ON fingerprint_enrolments (iin);
+CREATE TABLE fingerprint_challenges (
+    id         TEXT PRIMARY KEY,
+    session    TEXT NOT NULL,
+    nonce      TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT
+);
+CREATE TABLE fingerprint_verdicts (
+    id           INTEGER PRIMARY KEY,
+    iin          TEXT NOT NULL,
+    session      TEXT NOT NULL,
+    challenge_id TEXT NOT NULL,
+    workstation  TEXT NOT NULL,
+    device       TEXT NOT NULL,
+    finger       TEXT,
+    result       TEXT NOT NULL,
+    enrolled     INTEGER NOT NULL,
+    document     BLOB NOT NULL,
+    cms          BLOB NOT NULL,
+    recorded_at  TEXT NOT NULL
+);
+"#,
 ];
 
 /// Version of the schema this build writes.

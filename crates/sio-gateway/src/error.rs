@@ -156,6 +156,9 @@ pub enum GwError {
     /// The fingerprint factor or an enrolment was refused (`GW_FINGERPRINT_*`).
     #[error("{0}")]
     Fingerprint(crate::fingerprint::FingerprintRefused),
+    /// The fingerprint factor or an enrolment was refused (`GW_FINGERPRINT_*`).
+    #[error("{0}")]
+    Fingerprint(crate::fingerprint::FingerprintRefused),
     /// Configuration or start-up failure.
     #[error("cannot start the gateway: {0}")]
     Config(String),
@@ -210,6 +213,7 @@ impl GwError {
             Self::ApplicationSignatures(_) => "GW_APPLICATION_SIGNATURES",
             Self::ApplicationNotFound => "GW_APPLICATION_NOT_FOUND",
             Self::Fingerprint(e) => e.code(),
+            Self::Fingerprint(e) => e.code(),
             Self::Db { .. } => "GW_STORAGE",
             Self::Config(_) => "GW_CONFIG",
             Self::Internal(_) => "GW_INTERNAL",
@@ -220,6 +224,7 @@ impl GwError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Protocol(_) | Self::Rule(_) | Self::BadPeriod(_) => StatusCode::BAD_REQUEST,
+            Self::Fingerprint(e) => e.status(),
             Self::Fingerprint(e) => e.status(),
             Self::ApplicationInvalid(_) | Self::ClockSkew { .. } | Self::ExportInvalid(_) => {
                 StatusCode::BAD_REQUEST

@@ -22,6 +22,7 @@ mod clock;
 pub mod db;
 mod error;
 pub mod fingerprint;
+pub mod fingerprint;
 mod hr;
 mod pdf;
 mod requests;

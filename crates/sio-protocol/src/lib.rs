@@ -17,6 +17,7 @@ pub mod auth;
 pub mod canonical;
 pub mod error;
 pub mod fingerprint;
+pub mod fingerprint;
 pub mod openapi;
 pub mod report;
 pub mod request;
@@ -34,6 +35,11 @@ pub use auth::{
 };
 pub use canonical::{CanonicalError, canonical_bytes, canonical_json};
 pub use error::{ErrorBody, ProtocolError};
+pub use fingerprint::{
+    Finger, FingerprintChallenge, FingerprintEnrolment, FingerprintEnrolmentDocType,
+    FingerprintEnrolmentDocument, FingerprintResult, FingerprintVerdictDocType,
+    FingerprintVerdictDocument,
+};
 pub use fingerprint::{
     Finger, FingerprintChallenge, FingerprintEnrolment, FingerprintEnrolmentDocType,
     FingerprintEnrolmentDocument, FingerprintResult, FingerprintVerdictDocType,
@@ -71,6 +77,13 @@ pub mod paths {
     pub const LOGIN_OTP_VERIFY: &str = "/v1/login/otp/verify";
     /// `POST` `BiometricSample`.
     pub const LOGIN_BIOMETRIC: &str = "/v1/login/biometric";
+    /// `POST`: a single-use challenge for the fingerprint second factor.
+    pub const LOGIN_FINGERPRINT_CHALLENGE: &str = "/v1/login/fingerprint/challenge";
+    /// `POST` `Signed<FingerprintVerdictDocument>`: the fingerprint second factor.
+    pub const LOGIN_FINGERPRINT: &str = "/v1/login/fingerprint";
+    /// `POST` `Signed<FingerprintEnrolmentDocument>`: record a finger enrolled at a workstation;
+    /// `GET`: the user's enrolments.
+    pub const FINGERPRINT_ENROLMENTS: &str = "/v1/fingerprint/enrolments";
     /// `POST`: a single-use challenge for the fingerprint second factor.
     pub const LOGIN_FINGERPRINT_CHALLENGE: &str = "/v1/login/fingerprint/challenge";
     /// `POST` `Signed<FingerprintVerdictDocument>`: the fingerprint second factor.

@@ -43,6 +43,14 @@ pub fn declarations() -> String {
     decl::<FingerprintResult>(&cfg, &mut out);
     decl::<FingerprintVerdictDocType>(&cfg, &mut out);
     decl::<FingerprintVerdictDocument>(&cfg, &mut out);
+    decl::<Finger>(&cfg, &mut out);
+    decl::<FingerprintEnrolmentDocType>(&cfg, &mut out);
+    decl::<FingerprintEnrolmentDocument>(&cfg, &mut out);
+    decl::<FingerprintEnrolment>(&cfg, &mut out);
+    decl::<FingerprintChallenge>(&cfg, &mut out);
+    decl::<FingerprintResult>(&cfg, &mut out);
+    decl::<FingerprintVerdictDocType>(&cfg, &mut out);
+    decl::<FingerprintVerdictDocument>(&cfg, &mut out);
     decl::<ConsentText>(&cfg, &mut out);
     decl::<ConsentDocType>(&cfg, &mut out);
     decl::<ConsentDocument>(&cfg, &mut out);
