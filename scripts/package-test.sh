@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Package test: build the .deb packages (and the .rpm when rpmbuild works) from the binaries already
+# built (default: target/debug after `cargo test --workspace`, so no extra compile in CI), inspect them
+# with dpkg-deb and lintian (accepted overrides: packaging/deb/lintian-overrides), unpack the
+# workstation package into a temporary root and run `sio --version`, `sio diagnose --json`,
+# `sio policy check` on the shipped example, and an offline update from the installed tree.
+# Usage: scripts/package-test.sh [--bin-dir DIR]     (env SIO_PACKAGE_BIN_DIR works too)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BIN_DIR="${SIO_PACKAGE_BIN_DIR:-}"
+[ "${1:-}" = --bin-dir ] && BIN_DIR=$2
+if [ -z "$BIN_DIR" ]; then
+  [ -x target/debug/sio ] || cargo build -p sio-cli --bin sio --locked
+  BIN_DIR=target/debug
+fi
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+start=$(date +%s)
+
+mapfile -t PKGS < <(bash packaging/build-deb.sh --bin-dir "$BIN_DIR" --out "$OUT/pkgs" --rpm)
+DEB=$(printf '%s\n' "${PKGS[@]}" | grep '/arm-sio-pso_.*\.deb$')
+GDEB=$(printf '%s\n' "${PKGS[@]}" | grep '/sio-gateway_.*\.deb$')
+echo "== built: ${PKGS[*]}"
+
+echo "== dpkg-deb --info"
+INFO=$(dpkg-deb --info "$DEB")
+sed -n '/Package:/,$p' <<<"$INFO"
+grep -q '^ Depends:.*pcscd' <<<"$INFO" || { echo "FAIL: Depends lacks pcscd" >&2; exit 1; }
+grep -q '^ Recommends: opensc-pkcs11' <<<"$INFO" || { echo "FAIL: Recommends lacks opensc-pkcs11" >&2; exit 1; }
+grep -q '^ Suggests: fprintd' <<<"$INFO" || { echo "FAIL: Suggests lacks fprintd" >&2; exit 1; }
+echo "== dpkg-deb --contents (workstation)"
+CONTENTS=$(dpkg-deb --contents "$DEB")
+awk '{print $1, $6, $7, $8}' <<<"$CONTENTS"
+EXPECT=(./usr/bin/sio ./usr/share/man/man1/sio.1.gz ./usr/share/arm-sio-pso/pkcs11-modules.toml
+        ./usr/share/arm-sio-pso/models/README)
+if grep -q '/bin/arm-sio-pso$' <<<"$CONTENTS"; then   # the desktop app was built: its entry, icon, page
+  EXPECT+=(./usr/bin/arm-sio-pso ./usr/share/applications/arm-sio-pso.desktop
+           ./usr/share/icons/hicolor/128x128/apps/arm-sio-pso.png ./usr/share/man/man1/arm-sio-pso.1.gz)
+else
+  echo "note: the desktop app is not in this package (not built): CLI-only package tested"
+fi
+for f in "${EXPECT[@]}" \
+         ./usr/share/arm-sio-pso/pkcs11-modules.toml ./usr/share/doc/arm-sio-pso/policy.example.toml \
+         ./usr/share/doc/arm-sio-pso/copyright ./opt/arm-sio-pso/current; do
+  grep -q " $f\( \|$\)" <<<"$CONTENTS" || { echo "FAIL: $f missing from the package" >&2; exit 1; }
+done
+echo "== dpkg-deb --contents (gateway)"
+dpkg-deb --contents "$GDEB" | awk '{print $1, $6}'
+
+echo "== lintian"
+if command -v lintian >/dev/null; then
+  # Errors fail the test; warnings are printed. Accepted findings are overridden in the package.
+  lintian --no-tag-display-limit --suppress-tags unstripped-binary-or-object "$DEB" "$GDEB" | tee "$OUT/lintian.txt" || true
+  if grep -q '^E:' "$OUT/lintian.txt"; then echo "FAIL: lintian errors" >&2; exit 1; fi
+else
+  echo "lintian not installed: skipped"
+fi
+
+echo "== unpack into a temporary root and run from the installed files"
+R="$OUT/root"
+dpkg-deb -x "$DEB" "$R"
+# /usr/bin/sio is an absolute link into /opt; inside the unpacked root follow it relative to the root.
+SIO="$R/opt/arm-sio-pso/current/bin/sio"
+[ "$(readlink "$R/usr/bin/sio")" = /opt/arm-sio-pso/current/bin/sio ] || { echo "FAIL: /usr/bin/sio link" >&2; exit 1; }
+"$SIO" --version
+"$SIO" diagnose --json --only versions > "$OUT/diag.json" || true   # failing checks exit non-zero; the JSON is what counts
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("diagnose --json:", len(json.dumps(d)), "bytes, keys:", ", ".join(sorted(d)[:6]))' "$OUT/diag.json"
+"$SIO" policy check "$R/usr/share/doc/arm-sio-pso/policy.example.toml"
+zcat "$R/usr/share/man/man1/sio.1.gz" | grep -q '^\.TH' || { echo "FAIL: sio.1 is not a man page" >&2; exit 1; }
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["product"]=="arm-sio-pso"; print("installed manifest:", m["version"], len(m["files"]), "files")' \
+  "$R/opt/arm-sio-pso/current/MANIFEST.json"
+
+echo "== offline update of the unpacked installation"
+"$SIO" update keygen --out "$OUT/vendor.key" > "$OUT/keygen.txt"
+PUB=$(tail -1 "$OUT/keygen.txt")
+printf '[gateway]\nurl = "https://127.0.0.1:8443"\nca = "/etc/sio/ca.pem"\n[updates]\nvendor_keys = ["%s"]\n' "$PUB" > "$OUT/policy.toml"
+CUR=$("$SIO" --version | awk '{print $2}')
+NEXT=$(echo "$CUR" | awk -F. '{print $1"."$2"."$3+1}')
+"$SIO" update make --version "$NEXT" --key "$OUT/vendor.key" --out "$OUT/next.siou" "bin/sio=$SIO"
+"$SIO" update apply --policy "$OUT/policy.toml" --root "$R/opt/arm-sio-pso" "$OUT/next.siou"
+[ "$(readlink "$R/opt/arm-sio-pso/current")" = "versions/$NEXT" ] || { echo "FAIL: current not switched" >&2; exit 1; }
+if "$SIO" update apply --policy "$OUT/policy.toml" --root "$R/opt/arm-sio-pso" "$OUT/next.siou" 2>"$OUT/err"; then
+  echo "FAIL: the same version was applied twice" >&2; exit 1
+fi
+grep -q UPD_SAME_VERSION "$OUT/err"
+echo "package test passed in $(( $(date +%s) - start )) s"
