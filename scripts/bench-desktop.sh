@@ -183,7 +183,7 @@ POLICY
 mkdir -p "$BENCH/home/run" && chmod 700 "$BENCH/home/run"
 export HOME="$BENCH/home" XDG_DATA_HOME="$BENCH/home/.local/share" XDG_CONFIG_HOME="$BENCH/home/.config" \
     XDG_CACHE_HOME="$BENCH/home/.cache" XDG_RUNTIME_DIR="$BENCH/home/run"
-export SIO_POLICY="$BENCH/policy.toml" SIO_DATA_DIR="$BENCH/data" SIO_KEYSTORE=memory NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
+export SIO_POLICY="$BENCH/policy.toml" SIO_DATA_DIR="$BENCH/data" SIO_KEYSTORE=memory NO_AT_BRIDGE=1
 export BENCH TAURI_DRIVER RUNS COLD E2E
 
 xvfb-run -a -s "-screen 0 1280x1024x24" "$0" --inner

@@ -19,7 +19,8 @@
 #   SIO_E2E_ARTIFACTS   screenshot directory (default tests/desktop/artifacts)
 #   SIO_E2E_KEEP=1      keep the temporary world (PKI, gateway data, app home) for a look afterwards
 #   SIO_E2E_SPECS       the specs to run, space-separated (default "officer hr")
-#   SIO_E2E_APP         a prebuilt app binary to test instead of building src-tauri (debug)
+#   SIO_E2E_APP         a prebuilt app binary to test instead of building src-tauri (debug);
+#                       with SIO_E2E_NO_BUILD=1 the built sio and sio-virtual-card are used as they are
 #   WEBKIT_DRIVER       native WebDriver (default /usr/bin/WebKitWebDriver)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -111,7 +112,7 @@ meta=$(cargo metadata --no-deps --format-version 1 --locked)
 TARGET=$(jq -r '.target_directory' <<<"$meta")
 if [ -n "${SIO_E2E_APP:-}" ]; then
     log "using the prebuilt app $SIO_E2E_APP"
-    cargo build --locked --quiet -p sio-cli -p sio-virtual-card
+    [ "${SIO_E2E_NO_BUILD:-0}" = 1 ] || cargo build --locked --quiet -p sio-cli -p sio-virtual-card
 else
     [ -f src-tauri/Cargo.toml ] || die "src-tauri/Cargo.toml not found: no desktop app to test yet"
     pkg_json=$(jq -c --arg m "$ROOT/src-tauri/Cargo.toml" '.packages[] | select(.manifest_path == $m)' <<<"$meta")
@@ -173,8 +174,8 @@ mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 # The app's configuration (crates/sio-app: AppConfig::from_env): the test policy, a data directory
 # in the world, the vault's and outbox's keys in memory (no desktop keyring under Xvfb).
 export SIO_POLICY="$WORLD/policy.toml" SIO_DATA_DIR="$WORLD/data" SIO_KEYSTORE=memory
-# No accessibility bus and no GPU under Xvfb.
-export NO_AT_BRIDGE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
+# No accessibility bus under Xvfb.
+export NO_AT_BRIDGE=1
 
 rm -rf "$ART"
 mkdir -p "$ART"
