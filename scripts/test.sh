@@ -13,6 +13,8 @@ bash scripts/ui-test.sh
 bash scripts/fuzz-smoke.sh 15
 # pcscd with vsmartcard's reader and the virtual PIV card (tests take /tmp/sio-card.lock to use it).
 bash scripts/card-up.sh >/dev/null
+# The desktop app end to end: tauri-driver + WebKitWebDriver under Xvfb, screenshots in tests/desktop/artifacts/.
+bash scripts/desktop-e2e.sh
 # fprintd with libfprint's virtual_image device on a system D-Bus, and the fingerprint test images.
 bash scripts/fprintd-up.sh >/dev/null && bash scripts/fetch-fingerprints.sh >/dev/null
 
