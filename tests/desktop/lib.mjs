@@ -39,7 +39,7 @@ export async function startApp() {
     hostname: '127.0.0.1',
     port: Number(need('SIO_E2E_DRIVER_PORT')),
     path: '/',
-    logLevel: process.env.SIO_E2E_WDIO_LOG ?? 'warn',
+    logLevel: process.env.SIO_E2E_WDIO_LOG ?? 'error',
     connectionRetryTimeout: 120000,
     connectionRetryCount: 1,
     capabilities: {
