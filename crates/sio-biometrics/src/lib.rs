@@ -2,7 +2,8 @@
 //! every workstation).
 //!
 //! - [`face`]: frames from a camera or, in tests, from still images and recorded sequences;
-//!   face detection, quality gates and the liveness challenge. Matching happens on the gateway.
+//!   face detection, quality gates and the liveness challenge; embeddings on the gateway
+//!   (feature `embed`). Matching happens on the gateway.
 //! - [`fingerprint`]: the OS biometric stack — fprintd over D-Bus on Linux (the Windows
 //!   Biometric Framework is the Windows path).
 
