@@ -22,6 +22,20 @@ enum GatewayCommand {
     Run(RunArgs),
     /// Operator functions on the gateway's database.
     Admin(AdminArgs),
+    /// Write a consistent copy of the gateway's database to FILE (safe while the gateway runs).
+    Backup(BackupArgs),
+    /// Replace the gateway's database with a backup FILE (stop the service first); the file
+    /// must be a gateway database of this version's schema; the current one is kept beside it.
+    Restore(BackupArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BackupArgs {
+    /// The backup file.
+    file: PathBuf,
+    /// Data directory of the gateway.
+    #[arg(long, default_value = "gateway-data")]
+    data: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -41,6 +55,9 @@ struct RunArgs {
     /// Do not add the demo users and cases.
     #[arg(long)]
     no_demo: bool,
+    /// Face embedding model (MobileFaceNet `.tflite`) enabling the Face ID second factor.
+    #[arg(long)]
+    face_model: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -54,6 +71,18 @@ struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
+    /// Enrol a user's face for Face ID from several photos (at least 3 good ones).
+    EnrollFace {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+        /// Face embedding model (MobileFaceNet `.tflite`).
+        #[arg(long)]
+        model: PathBuf,
+        /// Photos of the face alone (JPEG or PNG); repeat the option.
+        #[arg(long = "image", required = true)]
+        images: Vec<PathBuf>,
+    },
     /// Add (or update) a registered user.
     AddUser {
         /// ИИН.
@@ -168,6 +197,8 @@ enum EmergencyCommand {
 pub(crate) fn run(args: Args) -> ExitCode {
     match args.command {
         GatewayCommand::Run(a) => run_gateway(a),
+        GatewayCommand::Backup(a) => backup_restore(&a, false),
+        GatewayCommand::Restore(a) => backup_restore(&a, true),
         GatewayCommand::Admin(a) => match admin(a) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -175,6 +206,24 @@ pub(crate) fn run(args: Args) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn backup_restore(a: &BackupArgs, restore: bool) -> ExitCode {
+    let done = if restore {
+        sio_gateway::backup::restore(&a.data, &a.file)
+    } else {
+        sio_gateway::backup::backup(&a.data, &a.file)
+    };
+    match done {
+        Ok(info) => {
+            print_json(&info);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error {}: {e}", e.code());
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -211,6 +260,7 @@ fn run_gateway(a: RunArgs) -> ExitCode {
     }
     let mut config = GatewayConfig::new(a.listen, a.data, TlsFiles::from_pki_dir(&a.pki));
     config.result_delay = Duration::from_millis(a.result_delay_ms);
+    config.face_model = a.face_model;
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -277,6 +327,9 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
         } => {
             let basis: sio_core::Basis = basis.parse()?;
             adm.assign_case(&iin, basis, &case, &title)?;
+        }
+        AdminCommand::EnrollFace { iin, model, images } => {
+            print_json(&adm.enroll_face(&iin, &model, &images)?);
         }
         AdminCommand::SeedDemo => adm.seed_demo()?,
         AdminCommand::Users => print_json(&adm.users()?),

@@ -12,7 +12,9 @@ mod cmd_fingerprint;
 mod cmd_gateway;
 mod cmd_login;
 mod cmd_pki;
+mod cmd_policy;
 mod cmd_sign;
+mod cmd_update;
 mod cmd_verify;
 
 /// АРМ СИО ПСО command line.
@@ -45,6 +47,33 @@ enum Command {
     Verify(cmd_verify::Args),
     /// The test PKI shaped like NCA RK: `init`, `revoke`, `issue` for a card's public key.
     Pki(cmd_pki::Args),
+    /// The administrator's policy file: `check` it (schema, rules, owner and mode).
+    Policy(cmd_policy::Args),
+    /// Offline updates from a signed bundle: `verify`, `apply`, `status` (vendor: `make`, `keygen`).
+    Update(cmd_update::Args),
+    /// Write the manual pages of `sio` and its subcommands into a directory (packaging).
+    #[command(hide = true)]
+    Man {
+        /// Output directory.
+        dir: std::path::PathBuf,
+    },
+}
+
+/// Write `sio.1` and one page per subcommand (`sio-gateway.1`, `sio-gateway-admin.1`, …).
+fn man(dir: &std::path::Path) -> ExitCode {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    cmd.build();
+    match std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(cmd, dir)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the manual pages to {}: {e}",
+                dir.display()
+            );
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -60,5 +89,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => cmd_sign::run(args),
         Command::Verify(args) => cmd_verify::run(args),
         Command::Pki(args) => cmd_pki::run(args),
+        Command::Policy(args) => cmd_policy::run(args),
+        Command::Update(args) => cmd_update::run(args),
+        Command::Man { dir } => man(&dir),
     }
 }
