@@ -19,3 +19,5 @@ bash scripts/desktop-e2e.sh
 bash scripts/fprintd-up.sh >/dev/null && bash scripts/fetch-fingerprints.sh >/dev/null
 
 cargo test --workspace --locked "$@"
+# Packages from the debug binaries just built: .deb/.rpm, dpkg-deb and lintian, sio run from the unpacked tree, an offline update (~1–3 min).
+bash scripts/package-test.sh
