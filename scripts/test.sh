@@ -18,6 +18,8 @@ bash scripts/desktop-e2e.sh
 # fprintd with libfprint's virtual_image device on a system D-Bus, and the fingerprint test images.
 bash scripts/fprintd-up.sh >/dev/null && bash scripts/fetch-fingerprints.sh >/dev/null
 
+# Face ID test data (MobileFaceNet, photos; pinned, SHA-256 checked) into .cache/face (SIO_FACE_DATA).
+bash scripts/fetch-test-data.sh >/dev/null
 cargo test --workspace --locked "$@"
 # Packages from the debug binaries just built: .deb/.rpm, dpkg-deb and lintian, sio run from the unpacked tree, an offline update (~1–3 min).
 bash scripts/package-test.sh

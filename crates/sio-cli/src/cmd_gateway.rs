@@ -55,6 +55,9 @@ struct RunArgs {
     /// Do not add the demo users and cases.
     #[arg(long)]
     no_demo: bool,
+    /// Face embedding model (MobileFaceNet `.tflite`) enabling the Face ID second factor.
+    #[arg(long)]
+    face_model: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +71,18 @@ struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
+    /// Enrol a user's face for Face ID from several photos (at least 3 good ones).
+    EnrollFace {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+        /// Face embedding model (MobileFaceNet `.tflite`).
+        #[arg(long)]
+        model: PathBuf,
+        /// Photos of the face alone (JPEG or PNG); repeat the option.
+        #[arg(long = "image", required = true)]
+        images: Vec<PathBuf>,
+    },
     /// Add (or update) a registered user.
     AddUser {
         /// ИИН.
@@ -245,6 +260,7 @@ fn run_gateway(a: RunArgs) -> ExitCode {
     }
     let mut config = GatewayConfig::new(a.listen, a.data, TlsFiles::from_pki_dir(&a.pki));
     config.result_delay = Duration::from_millis(a.result_delay_ms);
+    config.face_model = a.face_model;
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -311,6 +327,9 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
         } => {
             let basis: sio_core::Basis = basis.parse()?;
             adm.assign_case(&iin, basis, &case, &title)?;
+        }
+        AdminCommand::EnrollFace { iin, model, images } => {
+            print_json(&adm.enroll_face(&iin, &model, &images)?);
         }
         AdminCommand::SeedDemo => adm.seed_demo()?,
         AdminCommand::Users => print_json(&adm.users()?),

@@ -49,6 +49,9 @@ pub enum ClientError {
     /// The workstation's fingerprint reader or its OS stack failed (`BIO_FP_*`).
     #[error(transparent)]
     Fingerprint(#[from] sio_biometrics::fingerprint::FingerprintError),
+    /// The camera, face detection, quality gates or liveness failed on the workstation (`BIO_*`).
+    #[error(transparent)]
+    Face(sio_biometrics::face::FaceError),
     /// The gateway refused the call, with its own code.
     #[error("{}", .body.message)]
     Gateway {
@@ -75,6 +78,7 @@ impl ClientError {
             ClientError::Canonical(_) => "CLIENT_DOCUMENT_CANONICAL",
             ClientError::Sign(e) => e.code(),
             ClientError::Fingerprint(e) => e.code(),
+            ClientError::Face(e) => e.code(),
             ClientError::Gateway { body, .. } => &body.code,
         }
     }

@@ -9,6 +9,7 @@
 pub mod card;
 mod channel;
 mod error;
+pub mod face;
 pub mod fingerprint;
 pub mod hr;
 mod identity;

@@ -111,6 +111,7 @@ pub struct ApplicationRow {
 #[derive(Debug)]
 pub struct Admin {
     conn: Connection,
+    data_dir: std::path::PathBuf,
 }
 
 impl Admin {
@@ -118,7 +119,25 @@ impl Admin {
     pub fn open(data_dir: &Path) -> Result<Self, GwError> {
         Ok(Self {
             conn: crate::db::open(data_dir)?,
+            data_dir: data_dir.to_path_buf(),
         })
+    }
+
+    /// Enrol `iin`'s face for Face ID from several still images (at least 3 must pass the
+    /// quality gates), with the embedding model at `model`. The template is sealed with the data
+    /// directory's template key; the images are not kept.
+    pub fn enroll_face(
+        &self,
+        iin: &str,
+        model: &Path,
+        images: &[std::path::PathBuf],
+    ) -> Result<crate::face::FaceEnrolment, GwError> {
+        crate::face::enroll(&self.conn, &self.data_dir, model, iin, images)
+    }
+
+    /// Remove `iin`'s face template; whether there was one.
+    pub fn remove_face(&self, iin: &str) -> Result<bool, GwError> {
+        crate::face::unenroll(&self.conn, iin)
     }
 
     /// Add or replace an organisation.

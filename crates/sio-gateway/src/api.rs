@@ -193,6 +193,26 @@ async fn biometric(s: Session, RawBody(body): RawBody) -> Result<Response, GwErr
     Err(GwError::FactorUnavailable)
 }
 
+async fn face_challenge(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
+    Ok(Json(crate::face::challenge(&sh, &s.row, &s.user)?))
+}
+
+async fn verify_face(
+    State(sh): Sh,
+    Extension(conn): Extension<Arc<ConnInfo>>,
+    s: Session,
+    RawBody(body): RawBody,
+) -> Result<impl IntoResponse, GwError> {
+    // Detection and embeddings take a few hundred milliseconds of CPU: off the async workers.
+    let Session { mut row, user } = s;
+    let info = tokio::task::spawn_blocking(move || {
+        crate::face::verify(&sh, &conn, &mut row, &user, &body)
+    })
+    .await
+    .map_err(|e| GwError::Internal(format!("face check: {e}")))??;
+    Ok(Json(info))
+}
+
 async fn fingerprint_challenge(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
     Ok(Json(crate::fingerprint::challenge(&sh, &s.row, &s.user)?))
 }
@@ -434,6 +454,8 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route(paths::LOGIN_OTP, post(send_otp))
         .route(paths::LOGIN_OTP_VERIFY, post(verify_otp))
         .route(paths::LOGIN_BIOMETRIC, post(biometric))
+        .route(paths::LOGIN_FACE_CHALLENGE, post(face_challenge))
+        .route(paths::LOGIN_FACE, post(verify_face))
         .route(
             paths::LOGIN_FINGERPRINT_CHALLENGE,
             post(fingerprint_challenge),

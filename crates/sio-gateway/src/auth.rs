@@ -77,6 +77,8 @@ pub(crate) struct User {
     pub(crate) consent_version: Option<String>,
     pub(crate) consent_signed_at: Option<DateTime<Utc>>,
     pub(crate) locked_until: Option<DateTime<Utc>>,
+    /// A face template is enrolled (Face ID may be the second factor).
+    pub(crate) face_enrolled: bool,
     /// A fingerprint enrolment is on record (the fingerprint may be the second factor).
     pub(crate) fingerprint_enrolled: bool,
 }
@@ -85,6 +87,7 @@ pub(crate) fn load_user(conn: &Connection, iin: &str) -> Result<Option<User>, Gw
     conn.query_row(
         "SELECT u.iin, u.full_name, u.organisation_bin, o.name, u.role, u.state, u.mobile, u.reports, u.hr,
                 u.consent_version, u.consent_signed_at, u.locked_until,
+                EXISTS (SELECT 1 FROM face_templates f WHERE f.iin = u.iin),
                 EXISTS (SELECT 1 FROM fingerprint_enrolments p WHERE p.iin = u.iin AND p.revoked_at IS NULL)
          FROM users u JOIN organisations o ON o.bin = u.organisation_bin WHERE u.iin = ?1",
         [iin],
@@ -102,7 +105,8 @@ pub(crate) fn load_user(conn: &Connection, iin: &str) -> Result<Option<User>, Gw
                 consent_version: r.get(9)?,
                 consent_signed_at: r.get::<_, Option<String>>(10)?.as_deref().and_then(parse),
                 locked_until: r.get::<_, Option<String>>(11)?.as_deref().and_then(parse),
-                fingerprint_enrolled: r.get(12)?,
+                face_enrolled: r.get(12)?,
+                fingerprint_enrolled: r.get(13)?,
             })
         },
     )
@@ -433,10 +437,15 @@ pub(crate) fn session_info(s: &SessionRow, user: &User) -> SessionInfo {
     SessionInfo {
         token: None,
         stage: s.stage,
-        factors: if user.fingerprint_enrolled {
-            vec![SecondFactor::Sms, SecondFactor::Fingerprint]
-        } else {
-            vec![SecondFactor::Sms]
+        factors: {
+            let mut f = vec![SecondFactor::Sms];
+            if user.fingerprint_enrolled {
+                f.push(SecondFactor::Fingerprint);
+            }
+            if user.face_enrolled {
+                f.push(SecondFactor::Face);
+            }
+            f
         },
         user: SessionUser {
             iin: user.iin.clone(),

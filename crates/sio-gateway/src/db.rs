@@ -200,42 +200,24 @@ CREATE TABLE fingerprint_verdicts (
     recorded_at  TEXT NOT NULL
 );
 "#,
-    // 3: fingerprint (rule 18), matched on the workstation: signed enrolment records (no
-    // biometric data), single-use challenges, and every verdict received.
+    // 4: Face ID (rule 18): templates sealed with the data directory's template key, and the
+    // single-use liveness challenges.
     r#"
-CREATE TABLE fingerprint_enrolments (
-    id          TEXT PRIMARY KEY,
-    iin         TEXT NOT NULL REFERENCES users(iin),
-    workstation TEXT NOT NULL,
-    device      TEXT NOT NULL,
-    finger      TEXT NOT NULL,
-    document    BLOB NOT NULL,
-    cms         BLOB NOT NULL,
-    recorded_at TEXT NOT NULL,
-    revoked_at  TEXT
+CREATE TABLE face_templates (
+    iin         TEXT PRIMARY KEY REFERENCES users(iin),
+    nonce       BLOB NOT NULL,
+    sealed      BLOB NOT NULL,
+    frames      INTEGER NOT NULL,
+    enrolled_at TEXT NOT NULL
 );
-CREATE INDEX fingerprint_enrolments_by_user ON fingerprint_enrolments (iin);
-CREATE TABLE fingerprint_challenges (
+CREATE TABLE face_challenges (
     id         TEXT PRIMARY KEY,
     session    TEXT NOT NULL,
     nonce      TEXT NOT NULL,
+    steps      TEXT NOT NULL,
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
     used_at    TEXT
-);
-CREATE TABLE fingerprint_verdicts (
-    id           INTEGER PRIMARY KEY,
-    iin          TEXT NOT NULL,
-    session      TEXT NOT NULL,
-    challenge_id TEXT NOT NULL,
-    workstation  TEXT NOT NULL,
-    device       TEXT NOT NULL,
-    finger       TEXT,
-    result       TEXT NOT NULL,
-    enrolled     INTEGER NOT NULL,
-    document     BLOB NOT NULL,
-    cms          BLOB NOT NULL,
-    recorded_at  TEXT NOT NULL
 );
 "#,
 ];

@@ -153,9 +153,9 @@ pub enum GwError {
         /// The SQLite error.
         source: rusqlite::Error,
     },
-    /// The fingerprint factor or an enrolment was refused (`GW_FINGERPRINT_*`).
+    /// The Face ID factor was refused (`GW_FACE_*`).
     #[error("{0}")]
-    Fingerprint(crate::fingerprint::FingerprintRefused),
+    Face(crate::face::FaceRefused),
     /// The fingerprint factor or an enrolment was refused (`GW_FINGERPRINT_*`).
     #[error("{0}")]
     Fingerprint(crate::fingerprint::FingerprintRefused),
@@ -212,7 +212,7 @@ impl GwError {
             Self::ApplicationInvalid(_) => "GW_APPLICATION_INVALID",
             Self::ApplicationSignatures(_) => "GW_APPLICATION_SIGNATURES",
             Self::ApplicationNotFound => "GW_APPLICATION_NOT_FOUND",
-            Self::Fingerprint(e) => e.code(),
+            Self::Face(e) => e.code(),
             Self::Fingerprint(e) => e.code(),
             Self::Db { .. } => "GW_STORAGE",
             Self::Config(_) => "GW_CONFIG",
@@ -224,7 +224,7 @@ impl GwError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Protocol(_) | Self::Rule(_) | Self::BadPeriod(_) => StatusCode::BAD_REQUEST,
-            Self::Fingerprint(e) => e.status(),
+            Self::Face(e) => e.status(),
             Self::Fingerprint(e) => e.status(),
             Self::ApplicationInvalid(_) | Self::ClockSkew { .. } | Self::ExportInvalid(_) => {
                 StatusCode::BAD_REQUEST

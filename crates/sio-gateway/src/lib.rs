@@ -21,7 +21,7 @@ mod certs;
 mod clock;
 pub mod db;
 mod error;
-pub mod fingerprint;
+pub mod face;
 pub mod fingerprint;
 mod hr;
 mod pdf;
@@ -69,6 +69,11 @@ pub struct GatewayConfig {
     pub lockout: Duration,
     /// Seconds between two SMS codes.
     pub otp_resend_after: Duration,
+    /// The face embedding model (MobileFaceNet `.tflite`); without it the Face ID factor answers
+    /// `GW_FACTOR_UNAVAILABLE`.
+    pub face_model: Option<PathBuf>,
+    /// Cosine similarity at or above which a face matches its template.
+    pub face_threshold: f32,
 }
 
 impl GatewayConfig {
@@ -88,6 +93,8 @@ impl GatewayConfig {
             max_failed_attempts: 5,
             lockout: Duration::from_secs(10 * 60),
             otp_resend_after: Duration::from_secs(60),
+            face_model: None,
+            face_threshold: face::DEFAULT_THRESHOLD,
         }
     }
 }

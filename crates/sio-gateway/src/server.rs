@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) rng: ring::rand::SystemRandom,
     /// Shared log syncs for accepted requests.
     pub(crate) commits: crate::db::GroupCommit,
+    /// The face model and template key, when a model is configured.
+    pub(crate) face: Option<crate::face::FaceMatcher>,
 }
 
 impl Shared {
@@ -96,6 +98,14 @@ impl Gateway {
             .local_addr()
             .map_err(|e| GwError::Config(format!("local address: {e}")))?;
         let commits = crate::db::GroupCommit::new(&config.data_dir);
+        let face = match &config.face_model {
+            Some(model) => Some(crate::face::FaceMatcher::load(
+                model,
+                &config.data_dir,
+                config.face_threshold,
+            )?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             commits,
             config,
@@ -103,6 +113,7 @@ impl Gateway {
             tls,
             otp_key,
             rng,
+            face,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, shared, stop_rx));

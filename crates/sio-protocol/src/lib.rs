@@ -16,7 +16,7 @@ pub mod application;
 pub mod auth;
 pub mod canonical;
 pub mod error;
-pub mod fingerprint;
+pub mod face;
 pub mod fingerprint;
 pub mod openapi;
 pub mod report;
@@ -40,11 +40,7 @@ pub use fingerprint::{
     FingerprintEnrolmentDocument, FingerprintResult, FingerprintVerdictDocType,
     FingerprintVerdictDocument,
 };
-pub use fingerprint::{
-    Finger, FingerprintChallenge, FingerprintEnrolment, FingerprintEnrolmentDocType,
-    FingerprintEnrolmentDocument, FingerprintResult, FingerprintVerdictDocType,
-    FingerprintVerdictDocument,
-};
+pub use face::{FaceChallenge, FaceProof, FaceProofDocType, FaceStep};
 pub use report::{JournalEntry, Report, ReportQuery, ReportRow};
 pub use request::{
     Article, BasisKey, CaseReference, ExportDocType, ExportDocument, ExportReceipt, RequestDocType,
@@ -77,13 +73,10 @@ pub mod paths {
     pub const LOGIN_OTP_VERIFY: &str = "/v1/login/otp/verify";
     /// `POST` `BiometricSample`.
     pub const LOGIN_BIOMETRIC: &str = "/v1/login/biometric";
-    /// `POST`: a single-use challenge for the fingerprint second factor.
-    pub const LOGIN_FINGERPRINT_CHALLENGE: &str = "/v1/login/fingerprint/challenge";
-    /// `POST` `Signed<FingerprintVerdictDocument>`: the fingerprint second factor.
-    pub const LOGIN_FINGERPRINT: &str = "/v1/login/fingerprint";
-    /// `POST` `Signed<FingerprintEnrolmentDocument>`: record a finger enrolled at a workstation;
-    /// `GET`: the user's enrolments.
-    pub const FINGERPRINT_ENROLMENTS: &str = "/v1/fingerprint/enrolments";
+    /// `POST`: a liveness challenge for the Face ID second factor.
+    pub const LOGIN_FACE_CHALLENGE: &str = "/v1/login/face/challenge";
+    /// `POST` `Signed<FaceProof>`: the Face ID second factor.
+    pub const LOGIN_FACE: &str = "/v1/login/face";
     /// `POST`: a single-use challenge for the fingerprint second factor.
     pub const LOGIN_FINGERPRINT_CHALLENGE: &str = "/v1/login/fingerprint/challenge";
     /// `POST` `Signed<FingerprintVerdictDocument>`: the fingerprint second factor.

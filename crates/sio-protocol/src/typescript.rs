@@ -35,14 +35,10 @@ pub fn declarations() -> String {
     decl::<OtpCheck>(&cfg, &mut out);
     decl::<BiometricModality>(&cfg, &mut out);
     decl::<BiometricSample>(&cfg, &mut out);
-    decl::<Finger>(&cfg, &mut out);
-    decl::<FingerprintEnrolmentDocType>(&cfg, &mut out);
-    decl::<FingerprintEnrolmentDocument>(&cfg, &mut out);
-    decl::<FingerprintEnrolment>(&cfg, &mut out);
-    decl::<FingerprintChallenge>(&cfg, &mut out);
-    decl::<FingerprintResult>(&cfg, &mut out);
-    decl::<FingerprintVerdictDocType>(&cfg, &mut out);
-    decl::<FingerprintVerdictDocument>(&cfg, &mut out);
+    decl::<FaceStep>(&cfg, &mut out);
+    decl::<FaceChallenge>(&cfg, &mut out);
+    decl::<FaceProofDocType>(&cfg, &mut out);
+    decl::<FaceProof>(&cfg, &mut out);
     decl::<Finger>(&cfg, &mut out);
     decl::<FingerprintEnrolmentDocType>(&cfg, &mut out);
     decl::<FingerprintEnrolmentDocument>(&cfg, &mut out);
