@@ -251,6 +251,208 @@ format: string,
 data: Secret, };
 
 /**
+ * One movement of the liveness challenge, in the user's own terms.
+ */
+export type FaceStep = "turn_left" | "turn_right" | "closer";
+
+/**
+ * The gateway's liveness challenge.
+ */
+export type FaceChallenge = { 
+/**
+ * Identifier of this challenge (single use, bound to the session).
+ */
+challenge_id: string, 
+/**
+ * 16 random bytes, base64: signed back in the proof.
+ */
+nonce: string, 
+/**
+ * The movements to make, in this order.
+ */
+steps: Array<FaceStep>, 
+/**
+ * The proof must arrive before this instant.
+ */
+expires_at: string, 
+/**
+ * Seconds allowed from the challenge to the proof.
+ */
+time_limit_seconds: number, };
+
+/**
+ * `doc` tag of [`FaceProof`].
+ */
+export type FaceProofDocType = "sio.face/v1";
+
+/**
+ * The key frames following a [`FaceChallenge`], signed with the authentication key. The frames
+ * are biometric samples: `Debug` redacts them and nothing stores them.
+ */
+export type FaceProof = { 
+/**
+ * Always `sio.face/v1`.
+ */
+doc: FaceProofDocType, 
+/**
+ * The challenge answered.
+ */
+challenge_id: string, 
+/**
+ * Its nonce, exactly as received.
+ */
+nonce: string, 
+/**
+ * Its steps, as received.
+ */
+steps: Array<FaceStep>, 
+/**
+ * JPEG key frames (at most 320×240), base64: the start, then one after each step.
+ */
+frames: Array<Secret>, 
+/**
+ * The client's clock when signing.
+ */
+client_time: string, };
+
+/**
+ * A finger, named as fprintd names it.
+ */
+export type Finger = "left-thumb" | "left-index-finger" | "left-middle-finger" | "left-ring-finger" | "left-little-finger" | "right-thumb" | "right-index-finger" | "right-middle-finger" | "right-ring-finger" | "right-little-finger";
+
+/**
+ * `doc` tag of [`FingerprintEnrolmentDocument`].
+ */
+export type FingerprintEnrolmentDocType = "sio.fingerprint-enrolment/v1";
+
+/**
+ * What the user signs with the authentication key when the helpdesk has enrolled a finger at
+ * the workstation. Carries no biometric data: the template stays in the OS stack.
+ */
+export type FingerprintEnrolmentDocument = { 
+/**
+ * Always `sio.fingerprint-enrolment/v1`.
+ */
+doc: FingerprintEnrolmentDocType, 
+/**
+ * ИИН of the user whose finger was enrolled.
+ */
+iin: string, 
+/**
+ * Identifier of the workstation (a hash of its machine id).
+ */
+workstation: string, 
+/**
+ * Name of the reader the finger was enrolled on.
+ */
+device: string, 
+/**
+ * The finger.
+ */
+finger: Finger, 
+/**
+ * The client's clock when signing.
+ */
+enrolled_at: string, };
+
+/**
+ * An enrolment the gateway recorded.
+ */
+export type FingerprintEnrolment = { 
+/**
+ * Identifier of the record.
+ */
+enrolment_id: string, 
+/**
+ * Workstation.
+ */
+workstation: string, 
+/**
+ * Reader.
+ */
+device: string, 
+/**
+ * Finger.
+ */
+finger: Finger, 
+/**
+ * When the gateway recorded it.
+ */
+recorded_at: string, };
+
+/**
+ * A single-use challenge for the fingerprint second factor.
+ */
+export type FingerprintChallenge = { 
+/**
+ * Identifier of this challenge.
+ */
+challenge_id: string, 
+/**
+ * 32 random bytes, base64.
+ */
+nonce: string, 
+/**
+ * After this instant the challenge is void.
+ */
+expires_at: string, 
+/**
+ * The user's enrolments (which workstation, reader and finger).
+ */
+enrolments: Array<FingerprintEnrolment>, };
+
+/**
+ * The OS stack's verdict.
+ */
+export type FingerprintResult = "match" | "no-match";
+
+/**
+ * `doc` tag of [`FingerprintVerdictDocument`].
+ */
+export type FingerprintVerdictDocType = "sio.fingerprint-verdict/v1";
+
+/**
+ * What the user signs with the authentication key after the OS stack verified the finger.
+ */
+export type FingerprintVerdictDocument = { 
+/**
+ * Always `sio.fingerprint-verdict/v1`.
+ */
+doc: FingerprintVerdictDocType, 
+/**
+ * The challenge being answered.
+ */
+challenge_id: string, 
+/**
+ * Its nonce, exactly as received.
+ */
+nonce: string, 
+/**
+ * ИИН of the user.
+ */
+iin: string, 
+/**
+ * Identifier of the workstation.
+ */
+workstation: string, 
+/**
+ * Name of the reader.
+ */
+device: string, 
+/**
+ * The finger verified, when the OS stack says.
+ */
+finger?: Finger, 
+/**
+ * Match or no match.
+ */
+result: FingerprintResult, 
+/**
+ * The client's clock when signing.
+ */
+verified_at: string, };
+
+/**
  * The consent text (Appendix 6 as of Order 88/2024) the user has to sign on first login.
  */
 export type ConsentText = { 
