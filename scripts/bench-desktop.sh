@@ -15,6 +15,7 @@
 # Ratios are app / bare window. pcscd with the vpcd reader must be up (scripts/card-up.sh
 # --pcscd-only is run); the card itself is not used.
 # Usage: scripts/bench-desktop.sh [--runs N] [--cold]   (--cold drops the page cache: root)
+#        SIO_BENCH_REUSE_BARE=1: do not rebuild the bare window when it exists
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E2E="$ROOT/tests/desktop"
@@ -144,10 +145,14 @@ EOF
     const ih = Buffer.alloc(13); ih.writeUInt32BE(w, 0); ih.writeUInt32BE(w, 4); ih.set([8, 6, 0, 0, 0], 8);
     require("fs").writeFileSync(process.argv[1], Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ih), chunk("IDAT", z.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]));
 ' "$BARE/icons/icon.png"
-cp Cargo.lock "$BARE/Cargo.lock"
-log "building the bare Tauri window (release, target/bench-bare)"
-(cd "$BARE" && CARGO_TARGET_DIR="$ROOT/target/bench-bare" cargo build --release --quiet)
 export BARE_BIN="$ROOT/target/bench-bare/release/sio-bench-bare-tauri"
+if [ "${SIO_BENCH_REUSE_BARE:-0}" = 1 ] && [ -x "$BARE_BIN" ]; then
+    log "reusing the bare window built before (SIO_BENCH_REUSE_BARE=1; its lockfile may differ from the workspace's)"
+else
+    cp Cargo.lock "$BARE/Cargo.lock"
+    log "building the bare Tauri window (release, target/bench-bare)"
+    (cd "$BARE" && CARGO_TARGET_DIR="$ROOT/target/bench-bare" cargo build --release --quiet)
+fi
 
 if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html ui/package-lock.json -newer ui/dist/index.html 2>/dev/null | head -1)" ]; then
     [ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund --loglevel=error)
@@ -164,6 +169,7 @@ TARGET=$(jq -r '.target_directory' <<<"$meta")
 log "building $PKG (release)"
 cargo build --release --locked --quiet -p "$PKG" "${FEATURES[@]}"
 export APP_BIN="$TARGET/release/$BIN"
+log "tauri: app $(cargo tree --locked -p "$PKG" -i tauri --depth 0 2>/dev/null | head -1), bare $(grep -A1 '^name = "tauri"$' "$BARE/Cargo.lock" | sed -n 's/version = //p')"
 
 # --- the app's surroundings: pcscd with the vpcd reader, a policy, its own home --------------------
 bash scripts/card-up.sh --pcscd-only
