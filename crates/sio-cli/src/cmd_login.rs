@@ -64,9 +64,9 @@ enum Lang {
 }
 
 /// A failure with its stable code.
-struct Failure {
-    code: String,
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) code: String,
+    pub(crate) message: String,
 }
 
 impl<E: std::fmt::Display + Coded> From<E> for Failure {
@@ -79,7 +79,7 @@ impl<E: std::fmt::Display + Coded> From<E> for Failure {
 }
 
 /// Errors that carry a stable code.
-trait Coded {
+pub(crate) trait Coded {
     fn code(&self) -> &str;
 }
 
@@ -101,7 +101,7 @@ impl Coded for sio_policy::PolicyError {
     }
 }
 
-fn fail(code: &str, message: impl Into<String>) -> Failure {
+pub(crate) fn fail(code: &str, message: impl Into<String>) -> Failure {
     Failure {
         code: code.to_owned(),
         message: message.into(),
@@ -135,14 +135,14 @@ pub(crate) fn run(args: Args) -> ExitCode {
 }
 
 /// Reads answers from standard input (scripted) or prompts on the terminal.
-struct Input {
-    stdin: bool,
+pub(crate) struct Input {
+    pub(crate) stdin: bool,
 }
 
 impl Input {
     /// A PIN or code: the raw line is wiped when dropped; the caller moves the answer into a
     /// zeroizing secret type at once.
-    fn secret(&self, prompt: &str) -> Result<String, Failure> {
+    pub(crate) fn secret(&self, prompt: &str) -> Result<String, Failure> {
         let mut line = Zeroizing::new(String::new());
         if self.stdin || !std::io::stdin().is_terminal() {
             eprint!("{prompt}");
@@ -160,7 +160,16 @@ impl Input {
 }
 
 fn channel_config(args: &Args) -> Result<ChannelConfig, Failure> {
-    match (&args.gateway, &args.ca) {
+    gateway_config(&args.policy, args.gateway.as_deref(), args.ca.as_deref())
+}
+
+/// The channel's settings: `gateway` and `ca` if given, else the administrator's policy.
+pub(crate) fn gateway_config(
+    policy: &std::path::Path,
+    gateway: Option<&str>,
+    ca: Option<&std::path::Path>,
+) -> Result<ChannelConfig, Failure> {
+    match (gateway, ca) {
         (Some(url), Some(ca)) => Ok(ChannelConfig {
             base_url: url.trim_end_matches('/').to_owned(),
             ca_pem: std::fs::read(ca)
@@ -168,13 +177,13 @@ fn channel_config(args: &Args) -> Result<ChannelConfig, Failure> {
             timeout: Duration::from_secs(30),
         }),
         _ => {
-            let policy = sio_policy::Policy::load(&args.policy)?;
+            let policy = sio_policy::Policy::load(policy)?;
             Ok(ChannelConfig::from_policy(&policy)?)
         }
     }
 }
 
-fn open_card(reader: Option<&str>) -> Result<PivSession<PcscCard>, Failure> {
+pub(crate) fn open_card(reader: Option<&str>) -> Result<PivSession<PcscCard>, Failure> {
     let mut ctx = PcscContext::establish()?;
     let name = match reader {
         Some(r) => r.to_owned(),
@@ -303,7 +312,7 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     Ok(summary)
 }
 
-async fn sms(channel: &Channel, s: &mut Session, input: &Input) -> Result<(), Failure> {
+pub(crate) async fn sms(channel: &Channel, s: &mut Session, input: &Input) -> Result<(), Failure> {
     let sent = s.request_sms(channel).await?;
     eprintln!(
         "An SMS code was sent to {}; it expires at {}.",

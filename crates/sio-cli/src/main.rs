@@ -12,6 +12,8 @@ mod cmd_fingerprint;
 mod cmd_gateway;
 mod cmd_login;
 mod cmd_pki;
+mod cmd_report;
+mod cmd_request;
 mod cmd_policy;
 mod cmd_sign;
 mod cmd_update;
@@ -45,6 +47,11 @@ enum Command {
     Sign(cmd_sign::Args),
     /// Verify a .p7s against trusted CAs, a CRL and a key purpose.
     Verify(cmd_verify::Args),
+    /// Requests for information: `compose` (checked against the rules), `send` (signed on the
+    /// card, through the encrypted outbox), `list`, `view` (then destroyed).
+    Request(cmd_request::Args),
+    /// A supervisor's report of the body's requests for a period (rule 10) as CSV and PDF.
+    Report(cmd_report::Args),
     /// The test PKI shaped like NCA RK: `init`, `revoke`, `issue` for a card's public key.
     Pki(cmd_pki::Args),
     /// The administrator's policy file: `check` it (schema, rules, owner and mode).
@@ -89,6 +96,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => cmd_sign::run(args),
         Command::Verify(args) => cmd_verify::run(args),
         Command::Pki(args) => cmd_pki::run(args),
+        Command::Request(args) => cmd_request::run(args),
+        Command::Report(args) => cmd_report::run(args),
         Command::Policy(args) => cmd_policy::run(args),
         Command::Update(args) => cmd_update::run(args),
         Command::Man { dir } => man(&dir),
