@@ -6,7 +6,22 @@
 #   → consent signed on the first login → an active session.
 # Idempotent. Everything lives under $SIO_DEMO_DIR (default /tmp/sio-demo); the gateway keeps
 # running afterwards on 127.0.0.1:8443 (stop it with: kill $(cat $SIO_DEMO_DIR/gateway.pid)).
+#
+#   bash scripts/demo.sh --app   (needs a desktop session, $DISPLAY; headless: xvfb-run -a ...)
+# starts the same gateway and card, then opens the desktop app (src-tauri) pointed at them instead
+# of the command-line login; the SMS codes the gateway sends are printed here as they arrive.
 set -euo pipefail
+APP=0
+for arg in "$@"; do
+    case "$arg" in
+        --app) APP=1 ;;
+        *) echo "usage: $0 [--app]" >&2; exit 2 ;;
+    esac
+done
+if [ "$APP" = 1 ] && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    echo "demo.sh --app needs a desktop session (\$DISPLAY); without one: xvfb-run -a bash scripts/demo.sh --app" >&2
+    exit 2
+fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 DEMO=${SIO_DEMO_DIR:-/tmp/sio-demo}
@@ -58,13 +73,36 @@ ca = "$DEMO/pki/ca.cert.pem"
 
 [air_gap]
 on_violation = "warn"
+
+[results]
+export_dirs = ["$DEMO/export"]
 POLICY
+mkdir -p "$DEMO/export"
 
 say "The rules: what the investigator (role 3) may ask"
 echo '{"role":3,"basis":"criminal","case":{"kind":"criminal_case","erdr":"241500031000777"},"subject":{"kind":"legal_entity","id":"040340001233"},"service":38,"article":{"article":245}}' |
     "$SIO" check - || true
 echo '{"role":3,"basis":"civil_court","case":{"kind":"civil_court","number":"2-1234","year":2025,"court":"Есильский районный суд"},"subject":{"kind":"individual","id":"850415300121"},"service":1}' |
     "$SIO" check - || true
+
+if [ "$APP" = 1 ]; then
+    say "The desktop app against this gateway and card"
+    [ -f ui/dist/index.html ] || (cd ui && npm ci --no-audit --no-fund && npm run build)
+    cargo build -q -p arm-sio-pso
+    echo "Log in with PIN $PIN. SMS codes for the investigator appear below as the gateway sends them."
+    ( seen=""
+      while sleep 1; do
+          code=$("$SIO" gateway admin --data "$DEMO/gateway" sms-outbox 2>/dev/null |
+              jq -r --arg iin "$INVESTIGATOR" '[.[] | select(.iin == $iin)] | if length > 0 then (max_by(.id).text | capture("(?<c>[0-9]{6})").c) else empty end' 2>/dev/null || true)
+          if [ -n "$code" ] && [ "$code" != "$seen" ]; then echo "SMS code: $code"; seen=$code; fi
+      done ) {CARD_LOCK}>&- &
+    SMS_WATCH=$!
+    trap 'kill "$SMS_WATCH" 2>/dev/null || true' EXIT
+    # The app holds the card lock (inherited) while it runs.
+    SIO_POLICY="$DEMO/policy.toml" SIO_DATA_DIR="$DEMO/app" SIO_KEYSTORE=memory \
+        "$ROOT/target/debug/arm-sio-pso"
+    exit 0
+fi
 
 say "Login: PIN → signed challenge → SMS code from the gateway's outbox → consent on the first login"
 before=$("$SIO" gateway admin --data "$DEMO/gateway" sms-outbox | jq -r --arg iin "$INVESTIGATOR" '[.[] | select(.iin == $iin)] | length')

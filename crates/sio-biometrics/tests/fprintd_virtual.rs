@@ -85,24 +85,19 @@ async fn enrol_then_verify_genuine_and_impostor() {
         device: Some(&dev.id),
         iin: IIN,
     };
-    stack.delete_enrolled(target.clone()).await.unwrap();
-    assert!(stack.enrolled(target.clone()).await.unwrap().is_empty());
+    stack.delete_enrolled(target).await.unwrap();
+    assert!(stack.enrolled(target).await.unwrap().is_empty());
 
     // Verifying with nothing enrolled: a clear error.
     let e = stack
-        .verify(target.clone(), &|_| {}, Duration::from_secs(5))
+        .verify(target, &|_| {}, Duration::from_secs(5))
         .await
         .unwrap_err();
     assert_eq!(e.code(), "BIO_FP_NOT_ENROLLED", "{e}");
 
     let (r, events) = with_finger(&socket, enrol_set(&dir), async |on| {
         stack
-            .enroll(
-                target.clone(),
-                Finger::RightIndex,
-                on,
-                Duration::from_secs(60),
-            )
+            .enroll(target, Finger::RightIndex, on, Duration::from_secs(60))
             .await
     })
     .await;
@@ -113,7 +108,7 @@ async fn enrol_then_verify_genuine_and_impostor() {
         .count();
     assert!(stages + 1 >= dev.enroll_stages as usize, "{events:?}");
     assert_eq!(
-        stack.enrolled(target.clone()).await.unwrap(),
+        stack.enrolled(target).await.unwrap(),
         vec![Finger::RightIndex]
     );
 
@@ -124,9 +119,7 @@ async fn enrol_then_verify_genuine_and_impostor() {
     ] {
         let probe = GrayImage::from_png(&dir.join(img)).unwrap();
         let (r, _) = with_finger(&socket, vec![probe], async |on| {
-            stack
-                .verify(target.clone(), on, Duration::from_secs(30))
-                .await
+            stack.verify(target, on, Duration::from_secs(30)).await
         })
         .await;
         let v = r.unwrap();
@@ -136,12 +129,12 @@ async fn enrol_then_verify_genuine_and_impostor() {
 
     // No finger at all: a timeout, and the device is free again afterwards.
     let e = stack
-        .verify(target.clone(), &|_| {}, Duration::from_secs(2))
+        .verify(target, &|_| {}, Duration::from_secs(2))
         .await
         .unwrap_err();
     assert_eq!(e.code(), "BIO_FP_TIMEOUT", "{e}");
 
-    stack.delete_enrolled(target.clone()).await.unwrap();
+    stack.delete_enrolled(target).await.unwrap();
     assert!(stack.enrolled(target).await.unwrap().is_empty());
 }
 

@@ -1,0 +1,492 @@
+//! The application layer end to end through `App::dispatch`, with JSON exactly as the UI sends it
+//! (ui/src/lib/backend/index.ts `backendOver`), against the reference gateway and the virtual PIV
+//! card in pcscd: readers → certificates → PIN → login → SMS code → consent → composer →
+//! preview → sign and send → result ready → open → close (shredded) → export to case materials →
+//! lock/unlock → card removal locks → HR application → diagnosis → logout.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sio_app::{App, ErrorBody};
+use support::{IIN, PIN, READER, World};
+
+async fn call(app: &App, command: &str, args: Value) -> Value {
+    match app.dispatch(command, args).await {
+        Ok(v) => v,
+        Err(e) => panic!("{command}: {e:?}"),
+    }
+}
+
+async fn fail(app: &App, command: &str, args: Value) -> ErrorBody {
+    match app.dispatch(command, args).await {
+        Ok(v) => panic!("{command} should fail, answered {v}"),
+        Err(e) => e,
+    }
+}
+
+fn draft() -> Value {
+    json!({
+        "role": 3,
+        "basis": "criminal",
+        "service": 1,
+        "case": { "kind": "criminal_case", "erdr": "241500031000123" },
+        "subject": { "kind": "individual", "id": "900101300106" }
+    })
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flow_through_dispatch() {
+    let world = World::up();
+    let (app, sink) = world.app();
+    let watch = app.start_card_watch();
+
+    // Before login: what needs no session.
+    let about = call(&app, "about", json!({})).await;
+    assert_eq!(about["protocol_version"], "v1");
+    assert!(
+        about["gateway"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://127.0.0.1:")
+    );
+    assert_eq!(call(&app, "session", json!({})).await, Value::Null);
+    let s = call(
+        &app,
+        "set_settings",
+        json!({"settings": {"language": "kk"}}),
+    )
+    .await;
+    assert_eq!(s["language"], "kk");
+    assert_eq!(
+        call(&app, "get_settings", json!({})).await["language"],
+        "kk"
+    );
+    assert_eq!(
+        fail(&app, "no_such_command", json!({})).await.code,
+        "APP_UNKNOWN_COMMAND"
+    );
+    assert_eq!(
+        fail(&app, "list_certificates", json!({})).await.code,
+        "APP_BAD_ARGUMENTS"
+    );
+    assert_eq!(
+        fail(&app, "preview_request", json!({"draft": draft()}))
+            .await
+            .code,
+        "APP_NOT_LOGGED_IN"
+    );
+
+    // The token.
+    let readers = call(&app, "list_readers", json!({})).await;
+    let ours = readers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == READER)
+        .unwrap_or_else(|| panic!("{READER} not in {readers}"));
+    assert_eq!(ours["card_present"], true);
+    assert!(
+        ours["token_label"].as_str().unwrap().contains("ИВАНОВ"),
+        "{ours}"
+    );
+    let certs = call(&app, "list_certificates", json!({"reader": READER})).await;
+    let certs = certs.as_array().unwrap();
+    assert_eq!(certs.len(), 2, "{certs:?}");
+    assert_eq!(certs[0]["id"], "9a");
+    assert_eq!(certs[0]["usage"], "auth");
+    assert_eq!(certs[0]["iin"], IIN);
+    assert_eq!(certs[1]["usage"], "sign");
+    let pin_status = call(&app, "pin_status", json!({"reader": READER})).await;
+    assert_eq!(pin_status["blocked"], false);
+
+    // Login: a wrong PIN says how many tries are left; the signing certificate cannot log in.
+    let e = fail(
+        &app,
+        "login",
+        json!({"reader": READER, "certificate_id": "9a", "pin": "000000"}),
+    )
+    .await;
+    assert_eq!(e.code, "TOKEN_WRONG_PIN", "{e:?}");
+    assert!(e.tries_left.is_some(), "{e:?}");
+    let e = fail(
+        &app,
+        "login",
+        json!({"reader": READER, "certificate_id": "9c", "pin": PIN}),
+    )
+    .await;
+    assert_eq!(e.code, "APP_CERT_NOT_FOR_LOGIN");
+    let s = call(
+        &app,
+        "login",
+        json!({"reader": READER, "certificate_id": "9a", "pin": PIN}),
+    )
+    .await;
+    assert_eq!(s["stage"], "second_factor");
+    assert!(
+        s.get("token").is_none(),
+        "the bearer token never reaches the UI"
+    );
+    assert_eq!(
+        fail(&app, "verify_biometric", json!({"modality": "face"}))
+            .await
+            .code,
+        "GW_FACTOR_UNAVAILABLE"
+    );
+    let previous = world.latest_sms(IIN);
+    let sent = call(&app, "request_sms_code", json!({})).await;
+    assert!(sent["masked_phone"].as_str().unwrap().contains('*'));
+    let code = world.sms_code(IIN, previous.as_deref());
+    let s = call(&app, "verify_sms_code", json!({"code": code})).await;
+    if s["stage"] == "consent" {
+        let text = call(&app, "consent_text", json!({})).await;
+        assert!(!text["en"].as_str().unwrap().is_empty());
+        let s = call(
+            &app,
+            "sign_consent",
+            json!({"reader": READER, "certificate_id": "9c", "pin": PIN, "language": "en"}),
+        )
+        .await;
+        assert_eq!(s["stage"], "active");
+    } else {
+        assert_eq!(s["stage"], "active");
+    }
+    let s = call(&app, "session", json!({})).await;
+    assert_eq!(s["user"]["iin"], IIN);
+
+    // The composer's tables.
+    let cat = call(&app, "catalogue", json!({})).await;
+    assert_eq!(cat["services"].as_array().unwrap().len(), 93);
+    let allowed = call(
+        &app,
+        "allowed_services",
+        json!({"role": 3, "basis": "criminal"}),
+    )
+    .await;
+    assert!(
+        allowed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["service"] == 1)
+    );
+    let none = call(
+        &app,
+        "allowed_services",
+        json!({"role": 3, "basis": "civil_court"}),
+    )
+    .await;
+    assert_eq!(none, json!([]));
+    let forms = call(&app, "case_forms", json!({"basis": "criminal"})).await;
+    assert_eq!(
+        forms[0],
+        json!({"form": "criminal_case", "fields": ["erdr"]})
+    );
+
+    // A forbidden request is refused before anything is signed.
+    let mut civil = draft();
+    civil["basis"] = json!("civil_court");
+    civil["case"] = json!({"kind": "civil_court", "number": "2-1234", "year": 2025, "court": "Есильский районный суд"});
+    assert_eq!(
+        fail(&app, "preview_request", json!({"draft": civil}))
+            .await
+            .code,
+        "CORE_ROLE_BASIS_DENIED"
+    );
+
+    // Preview → sign and send → result ready (events on the way).
+    let preview = call(&app, "preview_request", json!({"draft": draft()})).await;
+    let request_id = preview["document"]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        preview["canonical"]
+            .as_str()
+            .unwrap()
+            .contains("241500031000123")
+    );
+    let item = call(&app, "sign_and_send", json!({"draft": draft(), "pin": PIN})).await;
+    assert_eq!(
+        item["request_id"],
+        request_id.as_str(),
+        "the previewed document is signed"
+    );
+    assert_eq!(item["case_key"], "241500031000123");
+    assert_eq!(item["subject_id"], "900101300106");
+    let start = Instant::now();
+    loop {
+        let list = call(&app, "list_requests", json!({})).await;
+        let it = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["request_id"] == request_id.as_str())
+            .unwrap()
+            .clone();
+        if it["status"] == "result_ready" {
+            assert_eq!(it["progress"], 1.0);
+            break;
+        }
+        assert_ne!(it["status"], "rejected", "{it}");
+        assert!(start.elapsed() < Duration::from_secs(30), "no result: {it}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let statuses: Vec<String> = sink
+        .events()
+        .iter()
+        .filter(|(e, p)| e == "request_status" && p["request_id"] == request_id.as_str())
+        .map(|(_, p)| p["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        statuses.first().map(String::as_str),
+        Some("queued"),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.last().map(String::as_str),
+        Some("result_ready"),
+        "{statuses:?}"
+    );
+
+    // Open → the table and the PDF; close → shredded, nothing of it left on disk.
+    let result = call(&app, "open_result", json!({"request_id": request_id})).await;
+    assert_eq!(result["request_id"], request_id.as_str());
+    assert!(!result["table"]["rows"].as_array().unwrap().is_empty());
+    assert!(result["pdf_base64"].as_str().unwrap().len() > 100);
+    let marker = result["table"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter())
+        .filter_map(|c| c.as_str())
+        .max_by_key(|c| c.len())
+        .unwrap()
+        .to_owned();
+    let shred = call(&app, "close_result", json!({"request_id": request_id})).await;
+    assert_eq!(shred["shredded"], true);
+    let app_dir = world.dir.path().join("app");
+    for f in files_under(&app_dir.join("vault")) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{} holds result text",
+            f.display()
+        );
+    }
+    assert!(
+        files_under(&app_dir.join("vault/data")).is_empty(),
+        "ciphertext removed"
+    );
+
+    // Export to case materials: open again (fetched anew), attach, close.
+    call(&app, "open_result", json!({"request_id": request_id})).await;
+    let receipt = call(
+        &app,
+        "export_result",
+        json!({"request_id": request_id, "case_key": "241500031000123", "reason": "Приобщено к материалам дела", "pin": PIN}),
+    )
+    .await;
+    let path = std::path::PathBuf::from(receipt["path"].as_str().unwrap());
+    assert!(
+        path.starts_with(&world.export) && path.exists(),
+        "{receipt}"
+    );
+    assert_eq!(receipt["sha256"].as_str().unwrap().len(), 64);
+    call(&app, "close_result", json!({"request_id": request_id})).await;
+
+    // A wrong signing PIN: the code and the tries left, nothing sent.
+    let e = fail(
+        &app,
+        "sign_and_send",
+        json!({"draft": draft(), "pin": "000000"}),
+    )
+    .await;
+    assert_eq!(e.code, "TOKEN_WRONG_PIN", "{e:?}");
+    assert!(e.tries_left.is_some());
+
+    // Lock by the user, unlock with the PIN.
+    call(&app, "lock", json!({"reason": "user"})).await;
+    assert_eq!(
+        fail(&app, "preview_request", json!({"draft": draft()}))
+            .await
+            .code,
+        "APP_SESSION_LOCKED"
+    );
+    let s = call(&app, "unlock", json!({"pin": PIN})).await;
+    assert_eq!(s["stage"], "active");
+    call(&app, "preview_request", json!({"draft": draft()})).await;
+
+    // Removing the card locks the session; back in, the PIN unlocks it.
+    world.card.remove().unwrap();
+    let start = Instant::now();
+    while !sink
+        .events()
+        .iter()
+        .any(|(e, p)| e == "session" && p["reason"] == "card_removed")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "no lock on removal: {:?}",
+            sink.events()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        sink.events()
+            .iter()
+            .any(|(e, p)| e == "card" && p == &json!({"kind": "removed", "reader": READER}))
+    );
+    assert_eq!(
+        fail(&app, "list_applications", json!({}))
+            .await
+            .code
+            .as_str(),
+        "APP_SESSION_LOCKED"
+    );
+    world.card.insert().unwrap();
+    let start = Instant::now();
+    let unlocked = loop {
+        match app.dispatch("unlock", json!({"pin": PIN})).await {
+            Ok(s) => break s,
+            Err(e) if start.elapsed() < Duration::from_secs(15) => {
+                eprintln!("unlock after re-insertion: {e:?}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("unlock after re-insertion: {e:?}"),
+        }
+    };
+    assert_eq!(unlocked["stage"], "active");
+    assert!(
+        sink.events()
+            .iter()
+            .any(|(e, p)| e == "session" && p["kind"] == "unlocked")
+    );
+
+    // HR: another person's blocking needs the head's co-signature; the user's own blocking after a
+    // long absence is signed alone and carried out at once.
+    let mut application = json!({
+        "action": "blocking",
+        "applicant": { "full_name": "ИВАНОВ АЛЕКСЕЙ", "iin": IIN },
+        "workplace": {
+            "organisation_name": "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)",
+            "organisation_bin": "040340001233",
+            "unit": "Следственное управление",
+            "position": "Следователь"
+        },
+        "contacts": {
+            "work_phone": "+7 7172 00 00 00",
+            "mobile_phone": "+77010000001",
+            "email": "investigator@example.invalid",
+            "work_address": "Астана"
+        },
+        "blocking_reason": "dismissal",
+        "order_signed_at": "2026-11-23T10:00:00+05:00",
+        "confirmations": { "consent": true, "holds_nca_signature": true, "personal_data": true },
+        "head": { "position": "Начальник управления", "full_name": "СЕРІКОВА АЙГЕРІМ", "iin": "901120400238" }
+    });
+    assert_eq!(
+        fail(
+            &app,
+            "submit_application",
+            json!({"application": application, "pin": PIN})
+        )
+        .await
+        .code,
+        "APP_COSIGNATURE_REQUIRED"
+    );
+    application["blocking_reason"] = json!("long_absence");
+    application
+        .as_object_mut()
+        .unwrap()
+        .remove("order_signed_at");
+    let filed = call(
+        &app,
+        "submit_application",
+        json!({"application": application, "pin": PIN}),
+    )
+    .await;
+    assert_eq!(filed["action"], "blocking");
+    assert_eq!(filed["applicant_name"], "ИВАНОВ АЛЕКСЕЙ");
+    let listed = call(&app, "list_applications", json!({})).await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["application_id"] == filed["application_id"])
+    );
+
+    // Diagnosis (needs no session): the UI's rows.
+    let report = call(&app, "diagnose", json!({})).await;
+    let items = report["items"].as_array().unwrap();
+    for id in ["cpu", "ram", "reader", "channel"] {
+        assert!(
+            items.iter().any(|i| i["id"] == id),
+            "{id} missing: {report}"
+        );
+    }
+    assert!(
+        items
+            .iter()
+            .all(|i| ["pass", "warn", "fail"].contains(&i["level"].as_str().unwrap()))
+    );
+
+    // Logout.
+    call(&app, "logout", json!({})).await;
+    assert_eq!(call(&app, "session", json!({})).await, Value::Null);
+    drop(watch);
+}
+
+#[test]
+fn the_command_table_is_the_contract() {
+    // The UI's COMMANDS table (ui/src/lib/backend/index.ts) names exactly these.
+    let ui = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/backend/index.ts"),
+    )
+    .unwrap();
+    let start = ui.find("export const COMMANDS = {").unwrap();
+    let table = &ui[start..start + ui[start..].find("} as const").unwrap()];
+    let names: Vec<&str> = table.lines().filter_map(|l| l.split('\'').nth(1)).collect();
+    assert_eq!(names, sio_app::COMMANDS);
+}
+
+#[test]
+fn dispatch_futures_can_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(
+        sio_app::AppConfig {
+            policy_path: dir.path().join("missing.toml"),
+            data_dir: dir.path().join("data"),
+            keys: std::sync::Arc::new(sio_vault::MemoryKeyStore::new()),
+            workstation: "WS".into(),
+            idle_lock: None,
+            policy_must_be_protected: false,
+        },
+        std::sync::Arc::new(sio_app::NullSink),
+    );
+    let f = app.dispatch("about", json!({}));
+    send(&f);
+}

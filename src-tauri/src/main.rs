@@ -1,0 +1,121 @@
+//! АРМ СИО ПСО, the desktop application: a thin Tauri v2 shell over `sio-app`.
+//!
+//! One command per entry of the UI's contract (ui/src/lib/backend/tauri.ts), each forwarding its
+//! JSON argument object to [`sio_app::App::dispatch`]; events of the application layer go to
+//! the window with `emit`. No logic lives here. Configuration: see src-tauri/README.md
+//! (`SIO_POLICY`, `SIO_DATA_DIR`, `SIO_KEYSTORE`).
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+use sio_app::{App, AppConfig, ErrorBody, EventSink};
+use tauri::{Emitter, Manager};
+
+/// Events go to the window once the Tauri app exists.
+#[derive(Default)]
+struct WindowSink(OnceLock<tauri::AppHandle>);
+
+impl EventSink for WindowSink {
+    fn emit(&self, event: &str, payload: Value) {
+        if let Some(h) = self.0.get() {
+            if let Err(e) = h.emit(event, payload) {
+                tracing::warn!(event, error = %e, "event not delivered");
+            }
+        }
+    }
+}
+
+/// The argument object of an invocation (`{}` when the UI sent none).
+fn payload(request: &tauri::ipc::Request<'_>) -> Value {
+    match request.body() {
+        tauri::ipc::InvokeBody::Json(v) => v.clone(),
+        tauri::ipc::InvokeBody::Raw(_) => Value::Null,
+    }
+}
+
+/// One Tauri command per contract command, each a plain forward to `App::dispatch`.
+macro_rules! commands {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tauri::command(rename_all = "snake_case")]
+            async fn $name(
+                app: tauri::State<'_, App>,
+                request: tauri::ipc::Request<'_>,
+            ) -> Result<Value, ErrorBody> {
+                app.dispatch(stringify!($name), payload(&request)).await
+            }
+        )*
+        /// The names registered with `invoke_handler`.
+        const REGISTERED: &[&str] = &[$(stringify!($name)),*];
+        fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+    };
+}
+
+commands!(
+    list_readers,
+    list_certificates,
+    pin_status,
+    login,
+    request_sms_code,
+    verify_sms_code,
+    verify_biometric,
+    consent_text,
+    sign_consent,
+    session,
+    lock,
+    unlock,
+    logout,
+    catalogue,
+    allowed_services,
+    case_forms,
+    preview_request,
+    sign_and_send,
+    list_requests,
+    open_result,
+    close_result,
+    export_result,
+    submit_application,
+    list_applications,
+    report,
+    diagnose,
+    get_settings,
+    set_settings,
+    about,
+);
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    debug_assert_eq!(
+        REGISTERED,
+        sio_app::COMMANDS,
+        "every contract command is registered"
+    );
+
+    let sink = Arc::new(WindowSink::default());
+    let app = App::new(AppConfig::from_env(), sink.clone());
+    let result = tauri::Builder::default()
+        .manage(app.clone())
+        .invoke_handler(handler())
+        .setup(move |tauri_app| {
+            let _ = sink.0.set(tauri_app.handle().clone());
+            let background = app.clone();
+            tauri::async_runtime::spawn(async move { background.run_background().await });
+            // The reader watch lives as long as the application.
+            tauri_app.manage(app.start_card_watch());
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("arm-sio-pso: {e}");
+        std::process::exit(1);
+    }
+}
