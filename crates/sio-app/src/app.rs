@@ -486,7 +486,7 @@ impl App {
             .pin_always_signer(PivSlot::Signature, pin)
             .map_err(ErrorBody::from)
             .and_then(|mut s| session::sign_consent(&text, &iin, &mut s).map_err(ErrorBody::from))
-            .map_err(|e| token::explain_pin_failure(reader, e))?;
+            .map_err(|e| self.card_failure(reader, e))?;
         l.session.submit_consent(&l.channel, &signed).await?;
         let info = l.session.info().clone();
         drop(live);
@@ -494,6 +494,16 @@ impl App {
             self.on_active(&info)?;
         }
         Ok(info)
+    }
+
+    /// A signature on the card failed: explain a refused PIN; a card that was reset or removed
+    /// lost its verified state, so the session locks until the PIN is entered again.
+    fn card_failure(&self, reader: &str, e: ErrorBody) -> ErrorBody {
+        let e = token::explain_pin_failure(reader, e);
+        if matches!(e.code.as_str(), "TOKEN_CARD_REMOVED" | "SIGN_TOKEN_REMOVED") {
+            self.set_lock(LockReason::CardRemoved);
+        }
+        e
     }
 
     fn on_active(&self, info: &SessionInfo) -> Result<(), ErrorBody> {
@@ -684,7 +694,7 @@ impl App {
             .pin_always_signer(PivSlot::Signature, pin)
             .map_err(ErrorBody::from)
             .and_then(|mut s| requests::sign(doc, &mut s).map_err(ErrorBody::from))
-            .map_err(|e| token::explain_pin_failure(&reader, e))?;
+            .map_err(|e| self.card_failure(&reader, e))?;
         drop(live);
         let stores = self.stores(Some(&iin))?;
         let id = stores.outbox.enqueue(&signed)?;
@@ -943,7 +953,7 @@ impl App {
         })();
         // The result stays open for the viewer either way.
         guard(&self.inner.open).insert(id, open);
-        let (local, notice) = signed.map_err(|e| token::explain_pin_failure(&reader, e))?;
+        let (local, notice) = signed.map_err(|e| self.card_failure(&reader, e))?;
         let _receipt: sio_protocol::ExportReceipt = l
             .channel
             .post(
@@ -1010,7 +1020,7 @@ impl App {
             .and_then(|mut s| {
                 sio_client::hr::sign_self_block(doc.clone(), &mut s).map_err(ErrorBody::from)
             })
-            .map_err(|e| token::explain_pin_failure(&reader, e))?;
+            .map_err(|e| self.card_failure(&reader, e))?;
         let status = sio_client::hr::submit(&l.channel, &l.session, &signed).await?;
         drop(live);
         let mut list = sio_client::hr::PendingList::open(&self.applications_path())?;
@@ -1024,6 +1034,10 @@ impl App {
 
     /// `list_applications`: the applications filed from this workstation.
     pub async fn list_applications(&self) -> Result<Vec<ApplicationItem>, ErrorBody> {
+        {
+            let mut live = self.inner.live.lock().await;
+            self.active(&mut live)?;
+        }
         let list = sio_client::hr::PendingList::open(&self.applications_path())?;
         Ok(list
             .items()
