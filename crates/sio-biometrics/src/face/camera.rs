@@ -57,10 +57,13 @@ pub fn list() -> Result<Vec<CameraEntry>, FaceError> {
     Ok(cams)
 }
 
-/// An open camera streaming frames.
+/// An open camera streaming frames. The camera lives on its own thread (the OS handle is not
+/// `Send`); frames come over a channel of one, so the newest frame is always the next one.
 pub struct CameraSource {
-    camera: Camera,
+    frames: std::sync::mpsc::Receiver<Result<Frame, FaceError>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     name: String,
+    resolution: (u32, u32),
 }
 
 impl std::fmt::Debug for CameraSource {
@@ -69,33 +72,69 @@ impl std::fmt::Debug for CameraSource {
     }
 }
 
+fn open_camera(index: u32, width: u32, height: u32) -> Result<Camera, FaceError> {
+    let wanted = CameraFormat::new(Resolution::new(width, height), FrameFormat::MJPEG, 30);
+    let format = RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(wanted));
+    let mut camera = Camera::new(CameraIndex::Index(index), format).map_err(map_err)?;
+    camera.open_stream().map_err(map_err)?;
+    Ok(camera)
+}
+
+fn grab(camera: &mut Camera) -> Result<Frame, FaceError> {
+    let buffer = camera.frame().map_err(map_err)?;
+    let decoded = buffer.decode_image::<RgbFormat>().map_err(map_err)?;
+    let (w, h) = (decoded.width(), decoded.height());
+    let rgb = image::RgbImage::from_raw(w, h, decoded.into_raw())
+        .ok_or_else(|| FaceError::Camera("the camera gave a frame of the wrong size".into()))?;
+    Ok(Frame::new(rgb))
+}
+
 impl CameraSource {
     /// Open camera `index` at the format closest to `width`×`height` at 30 frames a second
     /// (640×480 is what the detector is tuned for).
     pub fn open(index: u32, width: u32, height: u32) -> Result<Self, FaceError> {
-        let wanted = CameraFormat::new(Resolution::new(width, height), FrameFormat::MJPEG, 30);
-        let format = RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(wanted));
-        let mut camera = Camera::new(CameraIndex::Index(index), format).map_err(map_err)?;
-        camera.open_stream().map_err(map_err)?;
-        let name = camera.info().human_name();
-        Ok(Self { camera, name })
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let (info_tx, info_rx) = std::sync::mpsc::channel();
+        let (tx, frames) = std::sync::mpsc::sync_channel(1);
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stop_thread = stop.clone();
+        std::thread::spawn(move || {
+            let mut camera = match open_camera(index, width, height) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = info_tx.send(Err(e));
+                    return;
+                }
+            };
+            let r = camera.resolution();
+            let _ = info_tx.send(Ok((camera.info().human_name(), (r.width(), r.height()))));
+            while !stop_thread.load(Ordering::Relaxed) {
+                if tx.send(grab(&mut camera)).is_err() {
+                    break;
+                }
+            }
+            let _ = camera.stop_stream();
+        });
+        let (name, resolution) = info_rx
+            .recv()
+            .map_err(|_| FaceError::Camera("the camera thread ended".into()))??;
+        Ok(Self {
+            frames,
+            stop,
+            name,
+            resolution,
+        })
     }
 
     /// The resolution the camera agreed to.
     pub fn resolution(&self) -> (u32, u32) {
-        let r = self.camera.resolution();
-        (r.width(), r.height())
+        self.resolution
     }
 }
 
 impl FrameSource for CameraSource {
     fn next_frame(&mut self) -> Result<Frame, FaceError> {
-        let buffer = self.camera.frame().map_err(map_err)?;
-        let decoded = buffer.decode_image::<RgbFormat>().map_err(map_err)?;
-        let (w, h) = (decoded.width(), decoded.height());
-        let rgb = image::RgbImage::from_raw(w, h, decoded.into_raw())
-            .ok_or_else(|| FaceError::Camera("the camera gave a frame of the wrong size".into()))?;
-        Ok(Frame::new(rgb))
+        self.frames.recv().map_err(|_| FaceError::SourceEnded)?
     }
     fn name(&self) -> String {
         self.name.clone()
@@ -104,6 +143,6 @@ impl FrameSource for CameraSource {
 
 impl Drop for CameraSource {
     fn drop(&mut self) {
-        let _ = self.camera.stop_stream();
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
