@@ -228,6 +228,8 @@ struct Curve<const L: usize> {
     b: Fe<L>,
     b3: Fe<L>,
     g: Point<L>,
+    /// `a = -3 (mod p)` (TC26 512-A/B, 256-B/C/D): faster Jacobian doubling in the verifier.
+    a_minus3: bool,
 }
 
 impl<const L: usize> Curve<L> {
@@ -244,15 +246,18 @@ impl<const L: usize> Curve<L> {
             y: fe(d.y),
             z: Fe::one(fp),
         };
+        let a = fe(d.a);
+        let three = Fe::new(&Uint::from_u8(3), fp);
         Self {
             fp,
             fq,
             p,
             q,
-            a: fe(d.a),
+            a,
             b,
             b3: b + b + b,
             g,
+            a_minus3: (a + three).as_montgomery() == &Uint::ZERO,
         }
     }
 
@@ -381,33 +386,136 @@ impl<const L: usize> Curve<L> {
         acc
     }
 
-    /// Variable-time `u1·G + u2·Q` (public data only), interleaved 4-bit windows.
-    fn mul2_vartime(&self, u1: &Uint<L>, q: &Point<L>, u2: &Uint<L>) -> Point<L> {
-        let tg = self.table(&self.g);
-        let tq = self.table(q);
-        let mut acc = self.identity();
+    /// Jacobian doubling (dbl-2007-bl; dbl-2001-b when `a = -3`), variable time. The identity
+    /// (Z = 0) doubles to itself.
+    fn jdouble(&self, p: &Point<L>) -> Point<L> {
+        let xx = p.x.square();
+        let yy = p.y.square();
+        let yyyy = yy.square();
+        let zz = p.z.square();
+        let t = p.x + yy;
+        let s = t.square() - xx - yyyy;
+        let s = s + s;
+        let m = if self.a_minus3 {
+            let m = (p.x - zz) * (p.x + zz);
+            m + m + m
+        } else {
+            xx + xx + xx + self.a * zz.square()
+        };
+        let x3 = m.square() - s - s;
+        let y8 = yyyy + yyyy;
+        let y8 = y8 + y8;
+        let y8 = y8 + y8;
+        let y3 = m * (s - x3) - y8;
+        let z3 = (p.y + p.z).square() - yy - zz;
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    fn is_zero(v: &Fe<L>) -> bool {
+        v.as_montgomery() == &Uint::ZERO
+    }
+
+    /// Jacobian addition (add-2007-bl) with the special cases handled, variable time.
+    fn jadd(&self, p1: &Point<L>, p2: &Point<L>) -> Point<L> {
+        if Self::is_zero(&p1.z) {
+            return *p2;
+        }
+        if Self::is_zero(&p2.z) {
+            return *p1;
+        }
+        let z1z1 = p1.z.square();
+        let z2z2 = p2.z.square();
+        let u1 = p1.x * z2z2;
+        let u2 = p2.x * z1z1;
+        let s1 = p1.y * p2.z * z2z2;
+        let s2 = p2.y * p1.z * z1z1;
+        let h = u2 - u1;
+        let r = s2 - s1;
+        if Self::is_zero(&h) {
+            return if Self::is_zero(&r) {
+                self.jdouble(p1)
+            } else {
+                Point {
+                    x: Fe::one(self.fp),
+                    y: Fe::one(self.fp),
+                    z: Fe::zero(self.fp),
+                }
+            };
+        }
+        let i = (h + h).square();
+        let j = h * i;
+        let r = r + r;
+        let v = u1 * i;
+        let x3 = r.square() - j - v - v;
+        let sj = s1 * j;
+        let y3 = r * (v - x3) - sj - sj;
+        let z3 = ((p1.z + p2.z).square() - z1z1 - z2z2) * h;
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// `[0..16)·p` in Jacobian coordinates.
+    fn jtable(&self, p: &Point<L>) -> [Point<L>; 16] {
+        let inf = Point {
+            x: Fe::one(self.fp),
+            y: Fe::one(self.fp),
+            z: Fe::zero(self.fp),
+        };
+        let mut t = [inf; 16];
+        t[1] = *p;
+        for i in 2..16 {
+            t[i] = if i % 2 == 0 {
+                self.jdouble(&t[i / 2])
+            } else {
+                self.jadd(&t[i - 1], p)
+            };
+        }
+        t
+    }
+
+    /// Variable-time `u1·G + u2·Q` (public data only): Jacobian coordinates, interleaved 4-bit
+    /// windows. Returns the affine x of the result (None for the identity).
+    fn mul2_vartime_x(&self, u1: &Uint<L>, q: &Point<L>, u2: &Uint<L>) -> Option<Uint<L>> {
+        let tg = self.jtable(&self.g);
+        let tq = self.jtable(q);
+        let mut acc = Point {
+            x: Fe::one(self.fp),
+            y: Fe::one(self.fp),
+            z: Fe::zero(self.fp),
+        };
         let mut started = false;
         let (w1, w2) = (u1.as_words(), u2.as_words());
         let nibbles = L * Limb::BITS / 4;
         for i in (0..nibbles).rev() {
             if started {
                 for _ in 0..4 {
-                    acc = self.double(&acc);
+                    acc = self.jdouble(&acc);
                 }
             }
             let shift = (i * 4) % Limb::BITS;
             let n1 = ((w1[i * 4 / Limb::BITS] >> shift) & 0xf) as usize;
             let n2 = ((w2[i * 4 / Limb::BITS] >> shift) & 0xf) as usize;
             if n1 != 0 {
-                acc = self.add(&acc, &tg[n1]);
+                acc = self.jadd(&acc, &tg[n1]);
                 started = true;
             }
             if n2 != 0 {
-                acc = self.add(&acc, &tq[n2]);
+                acc = self.jadd(&acc, &tq[n2]);
                 started = true;
             }
         }
-        acc
+        let (zinv, ok) = acc.z.invert();
+        if !bool::from(crypto_bigint::subtle::Choice::from(ok)) {
+            return None;
+        }
+        Some((acc.x * zinv.square()).retrieve())
     }
 
     /// `α mod q`, 0 → 1 (GOST R 34.10-2012 §6.1 step 2), from the digest bytes (little-endian).
@@ -455,8 +563,7 @@ impl<const L: usize> Curve<L> {
         let ss = Fe::new(s, self.fq);
         let z1 = (ss * v).retrieve();
         let z2 = (-(rr * v)).retrieve();
-        let c = self.mul2_vartime(&z1, &qp, &z2);
-        let Some(x) = self.affine_x(&c) else {
+        let Some(x) = self.mul2_vartime_x(&z1, &qp, &z2) else {
             return false;
         };
         Fe::new(&x, self.fq).retrieve() == *r

@@ -12,7 +12,7 @@ use crate::algs::KeyType;
 use crate::cert::{ParsedCert, pem_or_der_blocks};
 use crate::{Carrier, SignError, SignatureAlgorithm, Signer, SignerError};
 
-pub use crate::soft_gost::{GostKey, GostSoftwareSigner};
+pub use crate::soft_gost::{GostKey, GostSoftwareSigner, gost_verify};
 
 enum Key {
     Rsa(RsaKeyPair),

@@ -253,3 +253,24 @@ impl Signer for GostSoftwareSigner {
             .map_err(|_| SignerError::Device("software GOST key failure".into()))
     }
 }
+
+/// Verify a GOST R 34.10-2012 `signature` (`s‖r` big-endian, or its byte-reversal) over
+/// `message` (hashed with the curve's Streebog) with a public key `X‖Y` (little-endian halves, as
+/// inside the certificate's OCTET STRING). For benchmarks and tools; CMS goes through
+/// [`crate::Verifier`].
+pub fn gost_verify(
+    curve: GostCurve,
+    public_xy_le: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    let digest = gost::streebog(curve.size(), message);
+    gost::verify(curve, public_xy_le, &digest, signature).is_ok()
+}
+
+impl GostKey {
+    /// The public key `X‖Y` (little-endian halves).
+    pub fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+}
