@@ -14,9 +14,9 @@
 //! admin` commands use the same API on the same database file).
 
 pub mod admin;
-pub mod backup;
 mod api;
 mod auth;
+pub mod backup;
 mod certs;
 mod clock;
 pub mod db;
