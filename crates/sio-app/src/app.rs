@@ -443,7 +443,7 @@ impl App {
     ) -> Result<SessionInfo, ErrorBody> {
         let mut live = self.inner.live.lock().await;
         let l = self.at_stage(&mut live, SessionStage::SecondFactor)?;
-        let info = crate::biometric::verify(&l.channel, &mut l.session, modality).await?;
+        let info = crate::biometric::verify(&l.channel, &mut l.session, &l.key, modality).await?;
         drop(live);
         if info.stage == SessionStage::Active {
             self.on_active(&info)?;

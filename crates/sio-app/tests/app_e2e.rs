@@ -152,7 +152,8 @@ async fn every_flow_through_dispatch() {
         fail(&app, "verify_biometric", json!({"modality": "face"}))
             .await
             .code,
-        "GW_FACTOR_UNAVAILABLE"
+        "BIO_NO_CAMERA",
+        "no camera on this machine (and no camera support in the test build)"
     );
     let previous = world.latest_sms(IIN);
     let sent = call(&app, "request_sms_code", json!({})).await;

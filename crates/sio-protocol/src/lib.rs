@@ -35,12 +35,12 @@ pub use auth::{
 };
 pub use canonical::{CanonicalError, canonical_bytes, canonical_json};
 pub use error::{ErrorBody, ProtocolError};
+pub use face::{FaceChallenge, FaceProof, FaceProofDocType, FaceStep};
 pub use fingerprint::{
     Finger, FingerprintChallenge, FingerprintEnrolment, FingerprintEnrolmentDocType,
     FingerprintEnrolmentDocument, FingerprintResult, FingerprintVerdictDocType,
     FingerprintVerdictDocument,
 };
-pub use face::{FaceChallenge, FaceProof, FaceProofDocType, FaceStep};
 pub use report::{JournalEntry, Report, ReportQuery, ReportRow};
 pub use request::{
     Article, BasisKey, CaseReference, ExportDocType, ExportDocument, ExportReceipt, RequestDocType,
