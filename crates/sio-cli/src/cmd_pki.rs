@@ -21,6 +21,10 @@ enum PkiCommand {
         /// User set: `demo` (three officers: RSA-2048, P-256, P-384) or `none`.
         #[arg(long, default_value = "demo", value_parser = ["demo", "none"])]
         users: String,
+        /// Key algorithm of the users' keys: `mixed` (RSA-2048, P-256, P-384), `gost256` or
+        /// `gost512` (GOST R 34.10-2012; the CA and the gateway's TLS key stay ECDSA P-256).
+        #[arg(long, default_value = "mixed", value_parser = ["mixed", "gost256", "gost512"])]
+        alg: String,
     },
     /// Revoke a certificate by serial (hex) and write a new CRL.
     Revoke {
@@ -60,12 +64,22 @@ pub(crate) fn run(args: Args) -> ExitCode {
 
 fn execute(command: PkiCommand) -> Result<(), PkiError> {
     match command {
-        PkiCommand::Init { dir, users } => {
-            let spec = if users == "demo" {
+        PkiCommand::Init { dir, users, alg } => {
+            let mut spec = if users == "demo" {
                 PkiSpec::demo()
             } else {
                 PkiSpec::empty()
             };
+            let gost = match alg.as_str() {
+                "gost256" => Some(sio_pki::KeyKind::Gost2012_256),
+                "gost512" => Some(sio_pki::KeyKind::Gost2012_512),
+                _ => None,
+            };
+            if let Some(kind) = gost {
+                for user in &mut spec.users {
+                    user.key = kind;
+                }
+            }
             let pki = sio_pki::generate(&dir, &spec)?;
             println!("CA          {}", pki.ca_cert.display());
             println!("CA key      {}", pki.ca_key.display());

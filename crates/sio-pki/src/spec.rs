@@ -21,6 +21,11 @@ pub enum KeyKind {
     EcdsaP256,
     /// ECDSA on NIST P-384.
     EcdsaP384,
+    /// GOST R 34.10-2012, 256-bit (paramSet B = CryptoPro-A, TC26 OIDs). Users only: the CA and
+    /// the gateway's TLS key stay RSA/ECDSA (rustls and the gateway's chain check need them).
+    Gost2012_256,
+    /// GOST R 34.10-2012, 512-bit (paramSet A, TC26 OIDs). Users only, like [`KeyKind::Gost2012_256`].
+    Gost2012_512,
 }
 
 /// Which of the two NCA RK certificates of a person.

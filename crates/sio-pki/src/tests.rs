@@ -93,3 +93,50 @@ fn issues_for_an_external_public_key() {
         Err(PkiError::BadPublicKey)
     ));
 }
+
+#[test]
+fn issues_gost_user_certificates_that_parse_and_verify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut spec = PkiSpec::demo();
+    spec.users.truncate(2);
+    spec.users[0].key = KeyKind::Gost2012_512;
+    spec.users[1].key = KeyKind::Gost2012_256;
+    let pki = generate(dir.path(), &spec).expect("generate");
+    let ca = std::fs::read(&pki.ca_cert).expect("ca");
+    let crl = std::fs::read(&pki.crl).expect("crl");
+    for (user, want) in pki.users.iter().zip(&spec.users) {
+        for (cert, purpose) in [
+            (&user.auth, sio_sign::KeyPurpose::Authentication),
+            (&user.sign, sio_sign::KeyPurpose::DocumentSigning),
+        ] {
+            let summary = sio_sign::CertSummary::from_der(&cert.cert_der).expect("parse");
+            assert_eq!(summary.iin.as_deref(), Some(want.iin.as_str()));
+            assert_eq!(summary.serial_hex, cert.serial_hex);
+            let key_pem =
+                std::fs::read_to_string(cert.key_path.as_ref().expect("key")).expect("read key");
+            let mut signer = sio_sign::soft::GostSoftwareSigner::from_pem(&key_pem, &cert.cert_der)
+                .expect("signer");
+            let cms =
+                sio_sign::sign(b"doc", &mut [&mut signer], &Default::default()).expect("sign");
+            let verified = sio_sign::Verifier::from_pem(&ca)
+                .expect("ca")
+                .with_crl(&crl)
+                .expect("crl")
+                .require_purpose(purpose)
+                .verify(&cms, Some(b"doc"))
+                .expect("verify");
+            assert_eq!(verified.len(), 1);
+        }
+    }
+}
+
+#[test]
+fn refuses_a_gost_ca() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut spec = PkiSpec::empty();
+    spec.ca.key = KeyKind::Gost2012_512;
+    assert!(matches!(
+        generate(dir.path(), &spec),
+        Err(PkiError::InvalidSpec(_))
+    ));
+}
