@@ -836,6 +836,18 @@ impl App {
         let rid = match find_stored(&stores.vault, id)? {
             Some(r) => r,
             None => {
+                // Viewed once and destroyed: never fetched again (the local copy must not
+                // come back once it has been viewed).
+                if stores
+                    .outbox
+                    .get(id)
+                    .is_ok_and(|i| i.status == ClientOutboxStatus::Shredded)
+                {
+                    return Err(app(
+                        "APP_RESULT_SHREDDED",
+                        "this result was viewed and destroyed; send a new request if you need it again",
+                    ));
+                }
                 let delivery: ResultDelivery = requests::result(&l.channel, &l.session, id).await?;
                 requests::receive(&stores.vault, delivery)?
             }
@@ -862,6 +874,14 @@ impl App {
                 }
             }
         };
+        if shredded {
+            if let Some(stores) = guard(&self.inner.stores).clone() {
+                if stores.outbox.get(id).is_ok() {
+                    stores.outbox.set_status(id, ClientOutboxStatus::Shredded)?;
+                    self.emit(names::REQUEST_STATUS, ui_item(&stores.outbox.get(id)?));
+                }
+            }
+        }
         Ok(ShredReport {
             request_id: id.to_string(),
             shredded,
@@ -1270,6 +1290,7 @@ fn ui_item(i: &sio_client::outbox::OutboxItem) -> OutboxItem {
             Some(ErrorBody::new(code.clone(), message.clone())),
         ),
         ClientOutboxStatus::ResultReady => (OutboxStatus::ResultReady, 1.0, None),
+        ClientOutboxStatus::Shredded => (OutboxStatus::Shredded, 1.0, None),
         #[allow(unreachable_patterns)]
         _ => (OutboxStatus::Sent, 0.3, None),
     };

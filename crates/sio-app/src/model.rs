@@ -82,6 +82,8 @@ pub enum OutboxStatus {
     Rejected,
     /// The result can be opened.
     ResultReady,
+    /// The result was viewed and destroyed; it cannot be opened again.
+    Shredded,
 }
 
 /// A request in the outbox (`OutboxItem`); also the payload of the `request_status` event.

@@ -285,6 +285,19 @@ async fn every_flow_through_dispatch() {
         .max_by_key(|c| c.len())
         .unwrap()
         .to_owned();
+    // Attach to case materials while it is open (rule 48): signed file, journaled.
+    let receipt = call(
+        &app,
+        "export_result",
+        json!({"request_id": request_id, "case_key": "241500031000123", "reason": "Приобщено к материалам дела", "pin": PIN}),
+    )
+    .await;
+    let path = std::path::PathBuf::from(receipt["path"].as_str().unwrap());
+    assert!(
+        path.starts_with(&world.export) && path.exists(),
+        "{receipt}"
+    );
+    assert_eq!(receipt["sha256"].as_str().unwrap().len(), 64);
     let shred = call(&app, "close_result", json!({"request_id": request_id})).await;
     assert_eq!(shred["shredded"], true);
     let app_dir = world.dir.path().join("app");
@@ -301,21 +314,23 @@ async fn every_flow_through_dispatch() {
         "ciphertext removed"
     );
 
-    // Export to case materials: open again (fetched anew), attach, close.
-    call(&app, "open_result", json!({"request_id": request_id})).await;
-    let receipt = call(
-        &app,
-        "export_result",
-        json!({"request_id": request_id, "case_key": "241500031000123", "reason": "Приобщено к материалам дела", "pin": PIN}),
-    )
-    .await;
-    let path = std::path::PathBuf::from(receipt["path"].as_str().unwrap());
-    assert!(
-        path.starts_with(&world.export) && path.exists(),
-        "{receipt}"
+    // Once viewed and destroyed, the result never comes back: not from the vault, not from the
+    // gateway; the outbox says so.
+    assert_eq!(
+        fail(&app, "open_result", json!({"request_id": request_id}))
+            .await
+            .code,
+        "APP_RESULT_SHREDDED"
     );
-    assert_eq!(receipt["sha256"].as_str().unwrap().len(), 64);
-    call(&app, "close_result", json!({"request_id": request_id})).await;
+    let listed = call(&app, "list_requests", json!({})).await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["request_id"] == request_id.as_str() && i["status"] == "shredded"),
+        "{listed}"
+    );
 
     // A wrong signing PIN: the code and the tries left, nothing sent.
     let e = fail(

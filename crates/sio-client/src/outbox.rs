@@ -99,6 +99,8 @@ pub enum OutboxStatus {
     },
     /// The result can be fetched.
     ResultReady,
+    /// The result was viewed and its local copy crypto-erased: it is not fetched again.
+    Shredded,
 }
 
 /// One request in the outbox.

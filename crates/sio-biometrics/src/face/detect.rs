@@ -198,6 +198,7 @@ pub fn assess(
 
 /// The square around `face` (side `face.width × margin`, centred), clamped to the image, as RGB
 /// `side × side` — the crop the embedding model sees.
+#[cfg_attr(not(feature = "embed"), allow(dead_code))]
 pub(crate) fn crop_rgb(rgb: &RgbImage, face: &FaceBox, margin: f64, side: u32) -> RgbImage {
     let (x0, y0, s) = square(face, margin, rgb.width(), rgb.height());
     let sub = image::imageops::crop_imm(rgb, x0, y0, s, s).to_image();

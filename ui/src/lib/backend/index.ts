@@ -136,7 +136,7 @@ export interface RequestPreview {
 }
 
 /** Where a request stands in the outbox. */
-export type OutboxStatus = 'queued' | 'sent' | 'accepted' | 'rejected' | 'result_ready';
+export type OutboxStatus = 'queued' | 'sent' | 'accepted' | 'rejected' | 'result_ready' | 'shredded';
 
 /** A request in the outbox. Event `request_status` carries one of these. */
 export interface OutboxItem {
