@@ -11,6 +11,7 @@
 //!   gateway.cert.pem  gateway.key.pem         TLS server certificate for localhost / 127.0.0.1
 //!   users/<id>.auth.cert.pem  <id>.auth.key.pem
 //!   users/<id>.sign.cert.pem  <id>.sign.key.pem
+//!   workstations/<name>.cert.pem  <name>.key.pem   workstation TLS client certificates (on demand)
 //!   pki.json                                  issued and revoked serials, CRL number
 //! ```
 
@@ -89,6 +90,8 @@ pub mod paths {
     pub const GATEWAY_KEY: &str = "gateway.key.pem";
     /// Directory of user certificates and keys.
     pub const USERS: &str = "users";
+    /// Directory of workstation TLS certificates and keys.
+    pub const WORKSTATIONS: &str = "workstations";
     /// State file: issued and revoked serials.
     pub const STATE: &str = "pki.json";
 }
@@ -189,6 +192,61 @@ pub fn issue_for_public_key(
         key_path: None,
         serial_hex: serial_hex(params.serial_number.as_ref()),
         cert_der: der,
+    })
+}
+
+/// Issue a workstation's TLS client certificate into an existing PKI in `dir`: ECDSA P-256, EKU
+/// clientAuth, CN = `name`, no ИИН (the gateway then takes the user from the signed login, not
+/// from the TLS certificate). Written to `workstations/<name>.cert.pem` and `<name>.key.pem` (0600).
+/// `name`: ASCII letters, digits, `-`, `_`, `.`.
+pub fn issue_workstation(dir: &Path, name: &str) -> Result<IssuedCert, PkiError> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        || name.starts_with('.')
+    {
+        return Err(PkiError::InvalidSpec(format!(
+            "workstation name {name:?}: ASCII letters, digits, '-', '_', '.'"
+        )));
+    }
+    let issuer = load_issuer(dir)?;
+    let mut state = State::load(dir)?;
+    let key = new_key(KeyKind::EcdsaP256)?;
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, printable("KZ")?);
+    dn.push(DnType::OrganizationName, "SIO PSO test workstations");
+    dn.push(DnType::CommonName, name);
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    leaf_common(
+        &mut params,
+        Validity::days_from(SystemTime::now(), DEFAULT_LEAF_DAYS),
+    );
+    let cert = params
+        .signed_by(&key, &issuer)
+        .map_err(PkiError::rcgen("sign a workstation certificate"))?;
+    let out = dir.join(paths::WORKSTATIONS);
+    std::fs::create_dir_all(&out).map_err(|e| PkiError::Io {
+        path: out.clone(),
+        source: e,
+    })?;
+    let cert_path = out.join(format!("{name}.cert.pem"));
+    let key_path = out.join(format!("{name}.key.pem"));
+    write_public(&cert_path, &cert.pem())?;
+    write_key(&key_path, &key.serialize_pem())?;
+    let serial = serial_hex(params.serial_number.as_ref());
+    state.record(&serial, &format!("workstation.{name}"));
+    state.save(dir)?;
+    Ok(IssuedCert {
+        cert_path,
+        key_path: Some(key_path),
+        serial_hex: serial,
+        cert_der: cert.der().to_vec(),
     })
 }
 

@@ -140,3 +140,18 @@ fn refuses_a_gost_ca() {
         Err(PkiError::InvalidSpec(_))
     ));
 }
+
+#[test]
+fn issues_a_workstation_certificate_without_an_iin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    generate(dir.path(), &PkiSpec::empty()).expect("generate");
+    let ws = issue_workstation(dir.path(), "arm-01").expect("issue");
+    let summary = sio_sign::CertSummary::from_der(&ws.cert_der).expect("parse");
+    assert_eq!(summary.iin, None);
+    assert_eq!(summary.common_name.as_deref(), Some("arm-01"));
+    assert!(ws.key_path.is_some_and(|k| k.exists()));
+    assert!(matches!(
+        issue_workstation(dir.path(), "../x"),
+        Err(PkiError::InvalidSpec(_))
+    ));
+}
