@@ -817,7 +817,18 @@ impl App {
                 self.follow(i.id());
             }
         }
-        Ok(items.iter().map(ui_item).collect())
+        let delayed = stores.outbox.delayed(Utc::now())?;
+        Ok(items
+            .iter()
+            .map(|i| {
+                let mut item = ui_item(i);
+                item.delay_notice = delayed
+                    .iter()
+                    .find(|d| d.request_id == i.id())
+                    .map(|d| d.text.clone());
+                item
+            })
+            .collect())
     }
 
     // ---- results ----
@@ -1311,5 +1322,6 @@ fn ui_item(i: &sio_client::outbox::OutboxItem) -> OutboxItem {
             .fixed_offset()
             .to_rfc3339(),
         error,
+        delay_notice: None,
     }
 }

@@ -110,6 +110,10 @@ pub struct OutboxItem {
     /// Why it was rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
+    /// Waiting more than one hour: the incident notice to the operator, to send or print
+    /// (2015 rr.38–44).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_notice: Option<String>,
 }
 
 /// Proof that the local copy of a result is gone (`ShredReport`).

@@ -588,6 +588,19 @@ fn list(store: &Store) -> Result<(), Failure> {
             "updated_at": sio_core::time::format_astana(item.updated_at),
         }));
     }
+    // Access delayed more than one hour is an incident (2015 rr.38–44): the notice to send or print.
+    for d in stores
+        .outbox
+        .delayed(chrono::Utc::now())
+        .map_err(|e| fail(e.code(), e.to_string()))?
+    {
+        eprintln!("\n{}\n", d.text);
+        out(&json!({
+            "request_id": d.request_id,
+            "status": {"state": "delayed"},
+            "notice": d.text,
+        }));
+    }
     for r in stores
         .vault
         .list()

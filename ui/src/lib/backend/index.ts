@@ -154,6 +154,8 @@ export interface OutboxItem {
   updated_at: string;
   /** Why it was rejected. */
   error?: ErrorInfo;
+  /** Waiting more than one hour: the incident notice to the operator (2015 rr.38–44). */
+  delay_notice?: string;
 }
 
 /** Proof that the local copy of a result is gone. */

@@ -151,6 +151,8 @@ export const en = {
   'outbox.col_status': 'Status',
   'outbox.col_updated': 'Updated',
   'outbox.open': 'Open result',
+  'outbox.delayed': 'Waiting for more than one hour: the rules make this an incident. Send or print this notice for the operator.',
+  'outbox.print_notice': 'Print the notice',
   'outbox.progress': 'Progress',
   'status.queued': 'Queued',
   'status.sent': 'Sent',

@@ -152,6 +152,8 @@ export const kk: Record<Key, string> = {
   'outbox.col_status': 'Мәртебесі',
   'outbox.col_updated': 'Жаңартылды',
   'outbox.open': 'Нәтижені ашу',
+  'outbox.delayed': 'Бір сағаттан астам күту: Қағидалар бойынша бұл оқиға. Осы хабарламаны операторға жіберіңіз немесе басып шығарыңыз.',
+  'outbox.print_notice': 'Хабарламаны басып шығару',
   'outbox.progress': 'Орындалу барысы',
   'status.queued': 'Кезекте',
   'status.sent': 'Жіберілді',

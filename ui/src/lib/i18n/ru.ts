@@ -152,6 +152,8 @@ export const ru: Record<Key, string> = {
   'outbox.col_status': 'Статус',
   'outbox.col_updated': 'Обновлён',
   'outbox.open': 'Открыть результат',
+  'outbox.delayed': 'Ожидание более одного часа: по Правилам это инцидент. Направьте или распечатайте это уведомление оператору.',
+  'outbox.print_notice': 'Распечатать уведомление',
   'outbox.progress': 'Ход выполнения',
   'status.queued': 'В очереди',
   'status.sent': 'Отправлен',
