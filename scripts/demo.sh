@@ -7,15 +7,17 @@
 # Idempotent. Everything lives under $SIO_DEMO_DIR (default /tmp/sio-demo); the gateway keeps
 # running afterwards on 127.0.0.1:8443 (stop it with: kill $(cat $SIO_DEMO_DIR/gateway.pid)).
 #
-#   bash scripts/demo.sh --app   (needs a desktop session, $DISPLAY; headless: xvfb-run -a ...)
-# starts the same gateway and card, then opens the desktop app (src-tauri) pointed at them instead
-# of the command-line login; the SMS codes the gateway sends are printed here as they arrive.
+# In a desktop session ($DISPLAY or $WAYLAND_DISPLAY set) it then opens the desktop app (src-tauri)
+# pointed at them, and prints the SMS codes the gateway sends as they arrive; without one it does
+# the officer's login on the command line. Force either with --app or --cli
+# (headless app: xvfb-run -a bash scripts/demo.sh --app).
 set -euo pipefail
-APP=0
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then APP=1; else APP=0; fi
 for arg in "$@"; do
     case "$arg" in
         --app) APP=1 ;;
-        *) echo "usage: $0 [--app]" >&2; exit 2 ;;
+        --cli) APP=0 ;;
+        *) echo "usage: $0 [--app|--cli]" >&2; exit 2 ;;
     esac
 done
 if [ "$APP" = 1 ] && [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
