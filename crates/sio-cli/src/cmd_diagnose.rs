@@ -104,15 +104,8 @@ pub(crate) fn run(args: Args) -> ExitCode {
     if args.guard {
         return guard(&config);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("sio diagnose: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
+    let Some(runtime) = crate::runtime("diagnose") else {
+        return ExitCode::from(2);
     };
     let report = runtime.block_on(sio_workstation::run(&config));
     // A driver call that timed out cannot be cancelled: do not wait for it.

@@ -115,15 +115,8 @@ impl From<sio_policy::PolicyError> for Failure {
 
 /// Run `sio fingerprint`.
 pub(crate) fn run(args: Args) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sio fingerprint: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(rt) = crate::runtime("fingerprint") else {
+        return ExitCode::FAILURE;
     };
     match rt.block_on(dispatch(args)) {
         Ok(v) => {

@@ -110,15 +110,8 @@ pub(crate) fn fail(code: &str, message: impl Into<String>) -> Failure {
 
 /// Run `sio login`.
 pub(crate) fn run(args: Args) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sio login: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(rt) = crate::runtime("login") else {
+        return ExitCode::FAILURE;
     };
     match rt.block_on(login(args)) {
         Ok(summary) => {

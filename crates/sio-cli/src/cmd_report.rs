@@ -51,15 +51,8 @@ enum Lang {
 
 /// Run `sio report`.
 pub(crate) fn run(args: Args) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sio report: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(rt) = crate::runtime("report") else {
+        return ExitCode::FAILURE;
     };
     finish("report", rt.block_on(report(args)))
 }

@@ -334,15 +334,8 @@ fn open_stores(store: &Store, principal: Principal) -> Result<Stores, Failure> {
 
 /// Run `sio request`.
 pub(crate) fn run(args: Args) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sio request: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(rt) = crate::runtime("request") else {
+        return ExitCode::FAILURE;
     };
     let res = match args.command {
         RequestCommand::Compose {

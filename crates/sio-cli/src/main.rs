@@ -83,6 +83,21 @@ fn man(dir: &std::path::Path) -> ExitCode {
     }
 }
 
+/// The single-threaded async runtime a command runs on; `None` (said on stderr) when the OS
+/// refuses one.
+fn runtime(command: &str) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("sio {command}: cannot start the runtime: {e}");
+            None
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
