@@ -27,6 +27,9 @@ use crypto_bigint::subtle::{ConditionallySelectable, ConstantTimeEq};
 use crypto_bigint::{Limb, U256, U512, Uint, Word};
 use zeroize::Zeroize;
 
+use crate::gost_pm;
+use std::sync::OnceLock;
+
 /// A named parameter set (curve).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -167,6 +170,14 @@ pub(crate) enum GostError {
 
 type Fe<const L: usize> = DynResidue<L>;
 
+/// Number of [`GostCurve`] variants (index = discriminant).
+const CURVES: usize = 10;
+/// Precomputed odd multiples of each curve's generator for the verifier (`None`: no fast path).
+static G_TABLES_256: [OnceLock<Option<gost_pm::GTable<4>>>; CURVES] =
+    [const { OnceLock::new() }; CURVES];
+static G_TABLES_512: [OnceLock<Option<gost_pm::GTable<8>>>; CURVES] =
+    [const { OnceLock::new() }; CURVES];
+
 fn uint_from_be<const L: usize>(bytes: &[u8]) -> Option<Uint<L>> {
     let width = L * Limb::BYTES;
     if bytes.len() > width {
@@ -230,6 +241,8 @@ struct Curve<const L: usize> {
     g: Point<L>,
     /// `a = -3 (mod p)` (TC26 512-A/B, 256-B/C/D): faster Jacobian doubling in the verifier.
     a_minus3: bool,
+    /// Which parameter set.
+    id: GostCurve,
 }
 
 impl<const L: usize> Curve<L> {
@@ -258,6 +271,7 @@ impl<const L: usize> Curve<L> {
             b3: b + b + b,
             g,
             a_minus3: (a + three).as_montgomery() == &Uint::ZERO,
+            id: c,
         }
     }
 
@@ -518,6 +532,60 @@ impl<const L: usize> Curve<L> {
         Some((acc.x * zinv.square()).retrieve())
     }
 
+    /// `u1·G + u2·Q` on the pseudo-Mersenne fast path (`gost_pm`), the generator's wNAF table
+    /// computed once per curve. Outer `None`: this curve has no fast path.
+    fn mul2_fast_x(
+        &self,
+        u1: &Uint<L>,
+        qx: &Uint<L>,
+        qy: &Uint<L>,
+        u2: &Uint<L>,
+    ) -> Option<Option<Uint<L>>> {
+        let width = L * Limb::BYTES;
+        let be = |v: &Uint<L>| {
+            let mut out = vec![0u8; width];
+            uint_to_be(v, &mut out);
+            out
+        };
+        let bytes = |h: &str| -> Vec<u8> {
+            (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap_or(0))
+                .collect()
+        };
+        let d = self.id.def();
+        let (p, a, gx, gy) = (bytes(d.p), bytes(d.a), bytes(d.x), bytes(d.y));
+        let cb = gost_pm::CurveBytes {
+            p: &p,
+            a: &a,
+            a_minus3: self.a_minus3,
+            gx: &gx,
+            gy: &gy,
+        };
+        let (u1, qx, qy, u2) = (be(u1), be(qx), be(qy), be(u2));
+        let index = self.id as usize;
+        let out = if width == 32 {
+            let table = G_TABLES_256
+                .get(index)?
+                .get_or_init(|| gost_pm::GTable::new(&cb));
+            gost_pm::mul2::<4>(&cb, table.as_ref()?, &u1, &qx, &qy, &u2)
+        } else {
+            let table = G_TABLES_512
+                .get(index)?
+                .get_or_init(|| gost_pm::GTable::new(&cb));
+            gost_pm::mul2::<8>(&cb, table.as_ref()?, &u1, &qx, &qy, &u2)
+        };
+        let Some((x, z2)) = out else {
+            return Some(None);
+        };
+        let x = Fe::new(&uint_from_be::<L>(&x)?, self.fp);
+        let (zinv, ok) = Fe::new(&uint_from_be::<L>(&z2)?, self.fp).invert();
+        if !bool::from(crypto_bigint::subtle::Choice::from(ok)) {
+            return Some(None);
+        }
+        Some(Some((x * zinv).retrieve()))
+    }
+
     /// `α mod q`, 0 → 1 (GOST R 34.10-2012 §6.1 step 2), from the digest bytes (little-endian).
     fn e_from_digest(&self, digest: &[u8]) -> Fe<L> {
         let mut be: Vec<u8> = digest.iter().rev().copied().collect();
@@ -563,7 +631,11 @@ impl<const L: usize> Curve<L> {
         let ss = Fe::new(s, self.fq);
         let z1 = (ss * v).retrieve();
         let z2 = (-(rr * v)).retrieve();
-        let Some(x) = self.mul2_vartime_x(&z1, &qp, &z2) else {
+        let x = match self.mul2_fast_x(&z1, qx, qy, &z2) {
+            Some(x) => x,
+            None => self.mul2_vartime_x(&z1, &qp, &z2),
+        };
+        let Some(x) = x else {
             return false;
         };
         Fe::new(&x, self.fq).retrieve() == *r
@@ -779,6 +851,40 @@ mod tests {
 
     fn rev(v: &[u8]) -> Vec<u8> {
         v.iter().rev().copied().collect()
+    }
+
+    #[test]
+    fn fast_verify_path_matches_the_generic_one() {
+        fn check<const L: usize>(c: &Curve<L>) {
+            let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+            let mut next = |q: &Uint<L>| {
+                let mut words = [0 as Word; L];
+                for w in &mut words {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    *w = seed as Word;
+                }
+                Uint::<L>::from_words(words).wrapping_rem(q)
+            };
+            let d = next(&c.q);
+            let q = c.affine(&c.mul_ct(&c.g, &d)).expect("Q");
+            for _ in 0..4 {
+                let (u1, u2) = (next(&c.q), next(&c.q));
+                let fast = c.mul2_fast_x(&u1, &q.0, &q.1, &u2).expect("fast path");
+                let qp = c.public_point(&q.0, &q.1).expect("on curve");
+                assert!(fast == c.mul2_vartime_x(&u1, &qp, &u2), "{:?}", c.id);
+            }
+        }
+        check(&curve_512(GostCurve::Tc26_512A));
+        check(&curve_512(GostCurve::Tc26_512C));
+        check(&curve_256(GostCurve::Tc26_256A));
+        check(&curve_256(GostCurve::Tc26_256B));
+        assert!(
+            curve_512(GostCurve::Tc26_512B)
+                .mul2_fast_x(&Uint::ONE, &Uint::ONE, &Uint::ONE, &Uint::ONE)
+                .is_none()
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod cert;
 mod error;
 mod ess;
 mod gost;
+mod gost_pm;
 mod signer;
 pub mod soft;
 mod soft_gost;
