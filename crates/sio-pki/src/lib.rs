@@ -160,37 +160,44 @@ pub fn issue_user(dir: &Path, user: &UserSpec) -> Result<GeneratedUser, PkiError
 
 /// Issue a certificate for an EXTERNAL public key (for example one generated on a card in PIV slot
 /// 9A or 9C). `public_key` is a SubjectPublicKeyInfo in DER or PEM ("PUBLIC KEY"). The certificate
-/// is written to `users/<id>.<usage>.cert.pem`; no key file is written.
+/// is written to `users/<id>.<usage>.cert.pem`; no key file is written. RSA, ECDSA and GOST
+/// R 34.10-2012 keys (TC26 or NCA RK OIDs) are accepted.
 pub fn issue_for_public_key(
     dir: &Path,
     public_key: &[u8],
     user: &UserSpec,
     usage: Usage,
 ) -> Result<IssuedCert, PkiError> {
-    let spki = if public_key.starts_with(b"-----BEGIN") {
-        let text = std::str::from_utf8(public_key).map_err(|_| PkiError::BadPublicKey)?;
-        rcgen::SubjectPublicKeyInfo::from_pem(text).map_err(|_| PkiError::BadPublicKey)?
+    let der_key = if public_key.starts_with(b"-----BEGIN") {
+        let (label, der) = der::pem::decode_vec(public_key).map_err(|_| PkiError::BadPublicKey)?;
+        if label != "PUBLIC KEY" {
+            return Err(PkiError::BadPublicKey);
+        }
+        der
     } else {
-        rcgen::SubjectPublicKeyInfo::from_der(public_key).map_err(|_| PkiError::BadPublicKey)?
+        public_key.to_vec()
     };
     let issuer = load_issuer(dir)?;
     let mut state = State::load(dir)?;
     let params = user_params(user, usage)?;
-    let cert = params
-        .signed_by(&spki, &issuer)
-        .map_err(PkiError::rcgen("sign the certificate for an external key"))?;
+    let serial = serial_hex(params.serial_number.as_ref());
+    let der = match rcgen::SubjectPublicKeyInfo::from_der(&der_key) {
+        Ok(spki) => params
+            .signed_by(&spki, &issuer)
+            .map_err(PkiError::rcgen("sign the certificate for an external key"))?
+            .der()
+            .to_vec(),
+        // Not a key rcgen knows: a GOST key (from a GOST token) gets its certificate built here.
+        Err(_) => gost_user_cert(dir, params, &der_key, &issuer)?,
+    };
     let cert_path = user_path(dir, &user.id, usage, "cert");
-    write_public(&cert_path, &cert.pem())?;
-    let der = cert.der().to_vec();
-    state.record(
-        &serial_hex(params.serial_number.as_ref()),
-        &format!("{}.{}", user.id, usage.file_tag()),
-    );
+    write_public(&cert_path, &pem_of("CERTIFICATE", &der)?)?;
+    state.record(&serial, &format!("{}.{}", user.id, usage.file_tag()));
     state.save(dir)?;
     Ok(IssuedCert {
         cert_path,
         key_path: None,
-        serial_hex: serial_hex(params.serial_number.as_ref()),
+        serial_hex: serial,
         cert_der: der,
     })
 }
@@ -386,7 +393,10 @@ fn issue_user_with(
                 let pem = key
                     .to_pkcs8_pem()
                     .map_err(|e| PkiError::KeyGeneration(e.to_string()))?;
-                (gost_user_cert(dir, params, key, issuer)?, pem)
+                let spki = key
+                    .spki_der()
+                    .map_err(|e| PkiError::KeyGeneration(e.to_string()))?;
+                (gost_user_cert(dir, params, &spki, issuer)?, pem)
             }
         };
         let cert_path = user_path(dir, &user.id, usage, "cert");
@@ -417,18 +427,18 @@ fn issue_user_with(
 fn gost_user_cert(
     dir: &Path,
     mut params: CertificateParams,
-    key: &sio_sign::soft::GostKey,
+    spki_der: &[u8],
     issuer: &Issuer<'_, KeyPair>,
 ) -> Result<Vec<u8>, PkiError> {
     use der::{Decode, Encode};
     use sha2::Digest;
     let bad =
         |what: &'static str| move |e: der::Error| PkiError::KeyGeneration(format!("{what}: {e}"));
-    let spki_der = key
-        .spki_der()
-        .map_err(|e| PkiError::KeyGeneration(e.to_string()))?;
-    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(&spki_der)
-        .map_err(bad("GOST SubjectPublicKeyInfo"))?;
+    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(spki_der)
+        .map_err(|_| PkiError::BadPublicKey)?;
+    if !is_gost_key_oid(&spki.algorithm.oid.to_string()) {
+        return Err(PkiError::BadPublicKey);
+    }
     let ski = sha2::Sha256::digest(spki.subject_public_key.raw_bytes());
     params.key_identifier_method = KeyIdMethod::PreSpecified(ski[..20].to_vec());
     let placeholder = new_key(KeyKind::EcdsaP256)?;
@@ -448,6 +458,14 @@ fn gost_user_cert(
         .map_err(PkiError::rcgen("sign a GOST user certificate"))?;
     cert.signature = der::asn1::BitString::from_bytes(&signature).map_err(bad("the signature"))?;
     cert.to_der().map_err(bad("encode the certificate"))
+}
+
+/// GOST R 34.10-2012 key OIDs: TC26 (1.2.643.7.1.1.1.1/2) and NCA RK (1.2.398.3.10.1.1.2.1/2).
+fn is_gost_key_oid(oid: &str) -> bool {
+    matches!(
+        oid,
+        "1.2.643.7.1.1.1.1" | "1.2.643.7.1.1.1.2" | "1.2.398.3.10.1.1.2.1" | "1.2.398.3.10.1.1.2.2"
+    )
 }
 
 fn pem_of(label: &str, der: &[u8]) -> Result<String, PkiError> {

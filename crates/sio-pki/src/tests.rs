@@ -155,3 +155,27 @@ fn issues_a_workstation_certificate_without_an_iin() {
         Err(PkiError::InvalidSpec(_))
     ));
 }
+
+#[test]
+fn issues_for_an_external_gost_public_key() {
+    use sio_sign::{GostArc, GostCurve};
+    let dir = tempfile::tempdir().expect("tempdir");
+    generate(dir.path(), &PkiSpec::empty()).expect("generate");
+    let token_key =
+        sio_sign::soft::GostKey::generate(GostCurve::Tc26_512A, GostArc::Kz).expect("key");
+    let spki = token_key.spki_der().expect("spki");
+    let mut user = PkiSpec::demo().users.remove(0);
+    user.id = "gost-token".into();
+    let issued = issue_for_public_key(dir.path(), &spki, &user, Usage::Sign).expect("issue");
+    let mut signer =
+        sio_sign::soft::GostSoftwareSigner::new(token_key, &issued.cert_der).expect("signer");
+    let cms = sio_sign::sign(b"doc", &mut [&mut signer], &Default::default()).expect("sign");
+    let ca = std::fs::read(dir.path().join(paths::CA_CERT)).expect("ca");
+    sio_sign::Verifier::from_pem(&ca)
+        .expect("ca")
+        .require_purpose(sio_sign::KeyPurpose::DocumentSigning)
+        .verify(&cms, Some(b"doc"))
+        .expect("verify");
+    let pem = der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, &spki).expect("pem");
+    issue_for_public_key(dir.path(), pem.as_bytes(), &user, Usage::Auth).expect("from PEM");
+}
