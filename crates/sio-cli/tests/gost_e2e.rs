@@ -217,3 +217,30 @@ async fn gost512_login_and_request_end_to_end() {
     let signed = requests::sign(doc, &mut auth).unwrap();
     assert!(requests::submit(&ch, &s, &signed).await.is_err());
 }
+
+#[test]
+fn sio_pki_init_alg_gost512_issues_gost_user_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sio"))
+        .args(["pki", "init"])
+        .arg(dir.path())
+        .args(["--alg", "gost512"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // id-tc26-gost3410-12-512 1.2.643.7.1.1.1.2
+    let oid = [0x06, 0x08, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x01, 0x01, 0x02];
+    for id in ["investigator", "head", "prosecutor"] {
+        for usage in ["auth", "sign"] {
+            let pem =
+                std::fs::read(dir.path().join(format!("users/{id}.{usage}.cert.pem"))).unwrap();
+            let der = sio_sign::pem_or_der_blocks(&pem, "CERTIFICATE").remove(0);
+            assert!(der.windows(oid.len()).any(|w| w == oid), "{id}.{usage}");
+            sio_token::CertificateInfo::from_der(&der).unwrap();
+        }
+    }
+}
