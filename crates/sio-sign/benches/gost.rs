@@ -81,6 +81,13 @@ fn run(conf: &Path) {
             GostCurve::Tc26_512A,
         ),
         (
+            "512 paramSetB (generic path)",
+            "gost2012_512",
+            "B",
+            "md_gost12_512",
+            GostCurve::Tc26_512B,
+        ),
+        (
             "256 paramSetA (TC26)",
             "gost2012_256",
             "TCA",
