@@ -81,7 +81,7 @@ fn run(conf: &Path) {
             GostCurve::Tc26_512A,
         ),
         (
-            "512 paramSetB (generic path)",
+            "512 paramSetB (Montgomery)",
             "gost2012_512",
             "B",
             "md_gost12_512",

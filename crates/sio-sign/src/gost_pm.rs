@@ -1,21 +1,33 @@
-//! Variable-time verification arithmetic for GOST curves whose prime is pseudo-Mersenne,
-//! `p = 2^(64·N) − c` with a small `c` (TC26 256-A/B: `2^256 − 617`; 512-A/C: `2^512 − 569`).
-//!
-//! Field elements are plain little-endian `[u64; N]` (no Montgomery form, no parameters carried
-//! with each value): a product is a schoolbook `2N`-word multiplication folded twice with `c`.
+//! Variable-time verification arithmetic for the GOST curves on lean `[u64; N]` field elements
+//! (no parameters carried with each value). A prime `p = 2^(64·N) − c` with a small `c`
+//! (pseudo-Mersenne: TC26 256-A/B `2^256 − 617`, 512-A/C `2^512 − 569`) is reduced by folding
+//! the high half with `c`; any other odd prime (512-B, 256-C/D, the test curves) in Montgomery form.
 //! Used only for `u1·G + u2·Q` on PUBLIC data (signature verification); signing stays on the
 //! constant-time code in `gost.rs`.
 
-/// Up to 8 words (512 bits).
-const MAX2: usize = 16;
+/// Up to 8 words (512 bits): a double-width product plus one carry word.
+const MAX2: usize = 17;
 
 type W<const N: usize> = [u64; N];
 
-/// The field `GF(2^(64N) − c)`.
+/// The field `GF(p)`: `p = 2^(64N) − c` reduced with `c`, any other odd `p` in Montgomery form.
 #[derive(Clone, Copy)]
 pub(crate) struct Field<const N: usize> {
     p: W<N>,
+    /// `2^(64N) − p` when that is below `2^32` (pseudo-Mersenne), else 0.
     c: u64,
+    /// Montgomery constants when `c == 0`.
+    mont: Option<Mont<N>>,
+}
+
+#[derive(Clone, Copy)]
+struct Mont<const N: usize> {
+    /// `−p⁻¹ mod 2^64`.
+    n0: u64,
+    /// `R mod p`, `R = 2^(64N)` (the Montgomery form of 1).
+    r: W<N>,
+    /// `R² mod p`.
+    r2: W<N>,
 }
 
 fn from_be<const N: usize>(be: &[u8]) -> Option<W<N>> {
@@ -58,19 +70,97 @@ fn is_zero<const N: usize>(a: &W<N>) -> bool {
 }
 
 impl<const N: usize> Field<N> {
-    /// `p` big-endian; `None` unless `p = 2^(64N) − c` with `c < 2^32`.
+    /// `p` big-endian, odd, its top word non-zero; `None` otherwise.
     pub(crate) fn new(p_be: &[u8]) -> Option<Self> {
         let p = from_be::<N>(p_be)?;
-        if p[1..].iter().any(|w| *w != u64::MAX) {
+        if p[0] & 1 == 0 || p[N - 1] == 0 {
             return None;
         }
         let c = p[0].wrapping_neg();
-        (c != 0 && c < (1 << 32)).then_some(Self { p, c })
+        if p[1..].iter().all(|w| *w == u64::MAX) && c < (1 << 32) {
+            return Some(Self { p, c, mont: None });
+        }
+        let mut f = Self {
+            p,
+            c: 0,
+            mont: None,
+        };
+        let mut inv = 1u64;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(p[0].wrapping_mul(inv)));
+        }
+        // R mod p and R² mod p by doubling 1 (plain additions mod p).
+        let mut x = [0u64; N];
+        x[0] = 1;
+        for _ in 0..64 * N {
+            x = f.add(&x, &x);
+        }
+        let r = x;
+        for _ in 0..64 * N {
+            x = f.add(&x, &x);
+        }
+        f.mont = Some(Mont {
+            n0: inv.wrapping_neg(),
+            r,
+            r2: x,
+        });
+        Some(f)
     }
 
+    /// The field's 1 (in the internal representation).
+    fn one(&self) -> W<N> {
+        match &self.mont {
+            Some(m) => m.r,
+            None => {
+                let mut one = [0u64; N];
+                one[0] = 1;
+                one
+            }
+        }
+    }
+
+    /// A canonical big-endian integer into the internal representation.
     fn elem(&self, be: &[u8]) -> Option<W<N>> {
         let v = from_be::<N>(be)?;
-        (!geq(&v, &self.p)).then_some(v)
+        if geq(&v, &self.p) {
+            return None;
+        }
+        Some(match &self.mont {
+            Some(m) => self.mul(&v, &m.r2),
+            None => v,
+        })
+    }
+
+    /// The internal representation back to the integer.
+    fn out(&self, v: &W<N>) -> W<N> {
+        match &self.mont {
+            Some(_) => {
+                let mut one = [0u64; N];
+                one[0] = 1;
+                self.mul(v, &one)
+            }
+            None => *v,
+        }
+    }
+
+    fn sub_p(&self, r: &mut W<N>) {
+        let mut borrow = 0u64;
+        for (w, p) in r.iter_mut().zip(&self.p) {
+            let (d1, b1) = w.overflowing_sub(*p);
+            let (d2, b2) = d1.overflowing_sub(borrow);
+            *w = d2;
+            borrow = u64::from(b1) + u64::from(b2);
+        }
+    }
+
+    fn add_p(&self, r: &mut W<N>) {
+        let mut carry = 0u64;
+        for (w, p) in r.iter_mut().zip(&self.p) {
+            let (s1, c1) = w.overflowing_add(*p);
+            let (s2, c2) = s1.overflowing_add(carry);
+            *w = s2;
+            carry = u64::from(c1) + u64::from(c2);
+        }
     }
 
     fn add(&self, a: &W<N>, b: &W<N>) -> W<N> {
@@ -82,11 +172,8 @@ impl<const N: usize> Field<N> {
             r[i] = s2;
             carry = u64::from(c1) + u64::from(c2);
         }
-        if carry != 0 {
-            // a + b − 2^(64N) + c = a + b − p: adding c cannot carry out again.
-            self.add_small(&mut r, self.c);
-        } else if geq(&r, &self.p) {
-            self.add_small(&mut r, self.c); // r − p = r + c − 2^(64N): the carry out is dropped
+        if carry != 0 || geq(&r, &self.p) {
+            self.sub_p(&mut r); // modulo 2^(64N): the true a + b − p is below p
         }
         r
     }
@@ -114,16 +201,7 @@ impl<const N: usize> Field<N> {
             borrow = u64::from(b1) + u64::from(b2);
         }
         if borrow != 0 {
-            // r = a − b + 2^(64N); a − b + p = r − c, which is ≥ 0.
-            let mut borrow = self.c;
-            for w in r.iter_mut() {
-                if borrow == 0 {
-                    break;
-                }
-                let (d, b) = w.overflowing_sub(borrow);
-                *w = d;
-                borrow = u64::from(b);
-            }
+            self.add_p(&mut r); // modulo 2^(64N): a − b + p
         }
         r
     }
@@ -174,8 +252,43 @@ impl<const N: usize> Field<N> {
         self.reduce(&t)
     }
 
-    /// `t mod p` for `t < 2^(128N)`: `lo + hi·c`, then the small overflow folded again.
     fn reduce(&self, t: &[u64; MAX2]) -> W<N> {
+        match &self.mont {
+            Some(m) => self.redc(t, m.n0),
+            None => self.reduce_pm(t),
+        }
+    }
+
+    /// Montgomery reduction `t·R⁻¹ mod p` for `t < p·R`.
+    fn redc(&self, t: &[u64; MAX2], n0: u64) -> W<N> {
+        let mut t = *t;
+        for i in 0..N {
+            let m = u128::from(t[i].wrapping_mul(n0));
+            let mut carry = 0u128;
+            for j in 0..N {
+                let v = u128::from(t[i + j]) + m * u128::from(self.p[j]) + carry;
+                t[i + j] = v as u64;
+                carry = v >> 64;
+            }
+            let mut k = i + N;
+            while carry != 0 && k < MAX2 {
+                let v = u128::from(t[k]) + carry;
+                t[k] = v as u64;
+                carry = v >> 64;
+                k += 1;
+            }
+        }
+        let mut r = [0u64; N];
+        r.copy_from_slice(&t[N..2 * N]);
+        if t[2 * N] != 0 || geq(&r, &self.p) {
+            self.sub_p(&mut r);
+        }
+        r
+    }
+
+    /// `t mod p` for `t < 2^(128N)`, `p = 2^(64N) − c`: `lo + hi·c`, then the small overflow
+    /// folded again.
+    fn reduce_pm(&self, t: &[u64; MAX2]) -> W<N> {
         let c = u128::from(self.c);
         let mut r = [0u64; N];
         let mut carry = 0u128;
@@ -228,8 +341,7 @@ struct Ops<'a, const N: usize> {
 
 impl<const N: usize> Ops<'_, N> {
     fn identity(&self) -> Jac<N> {
-        let mut one = [0u64; N];
-        one[0] = 1;
+        let one = self.f.one();
         Jac {
             x: one,
             y: one,
@@ -315,8 +427,7 @@ impl<const N: usize> Ops<'_, N> {
     /// madd-2007-bl: `p1 + p2` with `p2` affine, special cases handled.
     fn add_affine(&self, p1: &Jac<N>, p2: &Aff<N>) -> Jac<N> {
         let f = self.f;
-        let mut one = [0u64; N];
-        one[0] = 1;
+        let one = f.one();
         if is_zero(&p1.z) {
             return Jac {
                 x: p2.x,
@@ -466,8 +577,7 @@ fn invert<const N: usize>(f: &Field<N>, a: &W<N>) -> W<N> {
             break;
         }
     }
-    let mut r = [0u64; N];
-    r[0] = 1;
+    let mut r = f.one();
     for i in (0..N).rev() {
         for bit in (0..64).rev() {
             r = f.sqr(&r);
@@ -488,8 +598,7 @@ impl<const N: usize> GTable<N> {
             a: f.elem(c.a)?,
             a_minus3: c.a_minus3,
         };
-        let mut one = [0u64; N];
-        one[0] = 1;
+        let one = f.one();
         let g = Jac {
             x: f.elem(c.gx)?,
             y: f.elem(c.gy)?,
@@ -548,8 +657,7 @@ pub(crate) fn mul2<const N: usize>(
         a: f.elem(c.a)?,
         a_minus3: c.a_minus3,
     };
-    let mut one = [0u64; N];
-    one[0] = 1;
+    let one = f.one();
     let q = Jac {
         x: f.elem(qx)?,
         y: f.elem(qy)?,
@@ -584,7 +692,7 @@ pub(crate) fn mul2<const N: usize>(
     if is_zero(&acc.z) {
         return None;
     }
-    Some((to_be(&acc.x), to_be(&f.sqr(&acc.z))))
+    Some((to_be(&f.out(&acc.x)), to_be(&f.out(&f.sqr(&acc.z)))))
 }
 
 #[cfg(test)]
@@ -609,30 +717,28 @@ mod tests {
 
     #[test]
     fn field_matches_u128_arithmetic() {
-        // p = 2^64 − 59 (the largest 64-bit prime), one word.
-        let p = u64::MAX - 58;
-        let f = Field::<1>::new(&p.to_be_bytes()).expect("pseudo-Mersenne");
-        let vals = [0u64, 1, 2, p - 1, p - 2, 0x1234_5678_9abc_def0, 1 << 63];
-        for &a in &vals {
-            for &b in &vals {
-                let m = ((u128::from(a) * u128::from(b)) % u128::from(p)) as u64;
-                assert_eq!(f.mul(&[a], &[b]), [m]);
-                assert_eq!(
-                    f.sqr(&[a]),
-                    [((u128::from(a) * u128::from(a)) % u128::from(p)) as u64]
-                );
-                assert_eq!(
-                    f.add(&[a], &[b]),
-                    [((u128::from(a) + u128::from(b)) % u128::from(p)) as u64]
-                );
-                assert_eq!(
-                    f.sub(&[a], &[b]),
-                    [((u128::from(a) + u128::from(p) - u128::from(b)) % u128::from(p)) as u64]
-                );
-            }
-            if a != 0 {
-                let inv = invert(&f, &[a]);
-                assert_eq!(f.mul(&inv, &[a]), [1]);
+        // 2^64 − 59 (pseudo-Mersenne) and 2^63 − 25 (Montgomery), one word each.
+        for p in [u64::MAX - 58, (1u64 << 63) - 25] {
+            let f = Field::<1>::new(&p.to_be_bytes()).expect("odd prime");
+            assert_eq!(f.mont.is_some(), p < 1 << 63);
+            let big = u128::from(p);
+            let vals = [0u64, 1, 2, p - 1, p - 2, 0x1234_5678_9abc_def0 % p, 1 << 62];
+            let el = |v: u64| f.elem(&v.to_be_bytes()).expect("in range");
+            for &a in &vals {
+                for &b in &vals {
+                    let (ua, ub) = (u128::from(a), u128::from(b));
+                    assert_eq!(f.out(&f.mul(&el(a), &el(b))), [(ua * ub % big) as u64]);
+                    assert_eq!(f.out(&f.sqr(&el(a))), [(ua * ua % big) as u64]);
+                    assert_eq!(f.out(&f.add(&el(a), &el(b))), [((ua + ub) % big) as u64]);
+                    assert_eq!(
+                        f.out(&f.sub(&el(a), &el(b))),
+                        [((ua + big - ub) % big) as u64]
+                    );
+                }
+                if a != 0 {
+                    let inv = invert(&f, &el(a));
+                    assert_eq!(f.out(&f.mul(&inv, &el(a))), [1]);
+                }
             }
         }
     }
