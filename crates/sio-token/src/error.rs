@@ -132,6 +132,17 @@ pub enum TokenError {
         /// What kind of key.
         detail: String,
     },
+    /// The token (its PKCS#11 module) lacks the mechanism the key needs, e.g. GOST R 34.10-2012
+    /// signing on a token without GOST support.
+    #[error("the token does not offer {mechanism_name} ({mechanism:#x}), needed for {algorithm}")]
+    MechanismMissing {
+        /// The PKCS#11 mechanism value.
+        mechanism: u64,
+        /// Its name in PKCS#11 or the TC26 extensions.
+        mechanism_name: &'static str,
+        /// The signature algorithm it was needed for.
+        algorithm: String,
+    },
     /// A key held in a file (PKCS#12, PEM) was offered for login; only hardware tokens are admitted.
     #[error("a key file ({kind}) cannot be used for login; use a hardware token")]
     FileKeyRefused {
@@ -204,6 +215,7 @@ impl TokenError {
             Self::CertificateNotYetValid { .. } => "TOKEN_CERT_NOT_YET_VALID",
             Self::KeyNotFound { .. } => "TOKEN_KEY_NOT_FOUND",
             Self::UnsupportedKey { .. } => "TOKEN_UNSUPPORTED_KEY",
+            Self::MechanismMissing { .. } => "TOKEN_MECHANISM_MISSING",
             Self::FileKeyRefused { .. } => "TOKEN_FILE_KEY_REFUSED",
             Self::SoftwareKeyRefused { .. } => "TOKEN_SOFTWARE_KEY_REFUSED",
             Self::Pkcs11Module { .. } => "TOKEN_PKCS11_MODULE",

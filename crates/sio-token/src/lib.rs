@@ -22,6 +22,7 @@ mod error;
 mod pin;
 pub mod piv;
 pub mod pkcs11;
+pub mod pkcs11_gost;
 pub mod reader;
 mod source;
 pub mod tlv;

@@ -16,6 +16,7 @@ use std::sync::{Mutex, OnceLock};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
@@ -25,7 +26,25 @@ use sio_sign::{Carrier, SignatureAlgorithm, Signer, SignerError};
 use crate::cert::{CertificateInfo, KeyKind};
 use crate::pin::Pin;
 use crate::piv::{Rejected, Unverified, Verified};
+use crate::pkcs11_gost::{self, GostMechanism};
 use crate::{TokenError, encoding};
+
+/// The mechanism object for a vendor-defined value (the TC26 GOST mechanisms).
+fn vendor_mechanism(value: u64) -> Result<Mechanism<'static>, TokenError> {
+    let mt = MechanismType::new_vendor_defined(value).map_err(ck("name a GOST mechanism"))?;
+    Ok(Mechanism::VendorDefined(VendorDefinedMechanism::new::<()>(
+        mt, None,
+    )))
+}
+
+fn mechanism_name(value: u64) -> &'static str {
+    match value {
+        pkcs11_gost::CKM_GOSTR3410_512 => "CKM_GOSTR3410_512",
+        pkcs11_gost::CKM_GOSTR3410_WITH_GOSTR3411_12_256 => "CKM_GOSTR3410_WITH_GOSTR3411_12_256",
+        pkcs11_gost::CKM_GOSTR3410_WITH_GOSTR3411_12_512 => "CKM_GOSTR3410_WITH_GOSTR3411_12_512",
+        _ => "a vendor-defined mechanism",
+    }
+}
 
 /// OpenSC's PKCS#11 module on Debian (amd64).
 pub const OPENSC_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
@@ -246,6 +265,37 @@ impl<S> Pkcs11Session<S> {
         Ok(pin_status_of(&ti))
     }
 
+    /// Check that the token offers the mechanism this product signs `algorithm` with
+    /// (`C_GetMechanismInfo`; `cryptoki` drops vendor-defined values from `C_GetMechanismList`).
+    /// Only GOST algorithms are checked; a token that lacks the mechanism gives
+    /// [`TokenError::MechanismMissing`].
+    pub fn require_mechanism(&self, algorithm: SignatureAlgorithm) -> Result<(), TokenError> {
+        let Some(GostMechanism { mechanism, .. }) = pkcs11_gost::gost_mechanism(algorithm) else {
+            return Ok(());
+        };
+        let mt =
+            MechanismType::new_vendor_defined(mechanism).map_err(ck("name a GOST mechanism"))?;
+        match self.module.ctx.get_mechanism_info(self.slot, mt) {
+            Ok(info) if info.sign() => Ok(()),
+            Ok(_) => Err(TokenError::MechanismMissing {
+                mechanism,
+                mechanism_name: mechanism_name(mechanism),
+                algorithm: algorithm.to_string(),
+            }),
+            Err(e) if rv(&e) == Some(RvError::MechanismInvalid) => {
+                Err(TokenError::MechanismMissing {
+                    mechanism,
+                    mechanism_name: mechanism_name(mechanism),
+                    algorithm: algorithm.to_string(),
+                })
+            }
+            Err(e) => Err(TokenError::Pkcs11 {
+                operation: "read mechanism info",
+                source: e,
+            }),
+        }
+    }
+
     /// All certificates on the token that parse.
     pub fn certificates(&self) -> Result<Vec<Pkcs11Certificate>, TokenError> {
         let handles = self
@@ -418,11 +468,18 @@ impl Pkcs11Session<Verified> {
             KeyKind::Rsa { .. } => SignatureAlgorithm::RsaPkcs1Sha256,
             KeyKind::EcP256 => SignatureAlgorithm::EcdsaP256Sha256,
             KeyKind::EcP384 => SignatureAlgorithm::EcdsaP384Sha384,
-            other => {
-                return Err(TokenError::UnsupportedKey {
-                    detail: format!("{other:?}"),
-                });
-            }
+            other => match self.gost_algorithm(key, &cert.info) {
+                Some(alg) => {
+                    let alg = alg?;
+                    self.require_mechanism(alg)?;
+                    alg
+                }
+                None => {
+                    return Err(TokenError::UnsupportedKey {
+                        detail: format!("{other:?}"),
+                    });
+                }
+            },
         };
         Ok(Pkcs11Signer {
             session: self,
@@ -433,6 +490,41 @@ impl Pkcs11Session<Verified> {
             pin,
         })
     }
+}
+
+impl Pkcs11Session<Verified> {
+    /// The GOST algorithm of `key` from `CKA_KEY_TYPE` and the parameter set. `cryptoki` 0.12 has
+    /// no attribute type for `CKA_GOSTR3410_PARAMS`, so the parameter set is taken from the
+    /// key's certificate (the same OID the token keeps in that attribute).
+    fn gost_algorithm(
+        &self,
+        key: ObjectHandle,
+        cert: &CertificateInfo,
+    ) -> Option<Result<SignatureAlgorithm, TokenError>> {
+        let key_type = self
+            .session
+            .get_attributes(key, &[AttributeType::KeyType])
+            .ok()?
+            .into_iter()
+            .find_map(|a| match a {
+                Attribute::KeyType(t) => Some(u64::from(t)),
+                _ => None,
+            })?;
+        let params = gost_params_of(cert.der()).unwrap_or_default();
+        pkcs11_gost::gost_algorithm(key_type, &params)
+    }
+}
+
+/// The DER parameter-set OID of a GOST certificate's public key.
+fn gost_params_of(cert_der: &[u8]) -> Option<Vec<u8>> {
+    use der::{Decode, Encode};
+    let cert = x509_cert::Certificate::from_der(cert_der).ok()?;
+    let params = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .algorithm
+        .parameters?;
+    pkcs11_gost::params_from_spki_parameters(&params.to_der().ok()?)
 }
 
 /// A private key on a PKCS#11 token, made only from a logged-in session.
@@ -479,8 +571,27 @@ impl Pkcs11Signer<'_> {
             mgf: PkcsMgfType::MGF1_SHA256,
             s_len: 32u64.into(),
         };
-        let hash = encoding::digest(self.algorithm, message);
+        let gost = pkcs11_gost::gost_mechanism(self.algorithm);
+        let hash = match gost {
+            Some(_) => Vec::new(),
+            None => encoding::digest(self.algorithm, message),
+        };
         let (mechanism, input, hashing) = match self.algorithm {
+            SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => {
+                let m = gost.ok_or_else(|| TokenError::bad("sign", "no GOST mechanism"))?;
+                // PKCS#11 GOST mechanisms: the raw one signs the Streebog digest made here, the
+                // hashing one takes the message (see the pkcs11_gost module documentation).
+                let data = if m.host_hash {
+                    pkcs11_gost::streebog_digest(self.algorithm, message)
+                } else {
+                    message.to_vec()
+                };
+                (
+                    vendor_mechanism(m.mechanism)?,
+                    data,
+                    vendor_mechanism(m.mechanism)?,
+                )
+            }
             SignatureAlgorithm::RsaPkcs1Sha256 => (
                 Mechanism::RsaPkcs,
                 encoding::sha256_digest_info(&hash),
@@ -540,6 +651,9 @@ impl Pkcs11Signer<'_> {
                 // Modules return raw r‖s (PKCS#11 §2.3.1).
                 encoding::ecdsa_raw_to_der(&raw)
                     .ok_or_else(|| TokenError::bad("sign", "odd-length ECDSA signature"))
+            }
+            SignatureAlgorithm::Gost2012_256 | SignatureAlgorithm::Gost2012_512 => {
+                pkcs11_gost::token_signature_to_signer(self.algorithm, &raw)
             }
             _ => Ok(raw),
         }

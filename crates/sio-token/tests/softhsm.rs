@@ -1,5 +1,6 @@
 //! SoftHSM2 through the PKCS#11 backend: tokens, certificates, login, wrong PIN, signing
-//! (RSA PKCS#1 v1.5 and PSS, ECDSA P-256 and P-384, an always-authenticate key), with every
+//! (RSA PKCS#1 v1.5 and PSS, ECDSA P-256 and P-384, an always-authenticate key; the GOST
+//! mechanism check refusing a token without GOST), with every
 //! signature verified by the openssl command line.
 //!
 //! Needs: softhsm2 (`/usr/lib/softhsm/libsofthsm2.so`, `softhsm2-util`), opensc (`pkcs11-tool`),
@@ -160,7 +161,25 @@ fn child() {
     pss(&module, &dir);
     always_authenticate(&module, &dir);
     wrong_pin(&module);
+    gost_mechanism_missing(&module);
     eprintln!("SoftHSM2 checks passed");
+}
+
+/// SoftHSM2 has no GOST: asking the token for the GOST signing mechanisms gives a clear
+/// `TOKEN_MECHANISM_MISSING`; RSA needs no such check.
+fn gost_mechanism_missing(module: &Pkcs11Module) {
+    let session = open(module, "rsa");
+    for alg in [
+        SignatureAlgorithm::Gost2012_256,
+        SignatureAlgorithm::Gost2012_512,
+    ] {
+        let e = session.require_mechanism(alg).unwrap_err();
+        assert_eq!(e.code(), "TOKEN_MECHANISM_MISSING", "{alg}: {e}");
+        assert!(matches!(e, TokenError::MechanismMissing { .. }));
+    }
+    session
+        .require_mechanism(SignatureAlgorithm::RsaPkcs1Sha256)
+        .unwrap();
 }
 
 fn listing_and_certificates(module: &Pkcs11Module) {
