@@ -145,7 +145,12 @@ impl From<&sio_policy::Policy> for Policy {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            allowed_gateways: Vec::new(),
+            allowed_gateways: p
+                .air_gap
+                .allowed_gateways
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             probes: p.air_gap.probe_targets.clone(),
             probe_timeout_ms: None,
             on_internet: match p.air_gap.on_violation {
@@ -162,7 +167,7 @@ impl From<&sio_policy::Policy> for Policy {
                 client_cert: p.workstation.certificate.clone(),
                 client_key: p.workstation.key.clone(),
             }),
-            data_dir: None,
+            data_dir: p.workstation.data_dir.clone(),
         }
     }
 }
