@@ -56,6 +56,8 @@ enum UpdateCommand {
         target: Target,
     },
     /// Vendor: make a signed bundle from files given as PATH=SOURCE (e.g. bin/sio=target/release/sio).
+    // `--version` here is the bundle's version, not `sio`'s own (which `sio --version` prints).
+    #[command(disable_version_flag = true)]
     Make {
         /// Version the bundle installs.
         #[arg(long)]

@@ -118,3 +118,14 @@ fn main() -> ExitCode {
         Command::Man { dir } => man(&dir),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks (unique names, valid groups) over every subcommand: a clash
+    /// would otherwise panic only in a debug build, when that subcommand is first built.
+    #[test]
+    fn command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
