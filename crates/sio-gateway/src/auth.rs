@@ -207,7 +207,8 @@ pub(crate) fn challenge(sh: &Shared, conn_info: &ConnInfo) -> Result<LoginChalle
     })
 }
 
-fn check_clock(client: DateTime<Utc>, at: DateTime<Utc>) -> Result<(), GwError> {
+/// The client's clock within the protocol's window of the gateway's (`GW_CLOCK_SKEW` otherwise).
+pub(crate) fn check_clock(client: DateTime<Utc>, at: DateTime<Utc>) -> Result<(), GwError> {
     let skew = (client - at).num_seconds();
     let window = sio_protocol::CLOCK_WINDOW_SECONDS;
     if skew.unsigned_abs() > u64::from(window) {

@@ -10,7 +10,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use ring::rand::SecureRandom as _;
 use rusqlite::{Connection, OptionalExtension, params};
 use sio_protocol::{
@@ -88,17 +88,7 @@ fn second_factor_due(s: &SessionRow) -> Result<(), GwError> {
     Ok(())
 }
 
-fn check_clock(client: DateTime<Utc>, at: DateTime<Utc>) -> Result<(), GwError> {
-    let skew = (client - at).num_seconds();
-    let window = sio_protocol::CLOCK_WINDOW_SECONDS;
-    if skew.unsigned_abs() > u64::from(window) {
-        return Err(GwError::ClockSkew {
-            skew_seconds: skew,
-            window,
-        });
-    }
-    Ok(())
-}
+use crate::auth::check_clock;
 
 /// The authentication certificate the session was opened with (SHA-256, hex).
 fn session_auth_cert(conn: &Connection, s: &SessionRow) -> Result<String, GwError> {
