@@ -12,6 +12,10 @@ use crate::apdu::{Command, Ins, Response, StatusWord};
 pub trait CardBackend {
     /// Begin a transaction (`SCardBeginTransaction`); it ends (`SCardEndTransaction`) on drop.
     fn transaction(&mut self) -> Result<Box<dyn CardTransaction + '_>, TokenError>;
+
+    /// Told after the card accepted a PIN on this connection. A PC/SC connection then clears the
+    /// card's security state when it closes (see [`crate::PcscCard`]).
+    fn pin_verified(&mut self) {}
 }
 
 /// An open transaction with a card.

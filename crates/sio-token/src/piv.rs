@@ -230,10 +230,13 @@ impl<B: CardBackend> PivSession<B, Unverified> {
             verify(tx.as_mut(), pin)
         });
         match result {
-            Ok(()) => Ok(PivSession {
-                backend: self.backend,
-                _state: PhantomData,
-            }),
+            Ok(()) => {
+                self.backend.pin_verified();
+                Ok(PivSession {
+                    backend: self.backend,
+                    _state: PhantomData,
+                })
+            }
             Err(error) => Err(Rejected {
                 session: Box::new(self),
                 error,
@@ -248,10 +251,13 @@ impl<B: CardBackend> PivSession<B, Unverified> {
             verify_on_pad(tx.as_mut())
         });
         match result {
-            Ok(()) => Ok(PivSession {
-                backend: self.backend,
-                _state: PhantomData,
-            }),
+            Ok(()) => {
+                self.backend.pin_verified();
+                Ok(PivSession {
+                    backend: self.backend,
+                    _state: PhantomData,
+                })
+            }
             Err(error) => Err(Rejected {
                 session: Box::new(self),
                 error,
@@ -420,6 +426,7 @@ impl<B: CardBackend> PivSigner<'_, B> {
         }
         let mut tx = self.session.backend.transaction()?;
         select(tx.as_mut())?;
+        let with_pin = pin.is_some();
         if let Some(pin) = pin {
             verify(tx.as_mut(), pin)?;
         }
@@ -434,8 +441,12 @@ impl<B: CardBackend> PivSigner<'_, B> {
         )
         .data(template)
         .ne(256);
-        let data = tx.exchange(&cmd, "sign")?.success("sign")?;
-        parse_signature_response(&data).map_err(|d| TokenError::bad("sign", d))
+        let data = tx.exchange(&cmd, "sign")?.success("sign");
+        drop(tx);
+        if with_pin {
+            self.session.backend.pin_verified();
+        }
+        parse_signature_response(&data?).map_err(|d| TokenError::bad("sign", d))
     }
 }
 

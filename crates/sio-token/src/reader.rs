@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use pcsc::{Context, Protocols, ReaderState, Scope, ShareMode, State};
+use pcsc::{Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 
 use crate::TokenError;
 use crate::backend::{CardBackend, CardTransaction};
@@ -271,10 +273,11 @@ impl PcscContext {
             .map_err(|e| TokenError::pcsc("read ATR", e))?;
         let pin_verify_ioctl = pin_pad_features(&card).verify_pin_direct;
         Ok(PcscCard {
-            card,
+            card: Some(card),
             reader: reader.to_owned(),
             atr,
             pin_verify_ioctl,
+            verified: None,
         })
     }
 }
@@ -356,12 +359,25 @@ pub fn pin_verify_structure(apdu: &[u8]) -> Vec<u8> {
     s
 }
 
+/// For each reader, the connection of this process that verified a PIN last (its number from
+/// [`NEXT_VERIFICATION`]). PIV keeps one security state per card, shared by every connection.
+static LAST_VERIFIED: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+static NEXT_VERIFICATION: AtomicU64 = AtomicU64::new(1);
+
 /// A connection to the card in one reader.
+///
+/// Closing it leaves the card as it is (`SCARD_LEAVE_CARD`): listing certificates, reading the
+/// PIN counter or a diagnosis does not disturb a session another connection holds (the `pcsc`
+/// crate's default would reset the card). Only the connection that verified the PIN last clears
+/// the card's security state when it closes (`SCARD_RESET_CARD`), so a PIN entered for a session
+/// does not outlive it. A connection that finds the card reset by someone else reconnects (same
+/// ATR required) and goes on; the card then asks for the PIN again where one is needed.
 pub struct PcscCard {
-    card: pcsc::Card,
+    card: Option<pcsc::Card>,
     reader: String,
     atr: Vec<u8>,
     pin_verify_ioctl: Option<u32>,
+    verified: Option<u64>,
 }
 
 impl std::fmt::Debug for PcscCard {
@@ -370,6 +386,7 @@ impl std::fmt::Debug for PcscCard {
             .field("reader", &self.reader)
             .field("atr", &hex::encode_upper(&self.atr))
             .field("pin_pad", &self.pin_verify_ioctl.is_some())
+            .field("pin_verified", &self.verified.is_some())
             .finish()
     }
 }
@@ -389,19 +406,81 @@ impl PcscCard {
     pub fn has_pin_pad(&self) -> bool {
         self.pin_verify_ioctl.is_some()
     }
+
+    /// Whether this connection is the one that last verified the PIN in this reader.
+    fn verified_last(&self) -> bool {
+        let Some(n) = self.verified else {
+            return false;
+        };
+        let mut last = LAST_VERIFIED.lock().unwrap_or_else(PoisonError::into_inner);
+        if last.get(&self.reader) == Some(&n) {
+            last.remove(&self.reader);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Drop for PcscCard {
+    fn drop(&mut self) {
+        let Some(card) = self.card.take() else {
+            return;
+        };
+        let disposition = if self.verified_last() {
+            Disposition::ResetCard
+        } else {
+            Disposition::LeaveCard
+        };
+        if let Err((_card, e)) = card.disconnect(disposition) {
+            // The handle is gone already (card removed, service stopped); dropping it is all
+            // that is left.
+            tracing::debug!(reader = %self.reader, error = %e, "disconnect failed");
+        }
+    }
 }
 
 impl CardBackend for PcscCard {
     fn transaction(&mut self) -> Result<Box<dyn CardTransaction + '_>, TokenError> {
         let pin_verify_ioctl = self.pin_verify_ioctl;
-        let tx = self
-            .card
-            .transaction()
-            .map_err(|e| TokenError::pcsc("begin transaction", e))?;
+        let card = self.card.as_mut().ok_or(TokenError::CardRemoved {
+            operation: "begin transaction",
+        })?;
+        let tx = match card.transaction2() {
+            Ok(tx) => tx,
+            Err((card, pcsc::Error::ResetCard)) => {
+                // Reset by another connection or program: the same card is in the reader (a
+                // removal reports SCARD_W_REMOVED_CARD), without its security state.
+                card.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard)
+                    .map_err(|e| TokenError::pcsc("reconnect after a reset", e))?;
+                let status = card
+                    .status2_owned()
+                    .map_err(|e| TokenError::pcsc("reconnect after a reset", e))?;
+                if status.atr() != self.atr.as_slice() {
+                    return Err(TokenError::CardRemoved {
+                        operation: "reconnect after a reset",
+                    });
+                }
+                self.verified = None;
+                tracing::info!(reader = %self.reader, "the card was reset; reconnected");
+                card.transaction()
+                    .map_err(|e| TokenError::pcsc("begin transaction", e))?
+            }
+            Err((_, e)) => return Err(TokenError::pcsc("begin transaction", e)),
+        };
         Ok(Box::new(PcscTransaction {
             tx,
             pin_verify_ioctl,
         }))
+    }
+
+    fn pin_verified(&mut self) {
+        let n = NEXT_VERIFICATION.fetch_add(1, Ordering::Relaxed);
+        LAST_VERIFIED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(self.reader.clone(), n);
+        self.verified = Some(n);
     }
 }
 

@@ -149,13 +149,51 @@ fn pin_tries_are_shown_and_decrement() {
     let mut verified = s.verify_pin(pin(PIN)).unwrap();
     assert_eq!(verified.pin_status().unwrap(), PinStatus::Verified);
     drop(verified);
-    let mut again = session();
-    // A new card connection in shared mode keeps the card's security state; the counter is full.
-    let st = again.pin_status().unwrap();
-    assert!(
-        st == PinStatus::Verified || st == PinStatus::TriesLeft(full),
-        "{st:?}"
-    );
+    // The connection that verified the PIN cleared the card's security state when it closed; the
+    // counter is full again.
+    assert_eq!(session().pin_status().unwrap(), PinStatus::TriesLeft(full));
+}
+
+#[test]
+fn connections_share_the_card_without_resetting_it() {
+    let _stack = stack();
+    reset_tries();
+    let mut a = session().verify_pin(pin(PIN)).unwrap();
+    // A second connection (listing certificates, reading the PIN counter: what the reader list
+    // and the diagnosis do) sees the verified state and leaves it alone when it closes.
+    let mut b = session();
+    assert!(b.certificate(PivSlot::Authentication).is_ok());
+    assert_eq!(b.pin_status().unwrap(), PinStatus::Verified);
+    drop(b);
+    let mut signer = a.signer(PivSlot::Authentication).unwrap();
+    signer
+        .sign(b"still verified")
+        .expect("the other connection's close left the card alone");
+    drop(signer);
+
+    // Another program resets the card: the connection reconnects by itself (same ATR) and goes
+    // on; the PIN has to be verified again.
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let reader = std::ffi::CString::new(READER).unwrap();
+    let other = ctx
+        .connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .unwrap();
+    assert!(other.disconnect(pcsc::Disposition::ResetCard).is_ok());
+    let PinStatus::TriesLeft(full) = a.pin_status().unwrap() else {
+        panic!("the reset cleared the verified state")
+    };
+    assert!(full >= 2);
+    let mut signer = a.signer(PivSlot::Authentication).unwrap();
+    assert!(matches!(
+        signer.sign(b"not verified any more"),
+        Err(SignerError::NotAuthenticated)
+    ));
+    drop(signer);
+    drop(a);
+    // The card was never reported removed: a new session works at once.
+    let verified = session().verify_pin(pin(PIN)).unwrap();
+    drop(verified);
+    assert_eq!(session().pin_status().unwrap(), PinStatus::TriesLeft(full));
 }
 
 #[test]
