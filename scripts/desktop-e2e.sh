@@ -5,8 +5,9 @@
 #   through tauri-driver + /usr/bin/WebKitWebDriver under Xvfb (xvfb-run -a).
 # Specs (tests/desktop/specs/): officer.mjs (log in with the card + the SMS code from the
 # gateway's outbox, compose, preview, sign and send a request, view the result, close it and see it
-# shredded, diagnosis), then the card gets the head's keys and hr.mjs (the HR officer files a
-# blocking application). Screenshots of every screen in kk, ru, en go to tests/desktop/artifacts/
+# shredded, diagnosis), then the card gets the head's keys, the department head's token goes into
+# vpcd's second slot, and hr.mjs (the HR officer files a dismissal co-signed by the department head,
+# and a blocking of their own). Screenshots of every screen in kk, ru, en go to tests/desktop/artifacts/
 # (git-ignored), with <spec>-problems.txt listing text that does not fit.
 #
 # Installs what it needs: tauri-driver (cargo install --locked, pinned) into ~/.cargo/bin if absent,
@@ -31,6 +32,7 @@ ART=${SIO_E2E_ARTIFACTS:-$E2E/artifacts}
 SPECS=${SIO_E2E_SPECS:-officer hr}
 INVESTIGATOR=850415300121
 HEAD=901120400238
+DEPARTMENT_HEAD=780302300344
 ORG="/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233"
 
 die() { echo "desktop-e2e: $*" >&2; exit 1; }
@@ -38,11 +40,29 @@ log() { echo "desktop-e2e: $*" >&2; }
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 # The card gets `holder`'s keys and certificates from the world's CA (as crates/sio-cli/tests/support does).
-provision() { # iin "SURNAME" "GIVEN"
+provision() { # iin "SURNAME" "GIVEN" [reader]
+    SIO_CARD_READER="${4:-Virtual PCD 00 00}" \
     SIO_CARD_PKI="$WORLD/card-$1" SIO_CARD_CA_CERT="$WORLD/pki/ca.cert.pem" SIO_CARD_CA_KEY="$WORLD/pki/ca.key.pem" \
         SIO_CARD_SUBJECT="/C=KZ/CN=$2 $3/SN=$2/GN=$3/serialNumber=IIN$1$ORG" \
         "$ROOT/crates/sio-virtual-card/provision.sh" --force >/dev/null 2>"$WORLD/provision-$1.log" ||
         { cat "$WORLD/provision-$1.log" >&2; die "provisioning the card for $1 failed"; }
+}
+
+# A second person's token in vpcd's second slot, for the HR co-signature: a blank virtual card
+# (state in the world) with `holder`'s keys; stopped when the specs end.
+SECOND_READER="Virtual PCD 00 01"
+SECOND_PID=
+second_card() { # iin "SURNAME" "GIVEN"
+    mkdir -p "$WORLD/second"
+    "$SIO_E2E_CARD_BIN" --state "$WORLD/second/flash" --reset --vpcd 127.0.0.1:35964 \
+        --pid-file "$WORLD/second/card.pid" </dev/null >"$WORLD/second/card.log" 2>&1 &
+    SECOND_PID=$!
+    for _ in $(seq 100); do
+        opensc-tool -l 2>/dev/null | grep -q "Yes.*$SECOND_READER" && break
+        kill -0 "$SECOND_PID" 2>/dev/null || { cat "$WORLD/second/card.log" >&2; die "the second card exited"; }
+        sleep 0.1
+    done
+    SIO_CARD_STATE="$WORLD/second" provision "$1" "$2" "$3" "$SECOND_READER"
 }
 
 # --- inside Xvfb: tauri-driver, then the specs in order ----------------------------------------
@@ -52,7 +72,7 @@ if [ "${1:-}" = "--inner" ]; then
     "$TAURI_DRIVER" --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" --native-driver "$WEBKIT_DRIVER" \
         >"$WORLD/tauri-driver.log" 2>&1 &
     DRIVER_PID=$!
-    trap 'kill "$DRIVER_PID" 2>/dev/null || true' EXIT
+    trap 'kill "$DRIVER_PID" $SECOND_PID 2>/dev/null || true' EXIT
     for _ in $(seq 100); do
         ss -ltnH "sport = :$DRIVER_PORT" | grep -q . && break
         kill -0 "$DRIVER_PID" 2>/dev/null || { cat "$WORLD/tauri-driver.log" >&2; die "tauri-driver exited"; }
@@ -63,7 +83,7 @@ if [ "${1:-}" = "--inner" ]; then
     for spec in $SPECS; do
         case "$spec" in
             officer) provision "$INVESTIGATOR" ИВАНОВ АЛЕКСЕЙ ;;
-            hr) provision "$HEAD" СЕРІКОВА АЙГЕРІМ ;;
+            hr) provision "$HEAD" СЕРІКОВА АЙГЕРІМ && second_card "$DEPARTMENT_HEAD" АХМЕТОВ ЕРЛАН ;;
         esac
         log "spec $spec"
         start=$(date +%s)
@@ -125,7 +145,7 @@ else
     cargo build --locked --quiet -p "$PKG" "${FEATURES[@]}" -p sio-cli -p sio-virtual-card
     export SIO_E2E_APP="$TARGET/debug/$BIN"
 fi
-export SIO_E2E_SIO="$TARGET/debug/sio"
+export SIO_E2E_SIO="$TARGET/debug/sio" SIO_E2E_CARD_BIN="$TARGET/debug/sio-virtual-card"
 [ -x "$SIO_E2E_APP" ] || die "app binary not found: $SIO_E2E_APP"
 
 # --- the world: PKI, card, gateway, policy -----------------------------------------------------

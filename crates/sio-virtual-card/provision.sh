@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provision the virtual PIV card (it must be present in "Virtual PCD 00 00"): generate keys on the
+# Provision the virtual PIV card (it must be present in its reader): generate keys on the
 # card in slots 9A (PIV authentication) and 9C (digital signature) and load X.509 certificates
 # for them, issued by a test CA. Idempotent: if the card already holds the certificates recorded
 # in the output directory, nothing is done.
@@ -13,6 +13,8 @@
 #   SIO_CARD_CA_CERT, SIO_CARD_CA_KEY   PEM CA certificate and key to issue with (default: a new
 #                      throwaway CA in the output directory)
 #   SIO_CARD_SUBJECT   subject (OpenSSL /A=b/C=d form, UTF-8) of both certificates
+#   SIO_CARD_READER    the card's reader (default "Virtual PCD 00 00"; vpcd's second slot is
+#                      "Virtual PCD 00 01")
 # Needs: yubico-piv-tool, openssl. Management key: the card default (3DES 0102..08 ×3) unless
 # SIO_CARD_MGM_KEY is set.
 set -euo pipefail
@@ -23,7 +25,7 @@ ALG_9A=${SIO_CARD_ALG_9A:-RSA2048}
 ALG_9C=${SIO_CARD_ALG_9C:-ECCP256}
 MGM=${SIO_CARD_MGM_KEY:-010203040506070801020304050607080102030405060708}
 SUBJECT=${SIO_CARD_SUBJECT:-"/C=KZ/CN=ИВАНОВ АЛЕКСЕЙ/SN=ИВАНОВ/GN=АЛЕКСЕЙ/serialNumber=IIN850415300121/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233"}
-READER="Virtual PCD 00 00"
+READER=${SIO_CARD_READER:-"Virtual PCD 00 00"}
 FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 

@@ -202,9 +202,12 @@ export async function smsCode(iin, afterId, timeout = 30000) {
  * consent on the first login. Screenshots of every login screen in the three languages.
  */
 export async function login(browser, iin, tag) {
-  await expectScreen(browser, '[data-reader]:not([disabled])', 'login: reader with the card');
+  // The officer's own card is in the first virtual reader (a second person's token may sit in the
+  // second one).
+  const reader = '[data-reader="Virtual PCD 00 00"]:not([disabled])';
+  await expectScreen(browser, reader, 'login: reader with the card');
   await shots3(browser, `${tag}01-login-reader`);
-  await click(browser, '[data-reader]:not([disabled])');
+  await click(browser, reader);
   await expectScreen(browser, '[data-cert]', 'login: certificates');
   await shots3(browser, `${tag}02-login-certificate`);
   await click(browser, '[data-cert]');

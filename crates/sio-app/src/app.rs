@@ -1009,13 +1009,16 @@ impl App {
     }
 
     /// `submit_application`: complete the form (`doc`, a fresh id, the time), sign it and send
-    /// it. A user blocking their own account after a long absence signs alone; every other
-    /// application needs the head's co-signature on the head's own token
-    /// (`APP_COSIGNATURE_REQUIRED`).
+    /// it. A user blocking their own account after a long absence signs alone. Every other
+    /// application carries two signatures (2015 Appendix 5): the user's, as the applicant or the
+    /// responsible official, and the head's on the head's own token in a second reader
+    /// (`cosigner`); when the user is the head, the second is the applicant's. Without it:
+    /// `APP_COSIGNATURE_REQUIRED`.
     pub async fn submit_application(
         &self,
         application: &Value,
         pin: Secret,
+        cosigner: Option<crate::model::Cosigner>,
     ) -> Result<ApplicationItem, ErrorBody> {
         let mut form = application.clone();
         let obj = form
@@ -1035,23 +1038,65 @@ impl App {
         let self_block = doc.action == sio_protocol::ApplicationAction::Blocking
             && doc.blocking_reason == Some(sio_protocol::BlockingReason::LongAbsence)
             && doc.applicant.iin == iin;
-        if !self_block {
-            return Err(app(
-                "APP_COSIGNATURE_REQUIRED",
-                "this application needs the head's co-signature on the head's own token; \
-                 co-signing on this workstation is not available yet",
-            ));
-        }
         let pin = token::pin(&pin)?;
         let reader = l.reader.clone();
-        let signed = l
-            .key
-            .pin_always_signer(PivSlot::Signature, pin)
-            .map_err(ErrorBody::from)
-            .and_then(|mut s| {
-                sio_client::hr::sign_self_block(doc.clone(), &mut s).map_err(ErrorBody::from)
-            })
-            .map_err(|e| self.card_failure(&reader, e))?;
+        let signed = if self_block {
+            l.key
+                .pin_always_signer(PivSlot::Signature, pin)
+                .map_err(ErrorBody::from)
+                .and_then(|mut s| {
+                    sio_client::hr::sign_self_block(doc.clone(), &mut s).map_err(ErrorBody::from)
+                })
+                .map_err(|e| self.card_failure(&reader, e))?
+        } else {
+            let user_is_head = doc.head.iin == iin;
+            let (second, whose) = if user_is_head {
+                (&doc.applicant.iin, "the applicant")
+            } else {
+                (&doc.head.iin, "the head")
+            };
+            let Some(co) = cosigner else {
+                return Err(app(
+                    "APP_COSIGNATURE_REQUIRED",
+                    format!(
+                        "this application needs the signature of {whose} ({second}) too: insert \
+                         that person's token into a second reader, choose it and enter its PIN"
+                    ),
+                ));
+            };
+            if co.reader == reader {
+                return Err(app(
+                    "APP_COSIGNER_SAME_TOKEN",
+                    "the second signature comes from another person's token in another reader",
+                ));
+            }
+            let (mut other, other_iin) = token::cosigner(&co.reader, &co.pin)?;
+            if other_iin != *second {
+                return Err(app(
+                    "APP_COSIGNER_WRONG_PERSON",
+                    format!(
+                        "the token in {} belongs to {other_iin}; this application needs the \
+                         signature of {whose} ({second})",
+                        co.reader
+                    ),
+                ));
+            }
+            let mut theirs = other
+                .signer_with_pin(PivSlot::Signature, token::pin(&co.pin)?)
+                .map_err(|e| token::cosigner_card(e.into()))?;
+            let mut own = l
+                .key
+                .pin_always_signer(PivSlot::Signature, pin)
+                .map_err(|e| self.card_failure(&reader, e.into()))?;
+            let signed = if user_is_head {
+                sio_client::hr::sign(doc.clone(), &mut theirs, &mut own)
+            } else {
+                sio_client::hr::sign(doc.clone(), &mut own, &mut theirs)
+            };
+            signed
+                .map_err(ErrorBody::from)
+                .map_err(|e| self.card_failure(&reader, e))?
+        };
         let status = sio_client::hr::submit(&l.channel, &l.session, &signed).await?;
         drop(live);
         let mut list = sio_client::hr::PendingList::open(&self.applications_path())?;

@@ -143,6 +143,8 @@ struct Export {
 struct Application {
     application: Value,
     pin: Secret,
+    #[serde(default)]
+    cosigner: Option<crate::model::Cosigner>,
 }
 
 #[derive(Deserialize)]
@@ -162,7 +164,26 @@ impl App {
     pub async fn dispatch(&self, command: &str, mut payload: Value) -> Result<Value, ErrorBody> {
         let result = self.dispatch_inner(command, &mut payload).await;
         wipe(&mut payload);
+        if let Err(e) = &result {
+            self.lock_if_card_lost(command, e).await;
+        }
         result
+    }
+
+    /// A command of the session failed because the card left or forgot its PIN (a handshake on
+    /// the protected channel, a signature): the session locks until the PIN is entered again.
+    /// Login and unlock report such failures themselves.
+    async fn lock_if_card_lost(&self, command: &str, e: &ErrorBody) {
+        if matches!(command, "login" | "unlock" | "logout" | "lock") {
+            return;
+        }
+        let reason = match e.code.as_str() {
+            "TOKEN_CARD_REMOVED" | "SIGN_TOKEN_REMOVED" => LockReason::CardRemoved,
+            "TOKEN_NOT_AUTHENTICATED" | "SIGN_TOKEN_NOT_AUTHENTICATED" => LockReason::CardReset,
+            _ => return,
+        };
+        // Ignored on purpose: `lock` cannot fail, and without a session there is nothing to lock.
+        let _ = self.lock(reason).await;
     }
 
     async fn dispatch_inner(&self, command: &str, a: &mut Value) -> Result<Value, ErrorBody> {
@@ -250,7 +271,9 @@ impl App {
             }
             "submit_application" => {
                 let x = parse!(Application);
-                out(self.submit_application(&x.application, x.pin).await)
+                out(self
+                    .submit_application(&x.application, x.pin, x.cosigner)
+                    .await)
             }
             "list_applications" => out(self.list_applications().await),
             "report" => {

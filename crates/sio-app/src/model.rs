@@ -206,6 +206,16 @@ pub struct AboutInfo {
     pub gateway: Option<String>,
 }
 
+/// The second signature of an HR application: another person's token in another reader, and
+/// its PIN (the head's; the applicant's when the user is the head).
+#[derive(Debug, Deserialize)]
+pub struct Cosigner {
+    /// The reader holding the second signer's token.
+    pub reader: String,
+    /// That token's PIN, for this one signature.
+    pub pin: sio_protocol::Secret,
+}
+
 /// Why a session is locked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,6 +224,8 @@ pub enum LockReason {
     Idle,
     /// The card left the reader.
     CardRemoved,
+    /// The card forgot the verified PIN (reset by another program): the PIN unlocks.
+    CardReset,
     /// The user asked.
     User,
 }

@@ -116,6 +116,44 @@ pub(crate) fn login_key(reader: &str, pin: Pin) -> Result<Arc<CardKey<PcscCard>>
     Ok(CardKey::new(verified, PivSlot::Authentication)?)
 }
 
+/// The second signer's token in another reader (the head's, or the applicant's when the user is
+/// the head): its PIN verified there, ready to sign with its signing key (slot 9C), and the IIN
+/// its certificate names. A wrong PIN answers with the tries left of that token.
+pub(crate) fn cosigner(
+    reader: &str,
+    pin: &sio_protocol::Secret,
+) -> Result<(PivSession<PcscCard, sio_token::Verified>, String), ErrorBody> {
+    let mut piv = open(reader).map_err(cosigner_card)?;
+    let cert = piv
+        .certificate(PivSlot::Signature)
+        .map_err(|e| cosigner_card(e.into()))?;
+    let iin = cert.iin.map(|i| i.to_string()).ok_or_else(|| {
+        app(
+            "APP_COSIGNER_WRONG_PERSON",
+            format!("the signing certificate of the token in {reader} names no IIN"),
+        )
+    })?;
+    let verified = piv
+        .verify_pin(self::pin(pin)?)
+        .map_err(|r| cosigner_card(r.error.into()))?;
+    Ok((verified, iin))
+}
+
+/// A failure of the second signer's token: said as such, and a removal there is not the session's
+/// card leaving (`APP_COSIGNER_REMOVED` instead of `TOKEN_CARD_REMOVED`).
+pub(crate) fn cosigner_card(e: ErrorBody) -> ErrorBody {
+    if matches!(e.code.as_str(), "TOKEN_CARD_REMOVED" | "SIGN_TOKEN_REMOVED") {
+        return app(
+            "APP_COSIGNER_REMOVED",
+            "the second signer's token left its reader; nothing was signed",
+        );
+    }
+    ErrorBody {
+        message: format!("second signer's token: {}", e.message),
+        ..e
+    }
+}
+
 /// A signature with a PIN-always key failed: when the card refused the PIN, say so with the
 /// tries left (the signer only knows "not authenticated").
 pub(crate) fn explain_pin_failure(reader: &str, e: ErrorBody) -> ErrorBody {

@@ -10,22 +10,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sio_app::{App, ErrorBody};
-use support::{IIN, PIN, READER, World};
-
-async fn call(app: &App, command: &str, args: Value) -> Value {
-    match app.dispatch(command, args).await {
-        Ok(v) => v,
-        Err(e) => panic!("{command}: {e:?}"),
-    }
-}
-
-async fn fail(app: &App, command: &str, args: Value) -> ErrorBody {
-    match app.dispatch(command, args).await {
-        Ok(v) => panic!("{command} should fail, answered {v}"),
-        Err(e) => e,
-    }
-}
+use sio_app::App;
+use support::{HEAD, IIN, PIN, READER, World, call, fail};
 
 fn draft() -> Value {
     json!({
@@ -402,26 +388,8 @@ async fn every_flow_through_dispatch() {
 
     // HR: another person's blocking needs the head's co-signature; the user's own blocking after a
     // long absence is signed alone and carried out at once.
-    let mut application = json!({
-        "action": "blocking",
-        "applicant": { "full_name": "ИВАНОВ АЛЕКСЕЙ", "iin": IIN },
-        "workplace": {
-            "organisation_name": "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)",
-            "organisation_bin": "040340001233",
-            "unit": "Следственное управление",
-            "position": "Следователь"
-        },
-        "contacts": {
-            "work_phone": "+7 7172 00 00 00",
-            "mobile_phone": "+77010000001",
-            "email": "investigator@example.invalid",
-            "work_address": "Астана"
-        },
-        "blocking_reason": "dismissal",
-        "order_signed_at": "2026-11-23T10:00:00+05:00",
-        "confirmations": { "consent": true, "holds_nca_signature": true, "personal_data": true },
-        "head": { "position": "Начальник управления", "full_name": "СЕРІКОВА АЙГЕРІМ", "iin": "901120400238" }
-    });
+    let mut application =
+        support::investigator_dismissal(&HEAD, "Начальник управления", "2026-11-23T10:00:00+05:00");
     assert_eq!(
         fail(
             &app,

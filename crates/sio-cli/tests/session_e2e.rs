@@ -71,3 +71,33 @@ async fn removing_the_card_locks_the_session_at_once() {
     s.refresh(&ch).await.unwrap();
     eprintln!("card removal seen after {seen_after:?}");
 }
+
+/// Another program resets the card in the middle of a session: the card forgets the PIN, the next
+/// TLS handshake cannot be signed and says so with `SIGN_TOKEN_NOT_AUTHENTICATED` (the desktop app
+/// locks on it); the PIN on a new connection carries on, and the session was never lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_reset_by_another_program_asks_for_the_pin_again() {
+    let world = World::up();
+    let ca = world.pki.join(sio_pki::paths::CA_CERT);
+    let key = card_key();
+    let ch = channel(&world.url, &ca, &key);
+    let mut s = active_session(&world.data, IIN, &key, &ch).await;
+
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let reader = std::ffi::CString::new(sio_virtual_card::READER_NAME).unwrap();
+    let other = ctx
+        .connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .unwrap();
+    assert!(other.disconnect(pcsc::Disposition::ResetCard).is_ok());
+
+    // A new channel needs a new handshake, signed by the card's authentication key.
+    let fresh = channel(&world.url, &ca, &key);
+    let e = s.refresh(&fresh).await.unwrap_err();
+    assert_eq!(e.code(), "SIGN_TOKEN_NOT_AUTHENTICATED", "{e:?}");
+
+    drop((fresh, ch, key));
+    let key = card_key();
+    let ch = channel(&world.url, &ca, &key);
+    s.refresh(&ch).await.unwrap();
+    assert_eq!(s.stage(), SessionStage::Active);
+}

@@ -117,6 +117,21 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ClientError {
         }
         src = s.source();
     }
+    // The card under the handshake's signature: the session's PIN state or the card is gone.
+    for (text, cause) in [
+        (
+            crate::identity::CARD_NOT_AUTHENTICATED,
+            sio_sign::SignerError::NotAuthenticated,
+        ),
+        (
+            crate::identity::CARD_REMOVED,
+            sio_sign::SignerError::Removed,
+        ),
+    ] {
+        if chain.contains(text) {
+            return ClientError::Sign(cause.into());
+        }
+    }
     // A rustls alert from the peer arrives as an io::Error carrying the rustls error's text.
     if tls
         || chain.contains("certificate")

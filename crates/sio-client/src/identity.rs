@@ -157,11 +157,23 @@ struct TokenSigner {
     scheme: SignatureScheme,
 }
 
+/// What rustls carries (text only) when the card refused the handshake signature because its PIN
+/// state is gone (reset by another program); `error::from_reqwest` turns it back into
+/// `SIGN_TOKEN_NOT_AUTHENTICATED`.
+pub(crate) const CARD_NOT_AUTHENTICATED: &str =
+    "the card asks for the PIN again before signing the TLS handshake";
+/// The same when the card left during the handshake (`SIGN_TOKEN_REMOVED`).
+pub(crate) const CARD_REMOVED: &str = "the card was removed while signing the TLS handshake";
+
 impl TlsSigner for TokenSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
-        self.key
-            .sign(message)
-            .map_err(|e| rustls::Error::General(format!("token signature for TLS failed: {e}")))
+        self.key.sign(message).map_err(|e| {
+            rustls::Error::General(match e {
+                SignerError::NotAuthenticated => CARD_NOT_AUTHENTICATED.to_owned(),
+                SignerError::Removed => CARD_REMOVED.to_owned(),
+                e => format!("token signature for TLS failed: {e}"),
+            })
+        })
     }
 
     fn scheme(&self) -> SignatureScheme {

@@ -149,20 +149,29 @@ pub fn run(program: &str, args: &[&str], env: &[(&str, &Path)]) -> Result<Output
 
 /// Whether pcscd reports a card in [`READER_NAME`] (`opensc-tool -l`).
 pub fn card_present() -> bool {
+    card_present_in(READER_NAME)
+}
+
+/// Whether pcscd reports a card in `reader` (`opensc-tool -l`).
+pub fn card_present_in(reader: &str) -> bool {
     let Ok(out) = Command::new("opensc-tool").arg("-l").output() else {
         return false;
     };
     String::from_utf8_lossy(&out.stdout).lines().any(|line| {
         let cols: Vec<&str> = line.split_whitespace().collect();
-        cols.get(1) == Some(&"Yes") && line.trim_end().ends_with(READER_NAME)
+        cols.get(1) == Some(&"Yes") && line.trim_end().ends_with(reader)
     })
 }
 
 /// Waits until [`card_present`] equals `present`.
 pub fn wait_presence(present: bool, timeout: Duration) -> Result<(), FixtureError> {
+    wait_presence_in(READER_NAME, present, timeout)
+}
+
+fn wait_presence_in(reader: &str, present: bool, timeout: Duration) -> Result<(), FixtureError> {
     let start = Instant::now();
     while start.elapsed() < timeout {
-        if card_present() == present {
+        if card_present_in(reader) == present {
             return Ok(());
         }
         thread::sleep(Duration::from_millis(100));
@@ -289,5 +298,139 @@ impl Drop for CardStack {
     fn drop(&mut self) {
         // Leave the card inserted for the next user; the lock goes with the file.
         let _ = fs::remove_file(self.control());
+    }
+}
+
+/// A person of the demo body whose keys and certificates a test card holds (the demo users of
+/// `sio-pki` and the reference gateway).
+#[derive(Debug, Clone, Copy)]
+pub struct Holder {
+    /// ИИН.
+    pub iin: &'static str,
+    /// Surname.
+    pub surname: &'static str,
+    /// Given name.
+    pub given_name: &'static str,
+}
+
+impl Holder {
+    /// The subject of the holder's certificates in NCA RK form (SERIALNUMBER=IIN…), OpenSSL's
+    /// `/A=b` notation.
+    pub fn subject(&self) -> String {
+        format!(
+            "/C=KZ/CN={s} {g}/SN={s}/GN={g}/serialNumber=IIN{iin}/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233",
+            s = self.surname,
+            g = self.given_name,
+            iin = self.iin,
+        )
+    }
+}
+
+/// The demo investigator (role 3).
+pub const INVESTIGATOR: Holder = Holder {
+    iin: "850415300121",
+    surname: "ИВАНОВ",
+    given_name: "АЛЕКСЕЙ",
+};
+/// The demo head of the police department (role 18, HR officer).
+pub const HEAD: Holder = Holder {
+    iin: "901120400238",
+    surname: "СЕРІКОВА",
+    given_name: "АЙГЕРІМ",
+};
+/// The head of the department the HR officer reports to (co-signs HR applications).
+pub const DEPARTMENT_HEAD: Holder = Holder {
+    iin: "780302300344",
+    surname: "АХМЕТОВ",
+    given_name: "ЕРЛАН",
+};
+
+/// Gives the card in `reader` fresh keys in 9A and 9C and certificates for `holder`, issued by the
+/// CA in `ca_cert` / `ca_key` (`provision.sh --force`); the certificates go to `out`.
+pub fn provision(
+    reader: &str,
+    holder: &Holder,
+    ca_cert: &Path,
+    ca_key: &Path,
+    out: &Path,
+) -> Result<(), FixtureError> {
+    let script = workspace_root().join("crates/sio-virtual-card/provision.sh");
+    let subject = PathBuf::from(holder.subject());
+    run(
+        &script.to_string_lossy(),
+        &["--force"],
+        &[
+            ("SIO_CARD_READER", Path::new(reader)),
+            ("SIO_CARD_PKI", out),
+            ("SIO_CARD_CA_CERT", ca_cert),
+            ("SIO_CARD_CA_KEY", ca_key),
+            ("SIO_CARD_SUBJECT", &subject),
+        ],
+    )
+    .map(drop)
+}
+
+/// vpcd's second slot, where [`SecondCard`] goes.
+pub const SECOND_READER_NAME: &str = "Virtual PCD 00 01";
+const SECOND_VPCD: &str = "127.0.0.1:35964";
+
+/// Another person's card in vpcd's second slot ([`SECOND_READER_NAME`]) beside the stack's card,
+/// e.g. the head's token co-signing an HR application. It starts blank (default PIN, PUK and
+/// management key) and stops, leaving the slot empty, when dropped. It borrows the stack: the
+/// stack's lock serialises the users of both slots.
+#[derive(Debug)]
+pub struct SecondCard<'a> {
+    _stack: &'a CardStack,
+    child: std::process::Child,
+    state: PathBuf,
+}
+
+impl<'a> SecondCard<'a> {
+    /// Starts a blank card in `dir` (its flash in `dir/flash`, wiped first; its log in
+    /// `dir/card.log`) and waits until pcscd sees it.
+    pub fn start(stack: &'a CardStack, dir: impl Into<PathBuf>) -> Result<Self, FixtureError> {
+        let dir = dir.into();
+        let state = dir.join("flash");
+        let bin = stack.opts.bin.clone().unwrap_or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+                .join("debug/sio-virtual-card")
+        });
+        fs::create_dir_all(&dir).map_err(FixtureError::Control)?;
+        let log = File::create(dir.join("card.log")).map_err(FixtureError::Control)?;
+        let err = log.try_clone().map_err(FixtureError::Control)?;
+        let child = Command::new(&bin)
+            .arg("--state")
+            .arg(&state)
+            .arg("--reset")
+            .args(["--vpcd", SECOND_VPCD, "--pid-file"])
+            .arg(dir.join("card.pid"))
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .map_err(|source| FixtureError::Spawn {
+                program: bin.display().to_string(),
+                source,
+            })?;
+        let card = Self {
+            _stack: stack,
+            child,
+            state,
+        };
+        wait_presence_in(SECOND_READER_NAME, true, Duration::from_secs(10))?;
+        Ok(card)
+    }
+
+    /// The card's state directory (its flash).
+    pub fn state_dir(&self) -> &Path {
+        &self.state
+    }
+}
+
+impl Drop for SecondCard<'_> {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = wait_presence_in(SECOND_READER_NAME, false, Duration::from_secs(5));
     }
 }

@@ -8,13 +8,18 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use sio_app::{App, AppConfig, RecordingSink};
+use serde_json::{Value, json};
+use sio_app::{App, AppConfig, ErrorBody, RecordingSink};
 use sio_gateway::admin::Admin;
 use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
-use sio_virtual_card::fixture::{CardStack, StackOptions, run};
+use sio_virtual_card::fixture::{CardStack, SECOND_READER_NAME, SecondCard, StackOptions};
 
 /// The demo investigator whose certificates the card holds.
-pub(crate) const IIN: &str = "850415300121";
+pub(crate) const IIN: &str = INVESTIGATOR.iin;
+
+#[allow(unused_imports)] // each test binary uses some
+pub(crate) use sio_virtual_card::fixture::{DEPARTMENT_HEAD, HEAD, Holder, INVESTIGATOR};
+
 /// Card PIN.
 pub(crate) const PIN: &str = sio_virtual_card::DEFAULT_PIN;
 /// The virtual card's reader.
@@ -28,6 +33,7 @@ fn root() -> PathBuf {
 pub(crate) struct World {
     pub(crate) card: CardStack,
     pub(crate) dir: tempfile::TempDir,
+    pub(crate) pki: PathBuf,
     pub(crate) data: PathBuf,
     pub(crate) policy: PathBuf,
     pub(crate) export: PathBuf,
@@ -37,31 +43,18 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) fn up() -> World {
+        Self::up_as(&INVESTIGATOR)
+    }
+
+    /// The world with `holder`'s keys on the card.
+    pub(crate) fn up_as(holder: &Holder) -> World {
         let state = std::env::var_os("SIO_CARD_STATE")
             .map_or_else(|| PathBuf::from("/tmp/sio-card"), PathBuf::from);
         let card = CardStack::up(StackOptions::new(state)).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pki = dir.path().join("pki");
         sio_pki::generate(&pki, &sio_pki::PkiSpec::demo()).unwrap();
-        let card_out = dir.path().join("card");
-        let script = root().join("crates/sio-virtual-card/provision.sh");
-        let ca_cert = pki.join(sio_pki::paths::CA_CERT);
-        let ca_key = pki.join(sio_pki::paths::CA_KEY);
-        let subject = PathBuf::from(format!(
-            "/C=KZ/CN=ИВАНОВ АЛЕКСЕЙ/SN=ИВАНОВ/GN=АЛЕКСЕЙ/serialNumber=IIN{IIN}/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233"
-        ));
-        run(
-            &script.to_string_lossy(),
-            &["--force"],
-            &[
-                ("SIO_CARD_STATE", card.state_dir()),
-                ("SIO_CARD_PKI", &card_out),
-                ("SIO_CARD_CA_CERT", &ca_cert),
-                ("SIO_CARD_CA_KEY", &ca_key),
-                ("SIO_CARD_SUBJECT", &subject),
-            ],
-        )
-        .unwrap();
+        provision(&pki, READER, &dir.path().join("card"), holder);
 
         let data = dir.path().join("gateway");
         std::fs::create_dir_all(&data).unwrap();
@@ -91,13 +84,14 @@ impl World {
             &policy,
             format!(
                 "[gateway]\nurl = \"https://{addr}\"\nca = \"{}\"\n\n[air_gap]\non_violation = \"warn\"\n\n[results]\nexport_dirs = [\"{}\"]\n",
-                ca_cert.display(),
+                pki.join(sio_pki::paths::CA_CERT).display(),
                 export.display()
             ),
         )
         .unwrap();
         World {
             card,
+            pki,
             data,
             policy,
             export,
@@ -147,6 +141,106 @@ impl World {
             .unwrap()
             .latest_sms_code(iin)
             .unwrap()
+    }
+}
+
+/// `command` through `App::dispatch`, which must succeed.
+pub(crate) async fn call(app: &App, command: &str, args: Value) -> Value {
+    match app.dispatch(command, args).await {
+        Ok(v) => v,
+        Err(e) => panic!("{command}: {e:?}"),
+    }
+}
+
+/// `command` through `App::dispatch`, which must fail.
+pub(crate) async fn fail(app: &App, command: &str, args: Value) -> ErrorBody {
+    match app.dispatch(command, args).await {
+        Ok(v) => panic!("{command} should fail, answered {v}"),
+        Err(e) => e,
+    }
+}
+
+/// Log in as `iin` with the card in [`READER`]: PIN, SMS code from the gateway's outbox, and the
+/// consent on the first login.
+pub(crate) async fn log_in(world: &World, app: &App, iin: &str) {
+    let s = call(
+        app,
+        "login",
+        json!({"reader": READER, "certificate_id": "9a", "pin": PIN}),
+    )
+    .await;
+    assert_eq!(s["stage"], "second_factor");
+    let previous = world.latest_sms(iin);
+    call(app, "request_sms_code", json!({})).await;
+    let code = world.sms_code(iin, previous.as_deref());
+    let mut s = call(app, "verify_sms_code", json!({"code": code})).await;
+    if s["stage"] == "consent" {
+        s = call(
+            app,
+            "sign_consent",
+            json!({"reader": READER, "certificate_id": "9c", "pin": PIN, "language": "ru"}),
+        )
+        .await;
+    }
+    assert_eq!(s["stage"], "active");
+    assert_eq!(call(app, "session", json!({})).await["user"]["iin"], iin);
+}
+
+/// The HR application blocking the demo investigator after a dismissal: the order signed at
+/// `order_signed_at` (RFC 3339), `head` named as the applicant's head in `head_position`.
+pub(crate) fn investigator_dismissal(
+    head: &Holder,
+    head_position: &str,
+    order_signed_at: &str,
+) -> Value {
+    json!({
+        "action": "blocking",
+        "applicant": {
+            "full_name": format!("{} {}", INVESTIGATOR.surname, INVESTIGATOR.given_name),
+            "iin": INVESTIGATOR.iin
+        },
+        "workplace": {
+            "organisation_name": "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)",
+            "organisation_bin": "040340001233",
+            "unit": "Следственное управление",
+            "position": "Следователь"
+        },
+        "contacts": {
+            "work_phone": "+7 7172 00 00 00",
+            "mobile_phone": "+77010000001",
+            "email": "investigator@example.invalid",
+            "work_address": "Астана"
+        },
+        "blocking_reason": "dismissal",
+        "order_signed_at": order_signed_at,
+        "confirmations": { "consent": true, "holds_nca_signature": true, "personal_data": true },
+        "head": {
+            "position": head_position,
+            "full_name": format!("{} {}", head.surname, head.given_name),
+            "iin": head.iin
+        }
+    })
+}
+
+/// Keys and certificates of `holder`, issued by the world's CA, onto the card in `reader`.
+fn provision(pki: &Path, reader: &str, out: &Path, holder: &Holder) {
+    sio_virtual_card::fixture::provision(
+        reader,
+        holder,
+        &pki.join(sio_pki::paths::CA_CERT),
+        &pki.join(sio_pki::paths::CA_KEY),
+        out,
+    )
+    .unwrap();
+}
+
+impl World {
+    /// A second person's card in vpcd's second slot, with `holder`'s keys from this world's CA.
+    pub(crate) fn second_card(&self, holder: &Holder) -> SecondCard<'_> {
+        let dir = self.dir.path().join(format!("second-{}", holder.iin));
+        let card = SecondCard::start(&self.card, &dir).unwrap();
+        provision(&self.pki, SECOND_READER_NAME, &dir.join("pki"), holder);
+        card
     }
 }
 

@@ -17,31 +17,12 @@ use sio_gateway::admin::Admin;
 use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
 use sio_protocol::{Secret, SessionStage};
 use sio_token::{PcscCard, PcscContext, Pin, PivSession, PivSlot};
-use sio_virtual_card::fixture::{CardStack, StackOptions, run};
+use sio_virtual_card::fixture::{CardStack, StackOptions};
 
 /// The demo investigator whose certificates the card holds.
-pub(crate) const IIN: &str = "850415300121";
-/// A person of the demo body whose keys the card can hold.
-#[derive(Clone, Copy)]
-pub(crate) struct Holder {
-    pub(crate) iin: &'static str,
-    pub(crate) surname: &'static str,
-    pub(crate) given_name: &'static str,
-}
-
-/// The demo investigator (role 3).
-pub(crate) const INVESTIGATOR: Holder = Holder {
-    iin: IIN,
-    surname: "ИВАНОВ",
-    given_name: "АЛЕКСЕЙ",
-};
-
-/// The demo head of the same body (role 18, HR officer).
-pub(crate) const HEAD: Holder = Holder {
-    iin: "901120400238",
-    surname: "СЕРІКОВА",
-    given_name: "АЙГЕРІМ",
-};
+pub(crate) const IIN: &str = INVESTIGATOR.iin;
+#[allow(unused_imports)] // each test binary uses some
+pub(crate) use sio_virtual_card::fixture::{HEAD, Holder, INVESTIGATOR};
 
 /// Card PIN.
 pub(crate) const PIN: &str = sio_virtual_card::DEFAULT_PIN;
@@ -79,23 +60,14 @@ impl World {
         sio_pki::generate(&pki, &sio_pki::PkiSpec::demo()).unwrap();
         // The card gets fresh keys and certificates from this PKI's CA, issued to the investigator.
         let card_out = dir.path().join("card");
-        let script = root().join("crates/sio-virtual-card/provision.sh");
         let ca_cert = pki.join(sio_pki::paths::CA_CERT);
         let ca_key = pki.join(sio_pki::paths::CA_KEY);
-        let subject = PathBuf::from(format!(
-            "/C=KZ/CN={} {}/SN={}/GN={}/serialNumber=IIN{}/O=ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)/OU=BIN040340001233",
-            holder.surname, holder.given_name, holder.surname, holder.given_name, holder.iin
-        ));
-        run(
-            &script.to_string_lossy(),
-            &["--force"],
-            &[
-                ("SIO_CARD_STATE", card.state_dir()),
-                ("SIO_CARD_PKI", &card_out),
-                ("SIO_CARD_CA_CERT", &ca_cert),
-                ("SIO_CARD_CA_KEY", &ca_key),
-                ("SIO_CARD_SUBJECT", &subject),
-            ],
+        sio_virtual_card::fixture::provision(
+            sio_virtual_card::READER_NAME,
+            &holder,
+            &ca_cert,
+            &ca_key,
+            &card_out,
         )
         .unwrap();
 

@@ -60,6 +60,12 @@ export interface CaseFormInfo {
 export type Language = 'kk' | 'ru' | 'en';
 
 /** A PC/SC reader (or a USB token that presents itself as one). */
+/** The second signature of an HR application: the other person's token in another reader, and its PIN. */
+export interface Cosigner {
+  reader: string;
+  pin: string;
+}
+
 export interface ReaderInfo {
   /** Reader name as PC/SC reports it. */
   name: string;
@@ -104,7 +110,7 @@ export interface CardEvent {
 }
 
 /** Why a session is locked. */
-export type LockReason = 'idle' | 'card_removed' | 'user';
+export type LockReason = 'idle' | 'card_removed' | 'card_reset' | 'user';
 
 /** Session state change. Event `session`. */
 export type SessionEvent =
@@ -309,7 +315,7 @@ export interface Backend {
   exportResult(req: ExportRequest): Promise<ExportReceipt>;
 
   // HR applications
-  submitApplication(application: Omit<ApplicationDocument, 'doc' | 'application_id' | 'signed_at'>, pin: string): Promise<ApplicationItem>;
+  submitApplication(application: Omit<ApplicationDocument, 'doc' | 'application_id' | 'signed_at'>, pin: string, cosigner?: Cosigner): Promise<ApplicationItem>;
   listApplications(): Promise<ApplicationItem[]>;
 
   // Reports, diagnosis, settings, about
@@ -394,7 +400,7 @@ export function backendOver(tr: Transport): Backend {
     openResult: (request_id) => tr.call(c.openResult, { request_id }),
     closeResult: (request_id) => tr.call(c.closeResult, { request_id }),
     exportResult: (req) => tr.call(c.exportResult, { ...req }),
-    submitApplication: (application, pin) => tr.call(c.submitApplication, { application, pin }),
+    submitApplication: (application, pin, cosigner) => tr.call(c.submitApplication, cosigner ? { application, pin, cosigner } : { application, pin }),
     listApplications: () => tr.call(c.listApplications, {}),
     report: (from, to) => tr.call(c.report, { from, to }),
     diagnose: () => tr.call(c.diagnose, {}),

@@ -18,7 +18,7 @@
  *   consent_text        {}                                         -> ConsentText
  *   sign_consent        { reader, certificate_id, pin, language }  -> SessionInfo
  *   session             {}                                         -> SessionInfo | null
- *   lock                { reason: "idle" | "card_removed" | "user" } -> null
+ *   lock                { reason: "idle" | "card_removed" | "card_reset" | "user" } -> null
  *   unlock              { pin }                                    -> SessionInfo
  *   logout              {}                                         -> null
  *   catalogue           {}                                         -> CatalogueData (= `sio catalogue --json`)
@@ -30,7 +30,7 @@
  *   open_result         { request_id }                             -> ResultDelivery
  *   close_result        { request_id }                             -> ShredReport
  *   export_result       { request_id, case_key, reason, pin }      -> ExportReceipt
- *   submit_application  { application, pin }                       -> ApplicationItem
+ *   submit_application  { application, pin, cosigner? {reader, pin} } -> ApplicationItem
  *   list_applications   {}                                         -> ApplicationItem[]
  *   report              { from, to }                               -> Report
  *   diagnose            {}                                         -> DiagnosisReport
