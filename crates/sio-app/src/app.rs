@@ -1070,7 +1070,7 @@ impl App {
                     "the second signature comes from another person's token in another reader",
                 ));
             }
-            let (mut other, other_iin) = token::cosigner(&co.reader, &co.pin)?;
+            let (other, other_iin) = token::cosigner(&co.reader)?;
             if other_iin != *second {
                 return Err(app(
                     "APP_COSIGNER_WRONG_PERSON",
@@ -1081,6 +1081,7 @@ impl App {
                     ),
                 ));
             }
+            let mut other = token::verify_cosigner(other, &co.pin)?;
             let mut theirs = other
                 .signer_with_pin(PivSlot::Signature, token::pin(&co.pin)?)
                 .map_err(|e| token::cosigner_card(e.into()))?;

@@ -117,12 +117,9 @@ pub(crate) fn login_key(reader: &str, pin: Pin) -> Result<Arc<CardKey<PcscCard>>
 }
 
 /// The second signer's token in another reader (the head's, or the applicant's when the user is
-/// the head): its PIN verified there, ready to sign with its signing key (slot 9C), and the IIN
-/// its certificate names. A wrong PIN answers with the tries left of that token.
-pub(crate) fn cosigner(
-    reader: &str,
-    pin: &sio_protocol::Secret,
-) -> Result<(PivSession<PcscCard, sio_token::Verified>, String), ErrorBody> {
+/// the head): the session on it and the IIN its signing certificate (slot 9C) names. No PIN is
+/// presented yet: the caller checks the person first.
+pub(crate) fn cosigner(reader: &str) -> Result<(PivSession<PcscCard>, String), ErrorBody> {
     let mut piv = open(reader).map_err(cosigner_card)?;
     let cert = piv
         .certificate(PivSlot::Signature)
@@ -133,10 +130,17 @@ pub(crate) fn cosigner(
             format!("the signing certificate of the token in {reader} names no IIN"),
         )
     })?;
-    let verified = piv
-        .verify_pin(self::pin(pin)?)
-        .map_err(|r| cosigner_card(r.error.into()))?;
-    Ok((verified, iin))
+    Ok((piv, iin))
+}
+
+/// The second signer's PIN, verified on their token: a wrong one answers with that token's tries
+/// left.
+pub(crate) fn verify_cosigner(
+    piv: PivSession<PcscCard>,
+    pin: &sio_protocol::Secret,
+) -> Result<PivSession<PcscCard, sio_token::Verified>, ErrorBody> {
+    piv.verify_pin(self::pin(pin)?)
+        .map_err(|r| cosigner_card(r.error.into()))
 }
 
 /// A failure of the second signer's token: said as such, and a removal there is not the session's

@@ -44,13 +44,13 @@ async fn the_head_cosigns_on_a_token_in_a_second_reader() {
     let e = fail(&app, "submit_application", submit(Some((READER, PIN)))).await;
     assert_eq!(e.code, "APP_COSIGNER_SAME_TOKEN");
 
-    // Someone else's token in the second reader.
+    // Someone else's token in the second reader: refused before any PIN reaches it.
     {
         let _other = world.second_card(&INVESTIGATOR);
         let e = fail(
             &app,
             "submit_application",
-            submit(Some((SECOND_READER_NAME, PIN))),
+            submit(Some((SECOND_READER_NAME, "000000"))),
         )
         .await;
         assert_eq!(e.code, "APP_COSIGNER_WRONG_PERSON", "{e:?}");
