@@ -10,18 +10,18 @@
 //! Every outcome is printed as one JSON line; failures carry their stable code.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use serde_json::json;
 use sio_biometrics::fingerprint::{
     self as fp, Finger, FingerprintStack, FprintdStack, FprintdUser, ScanEvent, Target, Verdict,
 };
 use sio_client::session;
-use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
+use sio_client::{CardKey, Channel, ClientIdentity};
 use sio_protocol::{Secret, SessionStage};
-use sio_token::{PcscContext, Pin, PivSession, PivSlot};
+use sio_token::{Pin, PivSlot};
+
+use crate::cmd_login::{Coded, Failure, fail};
 use zeroize::Zeroizing;
 
 /// Arguments of `sio fingerprint`.
@@ -63,53 +63,16 @@ struct EnrollArgs {
     /// The finger, as fprintd names it (e.g. `right-index-finger`).
     #[arg(long, default_value = "right-index-finger")]
     finger: String,
-    /// The administrator's policy file (gateway address, pinned CA).
-    #[arg(long, default_value_os_t = sio_policy::system_path())]
-    policy: PathBuf,
-    /// Gateway URL instead of the policy's.
-    #[arg(long, requires = "ca")]
-    gateway: Option<String>,
-    /// Pinned CA (PEM) for `--gateway`.
-    #[arg(long)]
-    ca: Option<PathBuf>,
-    /// Smart-card reader (default: the first reader with a card).
-    #[arg(long)]
-    reader: Option<String>,
+    #[command(flatten)]
+    conn: crate::cmd_login::Connection,
     /// Read the PIN and the SMS code (and, on a first login, the signing PIN) from standard input.
     #[arg(long)]
     stdin: bool,
 }
 
-struct Failure {
-    code: String,
-    message: String,
-}
-
-fn fail(code: &str, message: impl Into<String>) -> Failure {
-    Failure {
-        code: code.to_owned(),
-        message: message.into(),
-    }
-}
-
-impl From<fp::FingerprintError> for Failure {
-    fn from(e: fp::FingerprintError) -> Self {
-        fail(e.code(), e.to_string())
-    }
-}
-impl From<sio_client::ClientError> for Failure {
-    fn from(e: sio_client::ClientError) -> Self {
-        fail(e.code(), e.to_string())
-    }
-}
-impl From<sio_token::TokenError> for Failure {
-    fn from(e: sio_token::TokenError) -> Self {
-        fail(e.code(), e.to_string())
-    }
-}
-impl From<sio_policy::PolicyError> for Failure {
-    fn from(e: sio_policy::PolicyError) -> Self {
-        fail(e.code(), e.to_string())
+impl Coded for fp::FingerprintError {
+    fn code(&self) -> &str {
+        fp::FingerprintError::code(self)
     }
 }
 
@@ -214,31 +177,8 @@ async fn enroll(
     let finger: Finger = a.finger.parse()?;
     // The reader first: no point in logging in without one.
     stack.device(device).await?;
-    let config = match (&a.gateway, &a.ca) {
-        (Some(url), Some(ca)) => ChannelConfig {
-            base_url: url.trim_end_matches('/').to_owned(),
-            ca_pem: std::fs::read(ca)
-                .map_err(|e| fail("CLIENT_CA_INVALID", format!("{}: {e}", ca.display())))?,
-            timeout: Duration::from_secs(30),
-        },
-        _ => ChannelConfig::from_policy(&sio_policy::Policy::load(&a.policy)?)?,
-    };
-    let mut ctx = PcscContext::establish()?;
-    let reader = match &a.reader {
-        Some(r) => r.clone(),
-        None => ctx
-            .readers()?
-            .into_iter()
-            .find(|r| r.atr.is_some())
-            .map(|r| r.name)
-            .ok_or_else(|| {
-                fail(
-                    "TOKEN_NO_CARD",
-                    "no reader holds a card; insert the user's token",
-                )
-            })?,
-    };
-    let piv = PivSession::open(ctx.connect(&reader)?)?;
+    let config = a.conn.channel_config()?;
+    let piv = crate::cmd_login::open_card(a.conn.reader.as_deref())?;
     let pin = Pin::new(secret(a.stdin, "The user's PIN: ")?)?;
     let verified = piv.verify_pin(pin).map_err(|r| Failure::from(r.error))?;
     let key = CardKey::new(verified, PivSlot::Authentication)?;

@@ -18,18 +18,8 @@ use zeroize::Zeroizing;
 /// Arguments of `sio login`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The administrator's policy file (gateway address, pinned CA).
-    #[arg(long, default_value_os_t = sio_policy::system_path())]
-    policy: PathBuf,
-    /// Gateway URL instead of the policy's (helpdesk checks against another gateway).
-    #[arg(long, requires = "ca")]
-    gateway: Option<String>,
-    /// Pinned CA (PEM) for `--gateway`.
-    #[arg(long)]
-    ca: Option<PathBuf>,
-    /// Smart-card reader (default: the first reader with a card).
-    #[arg(long)]
-    reader: Option<String>,
+    #[command(flatten)]
+    conn: Connection,
     /// A key file (.p12, .pfx, .pem) offered instead of a token: always refused — rule 18 admits
     /// only a protected carrier for login.
     #[arg(long, conflicts_with = "reader")]
@@ -152,26 +142,38 @@ impl Input {
     }
 }
 
-fn channel_config(args: &Args) -> Result<ChannelConfig, Failure> {
-    gateway_config(&args.policy, args.gateway.as_deref(), args.ca.as_deref())
+/// How a command reaches the gateway and the card: `sio login`, `sio fingerprint enroll`,
+/// `sio request`, `sio report`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Connection {
+    /// The administrator's policy file (gateway address, pinned CA).
+    #[arg(long, default_value_os_t = sio_policy::system_path())]
+    policy: PathBuf,
+    /// Gateway URL instead of the policy's (helpdesk checks against another gateway).
+    #[arg(long, requires = "ca")]
+    gateway: Option<String>,
+    /// Pinned CA (PEM) for `--gateway`.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// Smart-card reader (default: the first reader with a card).
+    #[arg(long)]
+    pub(crate) reader: Option<String>,
 }
 
-/// The channel's settings: `gateway` and `ca` if given, else the administrator's policy.
-pub(crate) fn gateway_config(
-    policy: &std::path::Path,
-    gateway: Option<&str>,
-    ca: Option<&std::path::Path>,
-) -> Result<ChannelConfig, Failure> {
-    match (gateway, ca) {
-        (Some(url), Some(ca)) => Ok(ChannelConfig {
-            base_url: url.trim_end_matches('/').to_owned(),
-            ca_pem: std::fs::read(ca)
-                .map_err(|e| fail("CLIENT_CA_INVALID", format!("{}: {e}", ca.display())))?,
-            timeout: Duration::from_secs(30),
-        }),
-        _ => {
-            let policy = sio_policy::Policy::load(policy)?;
-            Ok(ChannelConfig::from_policy(&policy)?)
+impl Connection {
+    /// The channel's settings: `--gateway` and `--ca` if given, else the administrator's policy.
+    pub(crate) fn channel_config(&self) -> Result<ChannelConfig, Failure> {
+        match (&self.gateway, &self.ca) {
+            (Some(url), Some(ca)) => Ok(ChannelConfig {
+                base_url: url.trim_end_matches('/').to_owned(),
+                ca_pem: std::fs::read(ca)
+                    .map_err(|e| fail("CLIENT_CA_INVALID", format!("{}: {e}", ca.display())))?,
+                timeout: Duration::from_secs(30),
+            }),
+            _ => {
+                let policy = sio_policy::Policy::load(&self.policy)?;
+                Ok(ChannelConfig::from_policy(&policy)?)
+            }
         }
     }
 }
@@ -196,10 +198,10 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     if let Some(path) = &args.key_file {
         sio_token::admit_source(&sio_token::classify_file(path))?;
     }
-    let config = channel_config(&args)?;
+    let config = args.conn.channel_config()?;
 
     // 1. the token and its authentication certificate
-    let mut piv = open_card(args.reader.as_deref())?;
+    let mut piv = open_card(args.conn.reader.as_deref())?;
     let cert = piv.certificate(PivSlot::Authentication)?;
     let usable = cert.clone().usable_at(std::time::SystemTime::now())?;
     if !usable.info().purposes.authentication {

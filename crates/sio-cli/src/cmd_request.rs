@@ -28,7 +28,7 @@ use sio_vault::{
 };
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::cmd_login::{Failure, Input, fail, gateway_config, open_card, sms};
+use crate::cmd_login::{Failure, Input, fail, open_card, sms};
 
 /// Arguments of `sio request`.
 #[derive(Debug, clap::Args)]
@@ -187,18 +187,8 @@ pub(crate) struct Store {
 /// How to reach the gateway and the card.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct Conn {
-    /// The administrator's policy file (gateway address, pinned CA).
-    #[arg(long, default_value_os_t = sio_policy::system_path())]
-    policy: PathBuf,
-    /// Gateway URL instead of the policy's.
-    #[arg(long, requires = "ca")]
-    gateway: Option<String>,
-    /// Pinned CA (PEM) for `--gateway`.
-    #[arg(long)]
-    ca: Option<PathBuf>,
-    /// Smart-card reader (default: the first reader with a card).
-    #[arg(long)]
-    reader: Option<String>,
+    #[command(flatten)]
+    to: crate::cmd_login::Connection,
     /// Read the PINs and the SMS code from standard input, one a line, in the order asked.
     #[arg(long)]
     pub(crate) stdin: bool,
@@ -421,7 +411,7 @@ pub(crate) async fn log_in(
     key: &Arc<CardKey<PcscCard>>,
     input: &Input,
 ) -> Result<(Channel, Session), Failure> {
-    let config = gateway_config(&conn.policy, conn.gateway.as_deref(), conn.ca.as_deref())?;
+    let config = conn.to.channel_config()?;
     let identity = ClientIdentity::Token {
         certificate: key.certificate_der().to_vec().into(),
         key: key.clone(),
@@ -445,7 +435,7 @@ pub(crate) fn card_for(
     conn: &Conn,
     input: &Input,
 ) -> Result<(Arc<CardKey<PcscCard>>, String), Failure> {
-    card(conn.reader.as_deref(), input)
+    card(conn.to.reader.as_deref(), input)
 }
 
 fn status_json(st: &OutboxStatus) -> serde_json::Value {
@@ -465,7 +455,7 @@ async fn send(spec: &OptionalSpec, conn: &Conn, wait: u64) -> Result<(), Failure
         }
         None => Vec::new(),
     };
-    let (key, iin) = card(conn.reader.as_deref(), &input)?;
+    let (key, iin) = card(conn.to.reader.as_deref(), &input)?;
     let principal = sio_core::Iin::parse(&iin)
         .map(Principal::User)
         .map_err(|e| fail(e.code(), e.to_string()))?;

@@ -14,7 +14,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use sio_client::requests;
@@ -22,7 +21,7 @@ use sio_client::session::{self, Session};
 use sio_client::{Channel, ChannelConfig, ClientIdentity};
 use sio_core::RequestSpec;
 use sio_gateway::admin::Admin;
-use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
+use sio_gateway::{BackgroundGateway, GatewayConfig, TlsFiles};
 use sio_protocol::{RequestState, Secret, SessionStage};
 use sio_sign::soft::GostSoftwareSigner;
 use sio_sign::{Carrier, SignatureAlgorithm, Signer, SignerError};
@@ -51,8 +50,7 @@ struct GostWorld {
     pki: PathBuf,
     data: PathBuf,
     url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _gateway: BackgroundGateway,
 }
 
 impl GostWorld {
@@ -73,25 +71,14 @@ impl GostWorld {
             TlsFiles::from_pki_dir(&pki),
         );
         config.result_delay = Duration::from_millis(200);
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let handle = Gateway::start(config).await.unwrap();
-                addr_tx.send(handle.local_addr()).unwrap();
-                let _ = stop_rx.await;
-                handle.shutdown().await;
-            });
-        });
-        let addr = addr_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        let gateway = BackgroundGateway::start(config).unwrap();
+        let addr = gateway.local_addr();
         GostWorld {
             _dir: dir,
             pki,
             data,
             url: format!("https://{addr}"),
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _gateway: gateway,
         }
     }
 
@@ -119,17 +106,6 @@ impl GostWorld {
             std::fs::read_to_string(users.join(format!("investigator.{usage}.key.pem"))).unwrap();
         let der = sio_sign::pem_or_der_blocks(&cert, "CERTIFICATE").remove(0);
         GostSoftwareSigner::from_pem(&key, &der).unwrap()
-    }
-}
-
-impl Drop for GostWorld {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use error::GwError;
-pub use server::{Gateway, GatewayHandle};
+pub use server::{BackgroundGateway, Gateway, GatewayHandle};
 pub use tls::TlsFiles;
 
 /// How to run a gateway. Build it with [`GatewayConfig::new`] and adjust the fields.

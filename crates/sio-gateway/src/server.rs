@@ -82,6 +82,71 @@ impl GatewayHandle {
     }
 }
 
+/// A gateway on a thread of its own with its own tokio runtime, for callers that have none
+/// (tests of the client crates and the CLI). Dropping it stops the gateway and joins the thread.
+#[derive(Debug)]
+pub struct BackgroundGateway {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundGateway {
+    /// Start the gateway (see [`Gateway::start`]) and wait until it listens.
+    pub fn start(config: GatewayConfig) -> Result<Self, GwError> {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sio-gateway".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Runtime::new() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = addr_tx.send(Err(GwError::Internal(format!("tokio runtime: {e}"))));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match Gateway::start(config).await {
+                        Ok(handle) => {
+                            let _ = addr_tx.send(Ok(handle.local_addr()));
+                            let _ = stop_rx.await;
+                            handle.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = addr_tx.send(Err(e));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| GwError::Internal(format!("gateway thread: {e}")))?;
+        let addr = addr_rx
+            .recv()
+            .map_err(|_| GwError::Internal("the gateway thread ended before listening".into()))??;
+        Ok(Self {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The address the gateway listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for BackgroundGateway {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 impl Gateway {
     /// Open the database (running migrations), load the TLS material and start listening.
     /// Must be called inside a tokio runtime.

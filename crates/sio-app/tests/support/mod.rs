@@ -5,13 +5,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sio_app::{App, AppConfig, ErrorBody, RecordingSink};
 use sio_gateway::admin::Admin;
-use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
+use sio_gateway::{BackgroundGateway, GatewayConfig, TlsFiles};
 use sio_virtual_card::fixture::{CardStack, SECOND_READER_NAME, SecondCard, StackOptions};
 
 /// The demo investigator whose certificates the card holds.
@@ -37,8 +36,7 @@ pub(crate) struct World {
     pub(crate) data: PathBuf,
     pub(crate) policy: PathBuf,
     pub(crate) export: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _gateway: BackgroundGateway,
 }
 
 impl World {
@@ -65,18 +63,8 @@ impl World {
             TlsFiles::from_pki_dir(&pki),
         );
         config.result_delay = Duration::from_millis(200);
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let handle = Gateway::start(config).await.unwrap();
-                addr_tx.send(handle.local_addr()).unwrap();
-                let _ = stop_rx.await;
-                handle.shutdown().await;
-            });
-        });
-        let addr = addr_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        let gateway = BackgroundGateway::start(config).unwrap();
+        let addr = gateway.local_addr();
         let export = dir.path().join("export");
         std::fs::create_dir_all(&export).unwrap();
         let policy = dir.path().join("policy.toml");
@@ -96,8 +84,7 @@ impl World {
             policy,
             export,
             dir,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _gateway: gateway,
         }
     }
 
@@ -241,16 +228,5 @@ impl World {
         let card = SecondCard::start(&self.card, &dir).unwrap();
         provision(&self.pki, SECOND_READER_NAME, &dir.join("pki"), holder);
         card
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

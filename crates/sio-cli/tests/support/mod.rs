@@ -6,7 +6,6 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use std::sync::Arc;
 use sio_client::session::{self, Session};
 use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
 use sio_gateway::admin::Admin;
-use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
+use sio_gateway::{BackgroundGateway, GatewayConfig, TlsFiles};
 use sio_protocol::{Secret, SessionStage};
 use sio_token::{PcscCard, PcscContext, Pin, PivSession, PivSlot};
 use sio_virtual_card::fixture::{CardStack, StackOptions};
@@ -42,8 +41,7 @@ pub(crate) struct World {
     pub(crate) pki: PathBuf,
     pub(crate) data: PathBuf,
     pub(crate) url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _gateway: BackgroundGateway,
 }
 
 impl World {
@@ -81,26 +79,15 @@ impl World {
         );
         config.result_delay = Duration::from_millis(200);
         tweak(&mut config);
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async move {
-                let handle = Gateway::start(config).await.unwrap();
-                addr_tx.send(handle.local_addr()).unwrap();
-                let _ = stop_rx.await;
-                handle.shutdown().await;
-            });
-        });
-        let addr = addr_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        let gateway = BackgroundGateway::start(config).unwrap();
+        let addr = gateway.local_addr();
         World {
             card,
             pki,
             data,
             url: format!("https://{addr}"),
             dir,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            _gateway: gateway,
         }
     }
 
@@ -132,17 +119,6 @@ impl World {
             .unwrap();
         let stdin = child.stdin.take().unwrap();
         Login { child, stdin }
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
