@@ -67,12 +67,7 @@ pub(crate) async fn verify(
 /// officers on one account; needs polkit's `setusername`).
 fn fingerprint_stack() -> sio_biometrics::fingerprint::FprintdStack {
     use sio_biometrics::fingerprint::{FprintdStack, FprintdUser};
-    let user = if std::env::var_os("SIO_FPRINTD_PER_IIN").is_some_and(|v| v == "1") {
-        FprintdUser::PerIin("sio-".into())
-    } else {
-        FprintdUser::OsAccount
-    };
-    FprintdStack::new(user)
+    FprintdStack::new(FprintdUser::from_env())
 }
 
 #[cfg(feature = "camera")]

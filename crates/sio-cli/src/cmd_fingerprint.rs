@@ -9,7 +9,7 @@
 //!
 //! Every outcome is printed as one JSON line; failures carry their stable code.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use serde_json::json;
@@ -21,8 +21,7 @@ use sio_client::{CardKey, Channel, ClientIdentity};
 use sio_protocol::{Secret, SessionStage};
 use sio_token::{Pin, PivSlot};
 
-use crate::cmd_login::{Coded, Failure, fail};
-use zeroize::Zeroizing;
+use crate::cmd_login::{Coded, Failure, Input, fail};
 
 /// Arguments of `sio fingerprint`.
 #[derive(Debug, clap::Args)]
@@ -101,7 +100,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
 fn stack(prints: Prints) -> FprintdStack {
     FprintdStack::new(match prints {
         Prints::OsAccount => FprintdUser::OsAccount,
-        Prints::PerIin => FprintdUser::PerIin("sio-".into()),
+        Prints::PerIin => FprintdUser::PerIin(FprintdUser::IIN_PREFIX.into()),
     })
 }
 
@@ -154,21 +153,6 @@ async fn dispatch(args: Args) -> Result<serde_json::Value, Failure> {
     }
 }
 
-fn secret(stdin: bool, prompt: &str) -> Result<String, Failure> {
-    let mut line = Zeroizing::new(String::new());
-    if stdin || !std::io::stdin().is_terminal() {
-        eprint!("{prompt}");
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| fail("CLI_INPUT", e.to_string()))?;
-        eprintln!();
-    } else {
-        *line = rpassword::prompt_password(prompt).map_err(|e| fail("CLI_INPUT", e.to_string()))?;
-    }
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-}
-
 async fn enroll(
     stack: &FprintdStack,
     device: Option<&str>,
@@ -179,7 +163,7 @@ async fn enroll(
     stack.device(device).await?;
     let config = a.conn.channel_config()?;
     let piv = crate::cmd_login::open_card(a.conn.reader.as_deref())?;
-    let pin = Pin::new(secret(a.stdin, "The user's PIN: ")?)?;
+    let pin = Pin::new(Input { stdin: a.stdin }.secret("The user's PIN: ")?)?;
     let verified = piv.verify_pin(pin).map_err(|r| Failure::from(r.error))?;
     let key = CardKey::new(verified, PivSlot::Authentication)?;
     let identity = ClientIdentity::Token {
@@ -192,8 +176,11 @@ async fn enroll(
         session::submit_login(&channel, &session::sign_login(&c, &mut key.signer())?).await?;
     let sent = s.request_sms(&channel).await?;
     eprintln!("An SMS code was sent to {}.", sent.masked_phone);
-    s.verify_sms(&channel, Secret::new(secret(a.stdin, "SMS code: ")?))
-        .await?;
+    s.verify_sms(
+        &channel,
+        Secret::new(Input { stdin: a.stdin }.secret("SMS code: ")?),
+    )
+    .await?;
     if s.stage() == SessionStage::Consent {
         return Err(fail(
             "CLI_CONSENT_REQUIRED",

@@ -36,6 +36,21 @@ pub enum FprintdUser {
     PerIin(String),
 }
 
+impl FprintdUser {
+    /// The prefix of [`FprintdUser::PerIin`] names.
+    pub const IIN_PREFIX: &'static str = "sio-";
+
+    /// The workstation's choice: the OS account's prints, or per ИИН (`sio-<ИИН>`) when the
+    /// environment sets `SIO_FPRINTD_PER_IIN=1` (several officers on one OS account).
+    pub fn from_env() -> Self {
+        if std::env::var_os("SIO_FPRINTD_PER_IIN").is_some_and(|v| v == "1") {
+            Self::PerIin(Self::IIN_PREFIX.into())
+        } else {
+            Self::OsAccount
+        }
+    }
+}
+
 /// The fprintd implementation of [`FingerprintStack`].
 #[derive(Debug, Clone)]
 pub struct FprintdStack {
