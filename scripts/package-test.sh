@@ -11,8 +11,9 @@ cd "$ROOT"
 BIN_DIR="${SIO_PACKAGE_BIN_DIR:-}"
 [ "${1:-}" = --bin-dir ] && BIN_DIR=$2
 if [ -z "$BIN_DIR" ]; then
-  [ -x target/debug/sio ] || cargo build -p sio-cli --bin sio --locked
-  BIN_DIR=target/debug
+  TARGET=$(cargo metadata --no-deps --format-version 1 --locked | jq -r .target_directory)
+  [ -x "$TARGET/debug/sio" ] || cargo build -p sio-cli --bin sio --locked
+  BIN_DIR=$TARGET/debug
 fi
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT

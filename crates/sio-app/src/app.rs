@@ -1082,9 +1082,11 @@ impl App {
                 ));
             }
             let mut other = token::verify_cosigner(other, &co.pin)?;
-            let mut theirs = other
-                .signer_with_pin(PivSlot::Signature, token::pin(&co.pin)?)
-                .map_err(|e| token::cosigner_card(e.into()))?;
+            let mut theirs = token::Cosigning::new(
+                other
+                    .signer_with_pin(PivSlot::Signature, token::pin(&co.pin)?)
+                    .map_err(|e| token::cosigner_card(e.into()))?,
+            );
             let mut own = l
                 .key
                 .pin_always_signer(PivSlot::Signature, pin)
@@ -1094,9 +1096,13 @@ impl App {
             } else {
                 sio_client::hr::sign(doc.clone(), &mut own, &mut theirs)
             };
-            signed
-                .map_err(ErrorBody::from)
-                .map_err(|e| self.card_failure(&reader, e))?
+            signed.map_err(ErrorBody::from).map_err(|e| {
+                if theirs.failed {
+                    token::cosigner_card(e)
+                } else {
+                    self.card_failure(&reader, e)
+                }
+            })?
         };
         let status = sio_client::hr::submit(&l.channel, &l.session, &signed).await?;
         drop(live);

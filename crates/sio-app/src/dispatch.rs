@@ -47,20 +47,50 @@ pub const COMMANDS: &[&str] = &[
 const SECRET_MEMBERS: &[&str] = &["pin", "code"];
 
 fn args<T: DeserializeOwned>(v: &Value) -> Result<T, ErrorBody> {
-    serde_json::from_value(v.clone()).map_err(|e| app("APP_BAD_ARGUMENTS", e.to_string()))
+    // Deserialised from the borrowed JSON: no copy of a secret is left behind unwiped. serde's
+    // message may quote a value, so it is not repeated when the arguments hold a secret.
+    T::deserialize(v).map_err(|e| {
+        if holds_secret(v) {
+            app(
+                "APP_BAD_ARGUMENTS",
+                "the arguments do not have the expected form",
+            )
+        } else {
+            app("APP_BAD_ARGUMENTS", e.to_string())
+        }
+    })
+}
+
+/// Whether `v` has a secret member, at any depth (`cosigner.pin`).
+fn holds_secret(v: &Value) -> bool {
+    match v {
+        Value::Object(obj) => obj
+            .iter()
+            .any(|(k, v)| SECRET_MEMBERS.contains(&k.as_str()) || holds_secret(v)),
+        Value::Array(items) => items.iter().any(holds_secret),
+        _ => false,
+    }
 }
 
 fn out<T: serde::Serialize>(r: Result<T, ErrorBody>) -> Result<Value, ErrorBody> {
     serde_json::to_value(r?).map_err(|e| app("APP_INTERNAL", e.to_string()))
 }
 
+/// Wipe the secret members of `v`, at any depth (`cosigner.pin`).
 fn wipe(v: &mut Value) {
-    if let Some(obj) = v.as_object_mut() {
-        for k in SECRET_MEMBERS {
-            if let Some(Value::String(s)) = obj.get_mut(*k) {
-                zeroize::Zeroize::zeroize(s);
+    match v {
+        Value::Object(obj) => {
+            for (k, member) in obj.iter_mut() {
+                match member {
+                    Value::String(s) if SECRET_MEMBERS.contains(&k.as_str()) => {
+                        zeroize::Zeroize::zeroize(s);
+                    }
+                    other => wipe(other),
+                }
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        _ => {}
     }
 }
 
@@ -162,24 +192,28 @@ impl App {
     /// Run `command` with its JSON argument object. Secrets in the arguments (`pin`, `code`) are
     /// moved into zeroizing types and wiped from the JSON before the command runs.
     pub async fn dispatch(&self, command: &str, mut payload: Value) -> Result<Value, ErrorBody> {
+        let pin_given = payload.get("pin").is_some();
         let result = self.dispatch_inner(command, &mut payload).await;
         wipe(&mut payload);
         if let Err(e) = &result {
-            self.lock_if_card_lost(command, e).await;
+            self.lock_if_card_lost(command, pin_given, e).await;
         }
         result
     }
 
     /// A command of the session failed because the card left or forgot its PIN (a handshake on
     /// the protected channel, a signature): the session locks until the PIN is entered again.
-    /// Login and unlock report such failures themselves.
-    async fn lock_if_card_lost(&self, command: &str, e: &ErrorBody) {
+    /// Login and unlock report such failures themselves. Where the command presented a PIN, "not
+    /// authenticated" is about that PIN (or the second signer's token), not a reset card.
+    async fn lock_if_card_lost(&self, command: &str, pin_given: bool, e: &ErrorBody) {
         if matches!(command, "login" | "unlock" | "logout" | "lock") {
             return;
         }
         let reason = match e.code.as_str() {
             "TOKEN_CARD_REMOVED" | "SIGN_TOKEN_REMOVED" => LockReason::CardRemoved,
-            "TOKEN_NOT_AUTHENTICATED" | "SIGN_TOKEN_NOT_AUTHENTICATED" => LockReason::CardReset,
+            "TOKEN_NOT_AUTHENTICATED" | "SIGN_TOKEN_NOT_AUTHENTICATED" if !pin_given => {
+                LockReason::CardReset
+            }
             _ => return,
         };
         // Ignored on purpose: `lock` cannot fail, and without a session there is nothing to lock.

@@ -143,6 +143,42 @@ pub(crate) fn verify_cosigner(
         .map_err(|r| cosigner_card(r.error.into()))
 }
 
+/// The second signer's [`sio_sign::Signer`], remembering whether it failed: its failures are
+/// said as the second token's, never as the session card's.
+pub(crate) struct Cosigning<S> {
+    inner: S,
+    pub(crate) failed: bool,
+}
+
+impl<S: sio_sign::Signer> Cosigning<S> {
+    pub(crate) fn new(inner: S) -> Self {
+        Self {
+            inner,
+            failed: false,
+        }
+    }
+}
+
+impl<S: sio_sign::Signer> sio_sign::Signer for Cosigning<S> {
+    fn certificate_der(&self) -> &[u8] {
+        self.inner.certificate_der()
+    }
+
+    fn algorithm(&self) -> sio_sign::SignatureAlgorithm {
+        self.inner.algorithm()
+    }
+
+    fn carrier(&self) -> sio_sign::Carrier {
+        self.inner.carrier()
+    }
+
+    fn sign(&mut self, message: &[u8]) -> Result<Vec<u8>, sio_sign::SignerError> {
+        let r = self.inner.sign(message);
+        self.failed |= r.is_err();
+        r
+    }
+}
+
 /// A failure of the second signer's token: said as such, and a removal there is not the session's
 /// card leaving (`APP_COSIGNER_REMOVED` instead of `TOKEN_CARD_REMOVED`).
 pub(crate) fn cosigner_card(e: ErrorBody) -> ErrorBody {

@@ -171,7 +171,7 @@ impl Connection {
                 timeout: Duration::from_secs(30),
             }),
             _ => {
-                let policy = sio_policy::Policy::load(&self.policy)?;
+                let policy = sio_policy::Policy::load_checked(&self.policy)?;
                 Ok(ChannelConfig::from_policy(&policy)?)
             }
         }
@@ -261,12 +261,9 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
         Factor::Sms => sms(&channel, &mut s, &input).await?,
         Factor::Fingerprint => {
             // The OS account's prints (fprintd); SIO_FPRINTD_PER_IIN=1 keeps one per ИИН (`sio-<ИИН>`).
-            let user = if std::env::var_os("SIO_FPRINTD_PER_IIN").is_some() {
-                sio_biometrics::fingerprint::FprintdUser::PerIin("sio-".into())
-            } else {
-                sio_biometrics::fingerprint::FprintdUser::OsAccount
-            };
-            let stack = sio_biometrics::fingerprint::FprintdStack::new(user);
+            let stack = sio_biometrics::fingerprint::FprintdStack::new(
+                sio_biometrics::fingerprint::FprintdUser::from_env(),
+            );
             eprintln!("Put your finger on the reader.");
             sio_client::fingerprint::verify_fingerprint(
                 &mut s,

@@ -131,7 +131,7 @@ fn context(t: &Target) -> Result<Context, UpdateError> {
     });
     let policy = match policy_path {
         Some(p) => Some(
-            sio_policy::Policy::load(&p)
+            sio_policy::Policy::load_checked(&p)
                 .map_err(|e| UpdateError::Key(format!("{}: {e}", e.code())))?,
         ),
         None => None,

@@ -421,13 +421,7 @@ pub(crate) fn verify(
         {
             return Err(GwError::Face(FaceRefused::ChallengeInvalid));
         }
-        let skew = (proof.client_time.with_timezone(&Utc) - at).num_seconds();
-        if skew.unsigned_abs() > u64::from(sio_protocol::CLOCK_WINDOW_SECONDS) {
-            return Err(GwError::ClockSkew {
-                skew_seconds: skew,
-                window: sio_protocol::CLOCK_WINDOW_SECONDS,
-            });
-        }
+        crate::auth::check_clock(proof.client_time.with_timezone(&Utc), at)?;
     }
     let template = {
         let conn = sh.db()?;

@@ -396,6 +396,16 @@ impl Policy {
         Policy::load(path)
     }
 
+    /// [`Policy::load_system`] for the system-wide file ([`system_path`]), [`Policy::load`] for
+    /// any other (a file named on the command line for a check or a test).
+    pub fn load_checked(path: &Path) -> Result<Policy, PolicyError> {
+        if path == system_path() {
+            Policy::load_system(path)
+        } else {
+            Policy::load(path)
+        }
+    }
+
     /// The rules of the schema that types alone do not hold: the first one broken.
     pub fn validate(&self) -> Result<(), PolicyError> {
         match self.problems().into_iter().next() {
@@ -525,11 +535,9 @@ fn out_push_abs(key: &str, p: &Path) -> Option<String> {
 /// `sio policy check` (drive-letter paths).
 fn is_absolute(p: &Path) -> bool {
     let s = p.to_string_lossy();
+    // Bytes, not string slices: `aЖ/x` has no character boundary at byte 2.
     p.is_absolute()
-        || (s.len() > 2
-            && s.as_bytes()[0].is_ascii_alphabetic()
-            && &s[1..2] == ":"
-            && matches!(&s[2..3], "\\" | "/"))
+        || matches!(s.as_bytes(), [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic())
 }
 
 fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
@@ -643,6 +651,16 @@ pub fn check_protection_for_owner(path: &Path, _trusted_uid: u32) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_paths_of_both_systems_and_no_panic_on_non_ascii() {
+        assert!(is_absolute(Path::new("/var/lib/sio")));
+        assert!(is_absolute(Path::new("C:\\sio")));
+        assert!(is_absolute(Path::new("d:/sio")));
+        assert!(!is_absolute(Path::new("aЖ/x")));
+        assert!(!is_absolute(Path::new("Ж:/x")));
+        assert!(!is_absolute(Path::new("c:")));
+    }
 
     const FULL: &str = r#"
 [gateway]

@@ -789,14 +789,16 @@ fn sign_generic<const L: usize>(
     }
     let e = c.e_from_digest(digest);
     let mut buf = vec![0u8; n];
-    for _ in 0..64 {
+    // Rejection sampling: k uniform in [1, q) (reducing mod q would bias it where 2^bits is not
+    // close to a multiple of q, e.g. 2^256 ≈ 1.6 q for CryptoPro-C). Every curve here has
+    // q > 2^bits / 4, so 256 draws fail with probability < 1e-30.
+    for _ in 0..256 {
         nonce(&mut buf)?;
-        let mut k = uint_from_be::<L>(&buf).ok_or(GostError::BadInput)?;
-        buf.zeroize();
-        // Reduce mod q (k < 2^bits ≤ 4q for every curve here); reject zero.
-        let mut kk = Fe::new(&k, c.fq).retrieve();
-        k.zeroize();
-        if kk == Uint::ZERO {
+        let mut kk = uint_from_be::<L>(&buf).ok_or(GostError::BadInput)?;
+        // The slice, not the Vec: `Vec::zeroize` also empties it, and the next draw needs n bytes.
+        buf.as_mut_slice().zeroize();
+        if !scalar_in_range(c, &kk) {
+            kk.zeroize();
             continue;
         }
         let result = c.sign_with_k(&d, e, &kk);

@@ -441,7 +441,8 @@ impl<B: CardBackend> PivSigner<'_, B> {
         )
         .data(template)
         .ne(256);
-        let data = tx.exchange(&cmd, "sign")?.success("sign");
+        // Marked verified below even when the signature fails: the card holds the PIN either way.
+        let data = tx.exchange(&cmd, "sign").and_then(|r| r.success("sign"));
         drop(tx);
         if with_pin {
             self.session.backend.pin_verified();
