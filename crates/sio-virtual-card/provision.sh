@@ -47,8 +47,13 @@ card_cert_matches() { # slot file
     [ "$got" = "$(openssl x509 -in "$2" -outform DER | sha256sum)" ]
 }
 
+# The keys are generated ON the card: both certificates carry the test PKI's certificate policy for
+# a hardware carrier (sio_pki::HARDWARE_CARRIER_POLICY, <test arc>.2.1), which the gateway requires
+# of a login certificate (GW_CARRIER_NOT_HARDWARE otherwise).
+HARDWARE_POLICY=2.25.42354277291710988704455837689059041957.2.1
+
 # The identity and issuer asked for this time; a change means provisioning again.
-WANT="$SUBJECT|${SIO_CARD_CA_CERT:-throwaway}|$ALG_9A|$ALG_9C"
+WANT="$SUBJECT|${SIO_CARD_CA_CERT:-throwaway}|$ALG_9A|$ALG_9C|policy=$HARDWARE_POLICY"
 if [ "$FORCE" = 0 ] && [ "$(cat wanted.txt 2>/dev/null)" = "$WANT" ] &&
     card_cert_matches 9a 9a.pem && card_cert_matches 9c 9c.pem; then
     log "card already provisioned ($OUT)"
@@ -73,19 +78,21 @@ else
     fi
 fi
 
-cat >ext-9a.cnf <<'EXT'
+cat >ext-9a.cnf <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
+certificatePolicies=$HARDWARE_POLICY
 EXT
-cat >ext-9c.cnf <<'EXT'
+cat >ext-9c.cnf <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,nonRepudiation
 extendedKeyUsage=emailProtection
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
+certificatePolicies=$HARDWARE_POLICY
 EXT
 
 # A CSR made with a throwaway key only carries the subject; -force_pubkey puts the card's key in.

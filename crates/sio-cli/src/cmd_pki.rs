@@ -34,6 +34,9 @@ enum PkiCommand {
         serial: String,
     },
     /// Issue a certificate for a public key generated elsewhere (e.g. on a card in PIV slot 9A/9C).
+    /// The certificate attests the key's carrier in a certificate policy of the test PKI: a key
+    /// generated on a token gets the hardware policy (the only one the gateway accepts for login by
+    /// default); the users made by `init` have keys in files and get the software policy.
     Issue {
         /// The PKI directory.
         dir: PathBuf,
@@ -49,6 +52,10 @@ enum PkiCommand {
         /// File id for `users/<id>.<usage>.cert.pem` (default: `<user>-card`).
         #[arg(long)]
         id: Option<String>,
+        /// Where the key was generated: `hardware` (on the token; you attest it, as a registration
+        /// officer would) or `software` (a key file).
+        #[arg(long, default_value = "hardware", value_parser = ["hardware", "software"])]
+        carrier: String,
     },
 }
 
@@ -117,6 +124,7 @@ fn execute(command: PkiCommand) -> Result<(), PkiError> {
             usage,
             user,
             id,
+            carrier,
         } => {
             let mut spec = PkiSpec::demo()
                 .users
@@ -133,7 +141,12 @@ fn execute(command: PkiCommand) -> Result<(), PkiError> {
             } else {
                 Usage::Sign
             };
-            let cert = sio_pki::issue_for_public_key(&dir, &key, &spec, usage)?;
+            let carrier = if carrier == "software" {
+                sio_pki::Carrier::Software
+            } else {
+                sio_pki::Carrier::Hardware
+            };
+            let cert = sio_pki::issue_for_public_key_with(&dir, &key, &spec, usage, carrier)?;
             println!("{}  serial {}", cert.cert_path.display(), cert.serial_hex);
             Ok(())
         }

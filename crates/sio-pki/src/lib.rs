@@ -4,6 +4,9 @@
 //!
 //! Everything this crate makes is for tests and the reference gateway only: the CA says so in its
 //! name and the certificate policies it writes live under a private test arc ([`TEST_POLICY_ARC`]).
+//! Every user certificate says where its key lives: [`HARDWARE_CARRIER_POLICY`] for a public key
+//! brought from a token ([`issue_for_public_key`]), [`SOFTWARE_CARRIER_POLICY`] for a key this
+//! crate generated and wrote to a file.
 //!
 //! ```text
 //! DIR/
@@ -31,7 +34,10 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 pub use error::PkiError;
-pub use spec::{CaSpec, KeyKind, PkiSpec, TEST_POLICY_ARC, Usage, UserSpec, Validity};
+pub use spec::{
+    CaSpec, Carrier, HARDWARE_CARRIER_POLICY, KeyKind, PkiSpec, SOFTWARE_CARRIER_POLICY,
+    TEST_POLICY_ARC, Usage, UserSpec, Validity,
+};
 
 use files::{State, read_text, write_key, write_public};
 
@@ -158,15 +164,29 @@ pub fn issue_user(dir: &Path, user: &UserSpec) -> Result<GeneratedUser, PkiError
     Ok(out)
 }
 
-/// Issue a certificate for an EXTERNAL public key (for example one generated on a card in PIV slot
-/// 9A or 9C). `public_key` is a SubjectPublicKeyInfo in DER or PEM ("PUBLIC KEY"). The certificate
-/// is written to `users/<id>.<usage>.cert.pem`; no key file is written. RSA, ECDSA and GOST
-/// R 34.10-2012 keys (TC26 or NCA RK OIDs) are accepted.
+/// Issue a certificate for an EXTERNAL public key generated on a token (for example on a card in
+/// PIV slot 9A or 9C): the certificate carries [`HARDWARE_CARRIER_POLICY`], so the caller attests
+/// that the key was generated on the token (as a registration officer does). For a key generated
+/// in software use [`issue_for_public_key_with`] and [`Carrier::Software`].
+/// `public_key` is a SubjectPublicKeyInfo in DER or PEM ("PUBLIC KEY"). The certificate is written
+/// to `users/<id>.<usage>.cert.pem`; no key file is written. RSA, ECDSA and GOST R 34.10-2012 keys
+/// (TC26 or NCA RK OIDs) are accepted.
 pub fn issue_for_public_key(
     dir: &Path,
     public_key: &[u8],
     user: &UserSpec,
     usage: Usage,
+) -> Result<IssuedCert, PkiError> {
+    issue_for_public_key_with(dir, public_key, user, usage, Carrier::Hardware)
+}
+
+/// [`issue_for_public_key`] with the key carrier the certificate attests.
+pub fn issue_for_public_key_with(
+    dir: &Path,
+    public_key: &[u8],
+    user: &UserSpec,
+    usage: Usage,
+    carrier: Carrier,
 ) -> Result<IssuedCert, PkiError> {
     let der_key = if public_key.starts_with(b"-----BEGIN") {
         let (label, der) = der::pem::decode_vec(public_key).map_err(|_| PkiError::BadPublicKey)?;
@@ -179,7 +199,7 @@ pub fn issue_for_public_key(
     };
     let issuer = load_issuer(dir)?;
     let mut state = State::load(dir)?;
-    let params = user_params(user, usage)?;
+    let params = user_params(user, usage, carrier)?;
     let serial = serial_hex(params.serial_number.as_ref());
     let der = match rcgen::SubjectPublicKeyInfo::from_der(&der_key) {
         Ok(spki) => params
@@ -380,7 +400,8 @@ fn issue_user_with(
 ) -> Result<GeneratedUser, PkiError> {
     let (auth_key, sign_key) = keys;
     let mut one = |usage: Usage, key: UserKey| -> Result<IssuedCert, PkiError> {
-        let params = user_params(user, usage)?;
+        // The key is generated here and written to a file: the certificate says so.
+        let params = user_params(user, usage, Carrier::Software)?;
         let serial = serial_hex(params.serial_number.as_ref());
         let (der, key_pem) = match &key {
             UserKey::Rcgen(key) => {
@@ -478,7 +499,11 @@ fn user_path(dir: &Path, id: &str, usage: Usage, kind: &str) -> PathBuf {
         .join(format!("{id}.{}.{kind}.pem", usage.file_tag()))
 }
 
-fn user_params(user: &UserSpec, usage: Usage) -> Result<CertificateParams, PkiError> {
+fn user_params(
+    user: &UserSpec,
+    usage: Usage,
+    carrier: Carrier,
+) -> Result<CertificateParams, PkiError> {
     user.check()?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
@@ -527,11 +552,9 @@ fn user_params(user: &UserSpec, usage: Usage) -> Result<CertificateParams, PkiEr
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
         }
     }
-    if !user.role_policies.is_empty() {
-        params
-            .custom_extensions
-            .push(spec::certificate_policies(&user.role_policies));
-    }
+    params
+        .custom_extensions
+        .push(spec::certificate_policies(&user.role_policies, carrier));
     let validity = user
         .validity
         .unwrap_or_else(|| Validity::days_from(SystemTime::now(), DEFAULT_LEAF_DAYS));

@@ -48,6 +48,15 @@ pub enum SignError {
     /// Algorithm not among RSA PKCS#1 v1.5 / RSA-PSS (SHA-256), ECDSA P-256/SHA-256, P-384/SHA-384.
     #[error("unsupported algorithm: {0}")]
     UnsupportedAlgorithm(String),
+    /// The SignedData carries more SignerInfos than the verifier accepts; refused before any
+    /// signature is checked (each one costs a public-key operation).
+    #[error("the CMS carries {count} signers; at most {max} are accepted")]
+    TooManySigners {
+        /// SignerInfos in the SignedData.
+        count: usize,
+        /// The verifier's limit.
+        max: usize,
+    },
     /// The signer's certificate is not in the SignedData.
     #[error("signer {signer}: its certificate is not included")]
     SignerCertificateMissing {
@@ -72,20 +81,38 @@ pub enum SignError {
         /// Index of the SignerInfo.
         signer: usize,
     },
+    /// A signingTime is required (live verification with a signing-time window) but absent.
+    #[error("signer {signer}: no signing time")]
+    SigningTimeMissing {
+        /// Index of the SignerInfo.
+        signer: usize,
+    },
+    /// The claimed signingTime is further from the verifier's clock than its window allows.
+    #[error(
+        "signer {signer}: the signing time is {skew_seconds} s from the verifier's clock (window {window_seconds} s)"
+    )]
+    SigningTimeOutsideWindow {
+        /// Index of the SignerInfo.
+        signer: usize,
+        /// signingTime minus the verifier's clock, seconds (negative: in the past).
+        skew_seconds: i64,
+        /// The allowed distance, seconds.
+        window_seconds: u64,
+    },
     /// No chain from the certificate to a trusted CA.
     #[error("certificate of {subject} is not issued by a trusted CA")]
     Untrusted {
         /// Subject CN.
         subject: String,
     },
-    /// The certificate had expired at signing time.
-    #[error("certificate of {subject} had expired at signing time")]
+    /// The certificate had expired at the time checked (signing time, or now for live checks).
+    #[error("certificate of {subject} had expired at the time checked")]
     CertificateExpired {
         /// Subject CN.
         subject: String,
     },
-    /// The certificate was not yet valid at signing time.
-    #[error("certificate of {subject} was not yet valid at signing time")]
+    /// The certificate was not yet valid at the time checked (signing time, or now for live checks).
+    #[error("certificate of {subject} was not yet valid at the time checked")]
     CertificateNotYetValid {
         /// Subject CN.
         subject: String,
@@ -149,10 +176,13 @@ impl SignError {
             Self::DigestMismatch { .. } => "SIGN_DIGEST_MISMATCH",
             Self::BadSignature { .. } => "SIGN_BAD_SIGNATURE",
             Self::UnsupportedAlgorithm(_) => "SIGN_UNSUPPORTED_ALGORITHM",
+            Self::TooManySigners { .. } => "SIGN_TOO_MANY_SIGNERS",
             Self::SignerCertificateMissing { .. } => "SIGN_SIGNER_CERT_MISSING",
             Self::SigningCertificateMismatch { .. } => "SIGN_ESS_CERT_MISMATCH",
             Self::SigningCertificateMissing { .. } => "SIGN_ESS_CERT_MISSING",
             Self::SigningTimeInFuture { .. } => "SIGN_SIGNING_TIME_IN_FUTURE",
+            Self::SigningTimeMissing { .. } => "SIGN_SIGNING_TIME_MISSING",
+            Self::SigningTimeOutsideWindow { .. } => "SIGN_SIGNING_TIME_OUTSIDE_WINDOW",
             Self::Untrusted { .. } => "SIGN_UNTRUSTED",
             Self::CertificateExpired { .. } => "SIGN_CERT_EXPIRED",
             Self::CertificateNotYetValid { .. } => "SIGN_CERT_NOT_YET_VALID",

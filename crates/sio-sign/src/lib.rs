@@ -31,4 +31,7 @@ pub use cert::{CertSummary, KeyPurpose, check_purpose, pem_or_der_blocks};
 pub use error::SignError;
 pub use gost::GostCurve;
 pub use signer::{Carrier, SignatureAlgorithm, Signer, SignerError};
-pub use verify::{VerifiedSignature, Verifier, signers_of};
+pub use verify::{
+    DEFAULT_MAX_SIGNERS, VerifiedSignature, Verifier, certificates_of, check_signing_time,
+    signers_of,
+};

@@ -194,6 +194,9 @@ pub struct VerifiedSignature {
     pub algorithm: SignatureAlgorithm,
     /// An ESS signing-certificate(-v2) attribute was present and matched the certificate.
     pub signing_certificate_checked: bool,
+    /// The policy OIDs (dotted) of the signer certificate's certificatePolicies extension; empty
+    /// when it has none (or an unreadable one).
+    pub certificate_policies: Vec<String>,
 }
 
 /// Trust settings for verification. Build once (parses the CA set and CRLs), verify many; it may
@@ -202,6 +205,14 @@ pub struct VerifiedSignature {
 /// The CA's signature on a signer certificate is checked once per certificate and remembered
 /// (SHA-256 of the certificate → issuing CA); validity, key purpose and revocation are checked on
 /// every call.
+///
+/// Time. By default the certificates must be valid at the signer's claimed signingTime (or now
+/// when there is none): that is how an archived document is verified later (`sio verify`), and
+/// it trusts the signer's clock. A party that receives documents live (the gateway) turns on
+/// [`Verifier::validity_at_now`] and [`Verifier::signing_time_window`]: validity is then checked
+/// at its own clock, and the claimed signingTime must lie within the window of it, so a
+/// backdated signingTime neither revives an expired certificate nor misdates a document.
+/// Revocation is always checked against the CRLs as they are now.
 #[derive(Debug)]
 pub struct Verifier {
     anchors: Vec<ParsedCert>,
@@ -209,11 +220,19 @@ pub struct Verifier {
     purpose: Option<KeyPurpose>,
     require_signing_certificate: bool,
     clock_skew: Duration,
+    max_signers: usize,
+    validity_at_now: bool,
+    signing_time_window: Option<Duration>,
     issued_by: Mutex<HashMap<[u8; 32], usize>>,
 }
 
 /// How far a signingTime may lie ahead of this machine's clock.
 const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(300);
+
+/// Most SignerInfos accepted by default: the product's documents carry one or two (an HR
+/// application: applicant and head). Counted before any signature is checked, so that a CMS with
+/// hundreds of SignerInfos cannot make a verifier spend a public-key operation on each.
+pub const DEFAULT_MAX_SIGNERS: usize = 4;
 
 /// Entries of the issuer cache before it is emptied.
 const ISSUER_CACHE_LIMIT: usize = 10_000;
@@ -226,6 +245,9 @@ impl Clone for Verifier {
             purpose: self.purpose,
             require_signing_certificate: self.require_signing_certificate,
             clock_skew: self.clock_skew,
+            max_signers: self.max_signers,
+            validity_at_now: self.validity_at_now,
+            signing_time_window: self.signing_time_window,
             issued_by: Mutex::new(HashMap::new()),
         }
     }
@@ -245,6 +267,9 @@ impl Verifier {
             purpose: None,
             require_signing_certificate: false,
             clock_skew: DEFAULT_CLOCK_SKEW,
+            max_signers: DEFAULT_MAX_SIGNERS,
+            validity_at_now: false,
+            signing_time_window: None,
             issued_by: Mutex::new(HashMap::new()),
         })
     }
@@ -280,6 +305,43 @@ impl Verifier {
         self
     }
 
+    /// Accept at most `max` SignerInfos (default [`DEFAULT_MAX_SIGNERS`]); more are refused with
+    /// `SIGN_TOO_MANY_SIGNERS` before any signature is checked.
+    pub fn with_max_signers(mut self, max: usize) -> Self {
+        self.max_signers = max.max(1);
+        self
+    }
+
+    /// Check one certificate at this machine's time, outside any signature: validity, the key
+    /// purpose when one is required, the chain to a trusted CA (no intermediates) and revocation
+    /// against the CRLs given. For re-checking a certificate that opened a session.
+    pub fn check_certificate(&self, der: &[u8]) -> Result<CertSummary, SignError> {
+        let cert = ParsedCert::parse(der)?;
+        let now = SystemTime::now();
+        cert.check_validity(now)?;
+        if let Some(purpose) = self.purpose {
+            cert.check_purpose(purpose)?;
+        }
+        self.check_chain(&cert, &[], now, now)?;
+        Ok(cert.summary())
+    }
+
+    /// Check the validity of the signer's certificate and of its chain at this machine's clock
+    /// (when `verify` runs), not at the signer's claimed signingTime. For live verification (a
+    /// server receiving documents); leave it off to verify archived documents.
+    pub fn validity_at_now(mut self) -> Self {
+        self.validity_at_now = true;
+        self
+    }
+
+    /// Require a signingTime attribute within `window` of this machine's clock, in the past or
+    /// in the future (`SIGN_SIGNING_TIME_MISSING`, `SIGN_SIGNING_TIME_OUTSIDE_WINDOW`). Replaces
+    /// the one-sided [`Verifier::allow_clock_skew`] check. For live verification.
+    pub fn signing_time_window(mut self, window: Duration) -> Self {
+        self.signing_time_window = Some(window);
+        self
+    }
+
     /// Require the ESS signing-certificate(-v2) attribute (CAdES-BES). Default: checked when present.
     pub fn require_signing_certificate(mut self, yes: bool) -> Self {
         self.require_signing_certificate = yes;
@@ -303,6 +365,12 @@ impl Verifier {
         };
         if sd.signer_infos.is_empty() {
             return Err(SignError::NoSigners);
+        }
+        if sd.signer_infos.len() > self.max_signers {
+            return Err(SignError::TooManySigners {
+                count: sd.signer_infos.len(),
+                max: self.max_signers,
+            });
         }
         let certs = sd
             .certificates
@@ -415,10 +483,21 @@ impl Verifier {
             return Err(SignError::SigningCertificateMissing { signer });
         }
 
-        if signing_time.is_some_and(|t| t > now + self.clock_skew) {
-            return Err(SignError::SigningTimeInFuture { signer });
+        match self.signing_time_window {
+            Some(window) => check_signing_time(signer, signing_time, now, window)?,
+            None => {
+                if signing_time
+                    .is_some_and(|t| now.checked_add(self.clock_skew).is_some_and(|l| t > l))
+                {
+                    return Err(SignError::SigningTimeInFuture { signer });
+                }
+            }
         }
-        let at = signing_time.unwrap_or(now);
+        let at = if self.validity_at_now {
+            now
+        } else {
+            signing_time.unwrap_or(now)
+        };
         cert.check_validity(at)?;
         if let Some(purpose) = self.purpose {
             cert.check_purpose(purpose)?;
@@ -432,6 +511,7 @@ impl Verifier {
             signing_time,
             algorithm,
             signing_certificate_checked,
+            certificate_policies: certificate_policies(cert),
         })
     }
 
@@ -527,6 +607,73 @@ fn subject_key_id(cert: &ParsedCert) -> Option<Vec<u8>> {
         .map(|o| o.as_bytes().to_vec())
 }
 
+/// The policy OIDs of a certificate's certificatePolicies extension (empty if none or
+/// unreadable). Read with our own TLV reader: `const-oid` limits arcs to 32 bits, and UUID arcs
+/// (2.25.<128-bit>, ITU-T X.667, used by the test PKI) are longer.
+fn certificate_policies(cert: &ParsedCert) -> Vec<String> {
+    let ext_oid = const_oid::ObjectIdentifier::new_unwrap("2.5.29.32");
+    let Some(ext) = cert
+        .cert
+        .tbs_certificate
+        .extensions
+        .as_ref()
+        .and_then(|exts| exts.iter().find(|e| e.extn_id == ext_oid))
+    else {
+        return Vec::new();
+    };
+    // certificatePolicies ::= SEQUENCE OF PolicyInformation
+    // PolicyInformation ::= SEQUENCE { policyIdentifier OID, policyQualifiers ... OPTIONAL }
+    let Ok(seq) = tlv::read_one(ext.extn_value.as_bytes(), 0x30, "certificatePolicies") else {
+        return Vec::new();
+    };
+    let Ok(infos) = tlv::children(seq.value, "certificatePolicies") else {
+        return Vec::new();
+    };
+    infos
+        .iter()
+        .filter(|info| info.tag == 0x30)
+        .filter_map(|info| {
+            let fields = tlv::children(info.value, "PolicyInformation").ok()?;
+            let oid = fields.first().filter(|o| o.tag == 0x06)?;
+            oid_to_dotted(oid.value)
+        })
+        .collect()
+}
+
+/// The dotted form of a DER OBJECT IDENTIFIER's content, arcs up to 128 bits; `None` when
+/// malformed (non-minimal or unterminated sub-identifiers) or an arc is longer.
+fn oid_to_dotted(content: &[u8]) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut arcs: Vec<u128> = Vec::new();
+    let mut value: u128 = 0;
+    let mut in_arc = false;
+    for &b in content {
+        if !in_arc && b == 0x80 {
+            return None; // a sub-identifier must not start with 0x80 (X.690 8.19.2)
+        }
+        value = value.checked_mul(128)? | u128::from(b & 0x7f);
+        in_arc = b & 0x80 != 0;
+        if !in_arc {
+            arcs.push(value);
+            value = 0;
+        }
+    }
+    let (&first, rest) = arcs.split_first()?;
+    if in_arc {
+        return None;
+    }
+    let (a, b) = match first {
+        0..40 => (0, first),
+        40..80 => (1, first - 40),
+        _ => (2, first - 80),
+    };
+    let mut out = format!("{a}.{b}");
+    for arc in rest {
+        let _ = write!(out, ".{arc}");
+    }
+    Some(out)
+}
+
 /// Check ESS signing-certificate(-v2) if present. Returns whether one was present (and matched).
 fn check_ess(signer: usize, attrs: &[Attribute], cert: &ParsedCert) -> Result<bool, SignError> {
     let mismatch = SignError::SigningCertificateMismatch { signer };
@@ -589,6 +736,32 @@ fn check_ess(signer: usize, attrs: &[Attribute], cert: &ParsedCert) -> Result<bo
     Ok(false)
 }
 
+/// The signingTime rule of a live protocol: signer `signer`'s claimed `signing_time` must be
+/// present and lie within `window` of `now`, both ways. [`Verifier::signing_time_window`] applies
+/// it during verification; a caller that verified without the window (e.g. to recognise a
+/// document it already holds, resent byte for byte) applies it afterwards with this function.
+pub fn check_signing_time(
+    signer: usize,
+    signing_time: Option<SystemTime>,
+    now: SystemTime,
+    window: Duration,
+) -> Result<(), SignError> {
+    let t = signing_time.ok_or(SignError::SigningTimeMissing { signer })?;
+    let (ahead, by) = match t.duration_since(now) {
+        Ok(d) => (true, d),
+        Err(e) => (false, e.duration()),
+    };
+    if by > window {
+        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX);
+        return Err(SignError::SigningTimeOutsideWindow {
+            signer,
+            skew_seconds: if ahead { secs } else { -secs },
+            window_seconds: window.as_secs(),
+        });
+    }
+    Ok(())
+}
+
 /// Parse only (no trust decisions): the signers' certificate summaries, e.g. to show who signed
 /// before verification settings are known.
 pub fn signers_of(cms_der: &[u8]) -> Result<Vec<CertSummary>, SignError> {
@@ -597,6 +770,12 @@ pub fn signers_of(cms_der: &[u8]) -> Result<Vec<CertSummary>, SignError> {
         .iter()
         .map(|c| CertSummary::from_der(c))
         .collect()
+}
+
+/// The certificates carried in a SignedData (DER each, as received), without any trust decision.
+pub fn certificates_of(cms_der: &[u8]) -> Result<Vec<Vec<u8>>, SignError> {
+    let sd = RawSignedData::parse(cms_der)?;
+    Ok(sd.certificates.iter().map(|c| c.to_vec()).collect())
 }
 
 #[cfg(test)]
@@ -666,5 +845,149 @@ mod tests {
             .verify(&unsorted, Some(DOC))
             .expect("verifies");
         assert!(v[0].signing_certificate_checked);
+    }
+}
+
+/// Live verification: validity at the verifier's clock, signingTime within a window.
+#[cfg(test)]
+mod time_tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::soft::SoftwareSigner;
+    use crate::{SignOptions, sign};
+
+    const DOC: &[u8] = b"a document";
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn signed_at(cert: &sio_pki::IssuedCert, at: SystemTime) -> Vec<u8> {
+        let key = std::fs::read_to_string(cert.key_path.as_ref().expect("key")).expect("key");
+        let mut signer =
+            SoftwareSigner::from_pem(&key, &std::fs::read(&cert.cert_path).expect("cert"))
+                .expect("signer");
+        let options = SignOptions {
+            signing_time: Some(at),
+            ..SignOptions::default()
+        };
+        sign(DOC, &mut [&mut signer], &options).expect("sign")
+    }
+
+    fn live(v: Verifier) -> Verifier {
+        v.validity_at_now()
+            .signing_time_window(Duration::from_secs(300))
+    }
+
+    #[test]
+    fn a_backdated_signing_time_does_not_revive_an_expired_certificate() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pki = sio_pki::generate(dir.path(), &sio_pki::PkiSpec::empty()).expect("pki");
+        let now = SystemTime::now();
+        let mut user = sio_pki::PkiSpec::demo().users.remove(1);
+        user.id = "expired".into();
+        // Expired ten minutes ago; signingTime half an hour ago, inside its validity (and the
+        // test CA's, which starts an hour before it was made).
+        user.validity = Some(sio_pki::Validity::expired_since(now, HOUR / 6));
+        let expired = sio_pki::issue_user(dir.path(), &user).expect("issue");
+        let cms = signed_at(&expired.sign, now - HOUR / 2);
+        let ca = std::fs::read(&pki.ca_cert).expect("ca");
+
+        // Archived semantics (the default): valid when signed.
+        let archive = Verifier::from_pem(&ca).expect("verifier");
+        if let Err(e) = archive.verify(&cms, Some(DOC)) {
+            panic!("archived semantics: {e}");
+        }
+        // Live: validity at now refuses it, whatever the signer claims.
+        let e = Verifier::from_pem(&ca)
+            .expect("verifier")
+            .validity_at_now()
+            .verify(&cms, Some(DOC))
+            .expect_err("expired now");
+        assert_eq!(e.code(), "SIGN_CERT_EXPIRED");
+        // With the window as well, the backdated time itself is refused first.
+        let e = live(Verifier::from_pem(&ca).expect("verifier"))
+            .verify(&cms, Some(DOC))
+            .expect_err("outside the window");
+        assert_eq!(e.code(), "SIGN_SIGNING_TIME_OUTSIDE_WINDOW");
+        // Signed "now" with the expired certificate: refused for the certificate.
+        let cms = signed_at(&expired.sign, now);
+        let e = live(Verifier::from_pem(&ca).expect("verifier"))
+            .verify(&cms, Some(DOC))
+            .expect_err("expired now");
+        assert_eq!(e.code(), "SIGN_CERT_EXPIRED");
+    }
+
+    #[test]
+    fn the_signing_time_window_is_two_sided() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pki = sio_pki::generate(dir.path(), &sio_pki::PkiSpec::demo()).expect("pki");
+        let cert = &pki.users[1].sign;
+        let ca = std::fs::read(&pki.ca_cert).expect("ca");
+        let v = live(Verifier::from_pem(&ca).expect("verifier"));
+        let now = SystemTime::now();
+        let ok = v
+            .verify(&signed_at(cert, now - Duration::from_secs(60)), Some(DOC))
+            .expect("within the window");
+        // The test PKI's policies (UUID arc, 128-bit) are read: the key file's software carrier.
+        assert!(
+            ok[0]
+                .certificate_policies
+                .contains(&sio_pki::SOFTWARE_CARRIER_POLICY.to_string()),
+            "{:?}",
+            ok[0].certificate_policies
+        );
+        for at in [now - HOUR, now + HOUR] {
+            let e = v
+                .verify(&signed_at(cert, at), Some(DOC))
+                .expect_err("outside the window");
+            assert_eq!(e.code(), "SIGN_SIGNING_TIME_OUTSIDE_WINDOW");
+            match e {
+                SignError::SigningTimeOutsideWindow {
+                    skew_seconds,
+                    window_seconds,
+                    ..
+                } => {
+                    assert_eq!(window_seconds, 300);
+                    assert!(
+                        skew_seconds.unsigned_abs().abs_diff(3600) < 60,
+                        "{skew_seconds}"
+                    );
+                    assert_eq!(skew_seconds > 0, at > now);
+                }
+                other => panic!("{other}"),
+            }
+        }
+        // Archived semantics accept an hour-old signing time.
+        assert!(
+            Verifier::from_pem(&ca)
+                .expect("verifier")
+                .verify(&signed_at(cert, now - HOUR), Some(DOC))
+                .is_ok()
+        );
+    }
+}
+
+#[cfg(test)]
+mod oid_tests {
+    use super::oid_to_dotted;
+
+    #[test]
+    fn oids_with_long_arcs_read_and_malformed_ones_do_not() {
+        // 1.2.398.3.3.2.4 (NCA RK, authentication certificates of individuals)
+        assert_eq!(
+            oid_to_dotted(&[0x2a, 0x83, 0x0e, 0x03, 0x03, 0x02, 0x04]).as_deref(),
+            Some("1.2.398.3.3.2.4")
+        );
+        // 2.25.<2^128 - 1>.1
+        let mut uuid = vec![0x69, 0x83]; // 2.25, then 2 + 17 * 7 + 7 = 128 bits
+        uuid.extend([0xff; 17]);
+        uuid.extend([0x7f, 0x01]);
+        assert_eq!(oid_to_dotted(&uuid), Some(format!("2.25.{}.1", u128::MAX)));
+        assert_eq!(oid_to_dotted(&[]), None);
+        assert_eq!(oid_to_dotted(&[0x2a, 0x83]), None); // unterminated
+        assert_eq!(oid_to_dotted(&[0x2a, 0x80, 0x01]), None); // non-minimal
+        let mut too_long = vec![0x69];
+        too_long.extend([0xff; 19]);
+        too_long.push(0x7f);
+        assert_eq!(oid_to_dotted(&too_long), None); // more than 128 bits
     }
 }
