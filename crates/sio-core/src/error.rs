@@ -72,6 +72,9 @@ pub enum CoreError {
     /// A wall-clock time that never occurred in Astana.
     #[error("this date and time did not exist in Astana (clock change)")]
     NonexistentLocalTime,
+    /// A person's name holds what no name holds ([`crate::person_name`]).
+    #[error("the name is not acceptable: {0}")]
+    PersonName(crate::person_name::NameProblem),
 }
 
 impl CoreError {
@@ -93,6 +96,7 @@ impl CoreError {
             CoreError::CaseField(_) => "CORE_CASE_FIELD_INVALID",
             CoreError::CaseBasisMismatch { .. } => "CORE_CASE_BASIS_MISMATCH",
             CoreError::NonexistentLocalTime => "CORE_TIME_NONEXISTENT",
+            CoreError::PersonName(_) => "CORE_NAME_INVALID",
         }
     }
 
@@ -113,5 +117,6 @@ impl CoreError {
         "CORE_CASE_FIELD_INVALID",
         "CORE_CASE_BASIS_MISMATCH",
         "CORE_TIME_NONEXISTENT",
+        "CORE_NAME_INVALID",
     ];
 }

@@ -16,6 +16,7 @@ pub mod catalogue;
 pub mod error;
 pub mod iin;
 pub mod names;
+pub mod person_name;
 pub mod request;
 pub mod role;
 pub mod service;

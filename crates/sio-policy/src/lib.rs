@@ -396,14 +396,14 @@ impl Policy {
         Policy::load(path)
     }
 
-    /// [`Policy::load_system`] for the system-wide file ([`system_path`]), [`Policy::load`] for
-    /// any other (a file named on the command line for a check or a test).
+    /// [`Policy::load_system`] for any path: the system-wide file ([`system_path`]) and an
+    /// override alike (`--policy`, `SIO_POLICY`). An override is as trusted as the installed
+    /// file — it names the gateway, the pinned CA and the token modules — so it must be as
+    /// protected from the user (`POLICY_NOT_PROTECTED`); pointing at another root-owned,
+    /// protected file is all an override can do. [`Policy::load`] (no protection check) is for
+    /// `sio policy check` of a draft and for tests.
     pub fn load_checked(path: &Path) -> Result<Policy, PolicyError> {
-        if path == system_path() {
-            Policy::load_system(path)
-        } else {
-            Policy::load(path)
-        }
+        Policy::load_system(path)
     }
 
     /// The rules of the schema that types alone do not hold: the first one broken.
@@ -564,20 +564,47 @@ fn decode_b64_32(s: &str) -> Option<[u8; 32]> {
     out.try_into().ok()
 }
 
-/// Check that the user cannot change the policy file: the file and every directory above it
-/// must be owned by root and not writable by group or others (a directory writable by others
-/// is accepted only with the sticky bit, as `/tmp`, since then only root may replace a
-/// root-owned entry in it). Windows: the ACL check is not implemented here; the installer sets
+/// Check that the user cannot change the policy file. Every component of the path is examined
+/// with `lstat`, without following links, from `/` down:
+/// - every directory, the file, and every symbolic link on the way is owned by root;
+/// - no directory is writable by group or others, unless it has the sticky bit (as `/tmp`:
+///   then only root may rename or remove root's entries in it);
+/// - the file itself is a regular file, not a symbolic link, and not writable by group or
+///   others;
+/// - a symbolic link inside the path (e.g. `/var/run` → `/run`) is followed only after its own
+///   owner was checked, and its target is checked the same way (at most 40 links).
+///
+/// Refused: `POLICY_NOT_PROTECTED`, naming the component at fault; a component that cannot be
+/// read: `POLICY_UNREADABLE`. Windows: the ACL check is not implemented here; the installer sets
 /// `%ProgramData%\SIO` to Administrators-only (docs/INSTALL.md).
+///
+/// Developers who run the tests as a normal user build with the cargo feature `dev-own-policy`,
+/// which also trusts files owned by the current user; no packaged build enables it.
 pub fn check_protection(path: &Path) -> Result<(), PolicyError> {
     check_protection_for_owner(path, 0)
+}
+
+/// The user this process runs as (the owner of `/proc/self`), for the `dev-own-policy` feature.
+#[cfg(all(unix, feature = "dev-own-policy"))]
+fn current_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
 /// [`check_protection`] with another trusted owner than root (for tests and for a policy kept
 /// by a dedicated service account).
 #[cfg(unix)]
 pub fn check_protection_for_owner(path: &Path, trusted_uid: u32) -> Result<(), PolicyError> {
+    use std::collections::VecDeque;
+    use std::ffi::OsString;
     use std::os::unix::fs::MetadataExt;
+    use std::path::Component;
+
+    #[cfg(feature = "dev-own-policy")]
+    let me = current_uid();
+    #[cfg(not(feature = "dev-own-policy"))]
+    let me: Option<u32> = None;
+    let trusted = |uid: u32| uid == 0 || uid == trusted_uid || Some(uid) == me;
     let refuse = |p: &Path, detail: String| PolicyError::NotProtected {
         path: p.to_owned(),
         detail,
@@ -586,40 +613,20 @@ pub fn check_protection_for_owner(path: &Path, trusted_uid: u32) -> Result<(), P
         path: p.to_owned(),
         source,
     };
-    let abs = std::fs::canonicalize(path).map_err(|e| unreadable(path, e))?;
-    let meta = std::fs::metadata(&abs).map_err(|e| unreadable(&abs, e))?;
-    if !meta.is_file() {
-        return Err(refuse(&abs, "not a regular file".into()));
-    }
-    let owner_ok = |uid: u32| uid == 0 || uid == trusted_uid;
-    if !owner_ok(meta.uid()) {
-        return Err(refuse(
-            &abs,
+    let owner_err = |p: &Path, what: &str, uid: u32| {
+        refuse(
+            p,
             format!(
-                "owned by uid {} (must be root): chown root:root {}",
-                meta.uid(),
-                abs.display()
+                "{what} owned by uid {uid} (must be root): chown root:root {}",
+                p.display()
             ),
-        ));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(refuse(
-            &abs,
-            format!(
-                "mode {:04o} lets group or others write it: chmod 0644 {}",
-                meta.mode() & 0o7777,
-                abs.display()
-            ),
-        ));
-    }
-    let mut dir = abs.parent();
-    while let Some(d) = dir {
-        let m = std::fs::metadata(d).map_err(|e| unreadable(d, e))?;
-        if !owner_ok(m.uid()) {
-            return Err(refuse(
-                d,
-                format!("directory owned by uid {} (must be root)", m.uid()),
-            ));
+        )
+    };
+    // A directory the next component lives in: trusted owner, not writable by group or others
+    // unless sticky.
+    let check_dir = |d: &Path, m: &std::fs::Metadata| -> Result<(), PolicyError> {
+        if !trusted(m.uid()) {
+            return Err(owner_err(d, "directory", m.uid()));
         }
         let sticky = m.mode() & 0o1000 != 0;
         if m.mode() & 0o022 != 0 && !sticky {
@@ -632,7 +639,95 @@ pub fn check_protection_for_owner(path: &Path, trusted_uid: u32) -> Result<(), P
                 ),
             ));
         }
-        dir = d.parent();
+        Ok(())
+    };
+
+    let abs = std::path::absolute(path).map_err(|e| unreadable(path, e))?;
+    let mut pending: VecDeque<OsString> = VecDeque::new();
+    for c in abs.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => {}
+            Component::CurDir => {}
+            Component::ParentDir => pending.push_back("..".into()),
+            Component::Normal(n) => pending.push_back(n.to_owned()),
+        }
+    }
+    let root = PathBuf::from("/");
+    let m = std::fs::symlink_metadata(&root).map_err(|e| unreadable(&root, e))?;
+    check_dir(&root, &m)?;
+    let mut cur = root.clone();
+    let mut links = 0u32;
+    while let Some(name) = pending.pop_front() {
+        if name == "." {
+            continue;
+        }
+        if name == ".." {
+            // `cur` holds no links, so its parent is the physical parent (checked already).
+            cur.pop();
+            continue;
+        }
+        let next = cur.join(&name);
+        let m = std::fs::symlink_metadata(&next).map_err(|e| unreadable(&next, e))?;
+        let last = pending.is_empty();
+        if m.file_type().is_symlink() {
+            if last {
+                return Err(refuse(
+                    &next,
+                    "a symbolic link: install the policy file itself there, owned by root".into(),
+                ));
+            }
+            if !trusted(m.uid()) {
+                return Err(owner_err(&next, "symbolic link", m.uid()));
+            }
+            links += 1;
+            if links > 40 {
+                return Err(refuse(&next, "too many symbolic links on the way".into()));
+            }
+            let target = std::fs::read_link(&next).map_err(|e| unreadable(&next, e))?;
+            let mut front: Vec<OsString> = Vec::new();
+            for c in target.components() {
+                match c {
+                    Component::Prefix(_) | Component::RootDir => {
+                        front.clear();
+                        cur = root.clone();
+                    }
+                    Component::CurDir => {}
+                    Component::ParentDir => front.push("..".into()),
+                    Component::Normal(n) => front.push(n.to_owned()),
+                }
+            }
+            for n in front.into_iter().rev() {
+                pending.push_front(n);
+            }
+            continue;
+        }
+        if m.is_dir() {
+            check_dir(&next, &m)?;
+        } else if !last {
+            return Err(refuse(&next, "not a directory".into()));
+        } else if !m.is_file() {
+            return Err(refuse(&next, "not a regular file".into()));
+        } else {
+            if !trusted(m.uid()) {
+                return Err(owner_err(&next, "file", m.uid()));
+            }
+            if m.mode() & 0o022 != 0 {
+                return Err(refuse(
+                    &next,
+                    format!(
+                        "mode {:04o} lets group or others write it: chmod 0644 {}",
+                        m.mode() & 0o7777,
+                        next.display()
+                    ),
+                ));
+            }
+        }
+        cur = next;
+    }
+    // The path must end at the file (not `…/dir`, `…/..`).
+    let m = std::fs::symlink_metadata(&cur).map_err(|e| unreadable(&cur, e))?;
+    if !m.is_file() {
+        return Err(refuse(&cur, "not a regular file".into()));
     }
     Ok(())
 }
@@ -790,6 +885,93 @@ shred_after_view_minutes = 5
             Policy::parse("[gateway]\nurl = \"https://gw\"\nca = 'C:\\ProgramData\\SIO\\ca.pem'\n")
                 .is_ok()
         );
+    }
+
+    /// The attack of issue 16: a policy reached through a symbolic link, or in a directory the
+    /// user can write, passed because the check followed links (`canonicalize`). Every
+    /// component is now examined with `lstat`.
+    #[cfg(unix)]
+    #[test]
+    fn links_and_writable_directories_are_refused() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+        let mode = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        let base = std::env::temp_dir().join(format!("sio-policy-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        mode(&base, 0o755);
+        let me = std::fs::metadata(&base).unwrap().uid();
+        // Whether the directories above the test's own are protected (root's, or sticky).
+        let protected_above = me == 0 || std::env::temp_dir().starts_with("/tmp");
+        let text = "[gateway]\nurl = \"https://gw\"\nca = \"/ca.pem\"\n";
+        let real_dir = base.join("real");
+        std::fs::create_dir(&real_dir).unwrap();
+        mode(&real_dir, 0o755);
+        let real = real_dir.join("policy.toml");
+        std::fs::write(&real, text).unwrap();
+        mode(&real, 0o644);
+        let code = |p: &Path| check_protection_for_owner(p, me).map_err(|e| e.code());
+        let at_fault = |p: &Path| match check_protection_for_owner(p, me) {
+            Err(PolicyError::NotProtected { path, .. }) => path,
+            other => panic!("{}: {other:?}", p.display()),
+        };
+        if protected_above {
+            assert_eq!(code(&real), Ok(()));
+            // `..` and `.` inside a protected path.
+            assert_eq!(code(&real_dir.join("../real/./policy.toml")), Ok(()));
+        }
+
+        // A symbolic link to a protected file, in a 0777 directory: refused (the directory).
+        let open = base.join("open");
+        std::fs::create_dir(&open).unwrap();
+        mode(&open, 0o777);
+        symlink(&real, open.join("policy.toml")).unwrap();
+        assert_eq!(at_fault(&open.join("policy.toml")), open);
+        // The same link in a protected directory: the link itself is refused.
+        let closed = base.join("closed");
+        std::fs::create_dir(&closed).unwrap();
+        mode(&closed, 0o755);
+        symlink(&real, closed.join("policy.toml")).unwrap();
+        assert_eq!(
+            at_fault(&closed.join("policy.toml")),
+            closed.join("policy.toml")
+        );
+        // A group-writable directory above the file: refused.
+        mode(&real_dir, 0o775);
+        assert_eq!(at_fault(&real), real_dir);
+        mode(&real_dir, 0o755);
+        // A directory link on the way is followed after its owner is checked, and its target
+        // is checked like any path: to the protected directory accepted, to the 0777 one not.
+        symlink(&real_dir, base.join("via")).unwrap();
+        symlink(&open, base.join("via-open")).unwrap();
+        let in_open = open.join("plain.toml");
+        std::fs::write(&in_open, text).unwrap();
+        mode(&in_open, 0o644);
+        if protected_above {
+            assert_eq!(code(&base.join("via/policy.toml")), Ok(()));
+        }
+        assert_eq!(at_fault(&base.join("via-open/plain.toml")), open);
+        // A path through the writable directory is refused even when it comes back out.
+        assert_eq!(at_fault(&open.join("../real/policy.toml")), open);
+        // Not a file.
+        assert_eq!(code(&real_dir), Err("POLICY_NOT_PROTECTED"));
+        assert_eq!(
+            code(&real_dir.join("missing.toml")),
+            Err("POLICY_UNREADABLE")
+        );
+        // A loop of links ends.
+        symlink(base.join("loop-b"), base.join("loop-a")).unwrap();
+        symlink(base.join("loop-a"), base.join("loop-b")).unwrap();
+        assert!(code(&base.join("loop-a/policy.toml")).is_err());
+        // Policy::load_checked applies the same check to any path (an override too).
+        assert_eq!(
+            Policy::load_checked(&open.join("policy.toml"))
+                .unwrap_err()
+                .code(),
+            "POLICY_NOT_PROTECTED"
+        );
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[cfg(unix)]
