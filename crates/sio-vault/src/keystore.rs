@@ -1,7 +1,7 @@
 //! Where the vault's key-encryption key and the journal's MAC key live.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
@@ -18,6 +18,11 @@ pub trait KeyStore: Send + Sync {
     fn delete(&self, name: &str) -> Result<(), KeyStoreError>;
     /// A short description of the store for reports (e.g. `Linux keyutils`).
     fn describe(&self) -> String;
+    /// Whether the store's entries die with the process by design ([`MemoryKeyStore`]): data
+    /// keyed by them is not expected to be readable by a later process.
+    fn is_ephemeral(&self) -> bool {
+        false
+    }
 }
 
 /// The operating system's credential store, through the `keyring` crate (v3):
@@ -142,5 +147,23 @@ impl KeyStore for MemoryKeyStore {
 
     fn describe(&self) -> String {
         "process memory".to_owned()
+    }
+
+    fn is_ephemeral(&self) -> bool {
+        true
+    }
+}
+
+/// The environment variable that selects the key store, as the desktop app reads it: `memory`
+/// keeps keys in process memory (a demonstration; they die with the process), anything else the
+/// OS keyring.
+pub const ENV_KEYSTORE: &str = "SIO_KEYSTORE";
+
+/// The key store selected by [`ENV_KEYSTORE`]: [`MemoryKeyStore`] for `memory`, else the
+/// [`OsKeyring`] under `service` (the product uses `sio-vault`).
+pub fn keystore_from_env(service: &str) -> Arc<dyn KeyStore> {
+    match std::env::var(ENV_KEYSTORE).as_deref() {
+        Ok("memory") => Arc::new(MemoryKeyStore::new()),
+        _ => Arc::new(OsKeyring::new(service)),
     }
 }

@@ -39,10 +39,11 @@
 //!   swap or a core dump (no `mlock`, no `PR_SET_DUMPABLE` here: the app should disable core
 //!   dumps and use encrypted swap).
 //! - The journal's hash chain detects any change to entries short of rewriting every entry
-//!   after the change and the head file; the MAC (key in the keyring) stops that rewrite by
-//!   anyone without the key. It cannot stop someone holding the key, nor the deletion of the
-//!   journal together with its head file; that needs the entries (or their hashes) to be sent
-//!   off the workstation.
+//!   after the change and the head; the MAC (key in the keyring) stops that rewrite by anyone
+//!   without the key, and the head anchored in the keyring ([`JournalKeys`]) detects entries
+//!   cut off the end, a rollback to an older copy and a deleted journal even when the head
+//!   file went with them. It cannot stop someone holding the keyring (code running as the user
+//!   in the open session, or root): the gateway's own journal is the independent record.
 
 #![forbid(unsafe_code)]
 
@@ -56,10 +57,11 @@ mod vault;
 pub use crypto::MacKey;
 pub use error::{KeyStoreError, VaultError};
 pub use journal::{
-    Actor, ExportRecord, Journal, JournalError, ObjectRef, Operation, Outcome, Principal, Record,
-    VerifyReport, exports, verify,
+    AcceptReport, Actor, ExportRecord, Journal, JournalError, JournalKeys, MacCheck, ObjectRef,
+    Operation, Outcome, Principal, Record, VerifyReport, accept_current, exports, exports_anchored,
+    verify, verify_anchored,
 };
-pub use keystore::{KeyStore, MemoryKeyStore, OsKeyring};
+pub use keystore::{ENV_KEYSTORE, KeyStore, MemoryKeyStore, OsKeyring, keystore_from_env};
 pub use vault::{
     ExportReceipt, ExportSigner, RecoveryReport, ResultId, ResultKind, ResultMeta, ShredReason,
     ShredReport, SignError, StoredResult, Vault, VaultConfig, ViewedResult,

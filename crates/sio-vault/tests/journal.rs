@@ -330,3 +330,428 @@ fn a_journal_deleted_or_cut_is_not_written_on() {
     assert!(lines(&path)[2].contains("journal.recovered"));
     assert_eq!(verify(&path, None).unwrap().entries, 4);
 }
+
+// ---- The head anchored in the keyring (issue 16 item 5) -------------------------------------
+
+use std::sync::Arc;
+
+use sio_vault::{JournalKeys, MacCheck, accept_current, verify_anchored};
+
+/// The journal's keys in `store` (prefix `t:`), for `dir/audit.jsonl`.
+fn keys_in(store: &Arc<dyn KeyStore>, dir: &Path) -> JournalKeys {
+    JournalKeys::new(Arc::clone(store), "t:", &dir.join("audit.jsonl")).unwrap()
+}
+
+/// An anchored journal of `n` entries in `dir`, its keys in a fresh in-memory store.
+fn anchored_of(dir: &Path, n: usize) -> (std::path::PathBuf, Arc<dyn KeyStore>, JournalKeys) {
+    let store: Arc<dyn KeyStore> = Arc::new(MemoryKeyStore::new());
+    let keys = keys_in(&store, dir);
+    let path = dir.join("audit.jsonl");
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    for i in 0..n {
+        j.append(&officer(), record(i)).unwrap();
+    }
+    (path, store, keys)
+}
+
+fn anchored_fails(path: &Path, keys: &JournalKeys, macs: MacCheck) -> (&'static str, Option<u64>) {
+    let e = verify_anchored(path, keys, macs).unwrap_err();
+    (e.code(), e.seq())
+}
+
+fn head_file(path: &Path) -> std::path::PathBuf {
+    path.with_file_name("audit.jsonl.head")
+}
+
+#[test]
+fn an_intact_anchored_journal_verifies_with_its_head_in_the_keyring() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store, keys) = anchored_of(dir.path(), 5);
+    let r = verify_anchored(&path, &keys, MacCheck::Require).unwrap();
+    assert_eq!(r.entries, 5);
+    assert!(r.anchor_checked && r.head_checked && r.macs_checked);
+    assert_eq!(r.macs_checked_from, 1);
+    // The head is in the store, MAC-ed, and names the last entry.
+    let head: serde_json::Value =
+        serde_json::from_slice(&store.load(keys.head_name()).unwrap().unwrap()).unwrap();
+    let last: Entry = serde_json::from_str(lines(&path).last().unwrap()).unwrap();
+    assert_eq!(head["seq"], 5);
+    assert_eq!(head["hash"], last.hash.as_str());
+    assert_eq!(head["mac"].as_str().unwrap().len(), 64);
+    assert!(keys.head_name().starts_with("t:journal-head:"));
+    // Every entry is MAC-ed; the journal reopens and appends.
+    assert!(lines(&path).iter().all(|l| !l.contains("\"mac\":null")));
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    assert_eq!(j.append(&officer(), record(6)).unwrap(), 6);
+    assert_eq!(
+        verify_anchored(&path, &keys, MacCheck::Require)
+            .unwrap()
+            .entries,
+        6
+    );
+    // Two journals of one user have heads of their own.
+    let other = tempfile::tempdir().unwrap();
+    assert_ne!(keys_in(&store, other.path()).head_name(), keys.head_name());
+}
+
+#[test]
+fn a_cut_tail_with_the_head_file_deleted_is_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store, keys) = anchored_of(dir.path(), 6);
+    let l = lines(&path);
+    write_lines(&path, &l[..4]);
+    std::fs::remove_file(head_file(&path)).unwrap();
+    // The file alone cannot tell (the hole of issue 16) …
+    let mac = MacKey::load(store.as_ref(), keys.mac_name())
+        .unwrap()
+        .unwrap();
+    assert_eq!(verify(&path, Some(&mac)).unwrap().entries, 4);
+    // … the keyring's head can.
+    for macs in [MacCheck::Require, MacCheck::Skip] {
+        assert_eq!(
+            anchored_fails(&path, &keys, macs),
+            ("VAULT_JOURNAL_TRUNCATED", Some(5))
+        );
+    }
+    assert_eq!(
+        Journal::open_anchored(&path, keys.clone())
+            .unwrap_err()
+            .code(),
+        "VAULT_JOURNAL_TRUNCATED"
+    );
+    // The journal deleted (or emptied) with its head file: truncated from entry 1.
+    std::fs::write(&path, b"").unwrap();
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_TRUNCATED", Some(1))
+    );
+    std::fs::remove_file(&path).unwrap();
+    let e = Journal::open_anchored(&path, keys).unwrap_err();
+    assert_eq!((e.code(), e.seq()), ("VAULT_JOURNAL_TRUNCATED", Some(1)));
+}
+
+#[test]
+fn the_whole_file_rolled_back_to_an_older_copy_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _store, keys) = anchored_of(dir.path(), 3);
+    let old_journal = std::fs::read(&path).unwrap();
+    let old_head = std::fs::read(head_file(&path)).unwrap();
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    for i in 3..6 {
+        j.append(&officer(), record(i)).unwrap();
+    }
+    drop(j);
+    // Journal and head file both put back as they were.
+    std::fs::write(&path, &old_journal).unwrap();
+    std::fs::write(head_file(&path), &old_head).unwrap();
+    assert_eq!(verify(&path, None).unwrap().entries, 3);
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_TRUNCATED", Some(4))
+    );
+    assert_eq!(
+        Journal::open_anchored(&path, keys).unwrap_err().code(),
+        "VAULT_JOURNAL_TRUNCATED"
+    );
+}
+
+#[test]
+fn a_chain_rewritten_without_macs_is_caught_even_with_no_mac() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store, keys) = anchored_of(dir.path(), 6);
+    // Rewrite from entry 3 with MACs stripped and hashes recomputed; the head file to match.
+    let mut entries: Vec<Entry> = lines(&path)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for e in &mut entries[2..] {
+        e.mac = None;
+    }
+    write_lines(
+        &path,
+        &entries
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect::<Vec<_>>(),
+    );
+    forge_from(&path, 2);
+    let last: Entry = serde_json::from_str(lines(&path).last().unwrap()).unwrap();
+    std::fs::write(
+        head_file(&path),
+        serde_json::json!({"seq": 6, "hash": last.hash, "mac": null}).to_string(),
+    )
+    .unwrap();
+    assert_eq!(verify(&path, None).unwrap().entries, 6); // the file alone: fooled
+    // With the key from the keyring: the MAC.
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_MAC_INVALID", Some(3))
+    );
+    // Without MAC checks: the anchored head still names the real last entry.
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Skip),
+        ("VAULT_JOURNAL_HEAD_MISMATCH", Some(6))
+    );
+    // No key in the store at all: refused as unchecked, not passed.
+    let head = store.load(keys.head_name()).unwrap().unwrap();
+    let bare: Arc<dyn KeyStore> = Arc::new(MemoryKeyStore::new());
+    bare.store(keys.head_name(), &head).unwrap();
+    let bare_keys = keys_in(&bare, dir.path());
+    assert_eq!(
+        anchored_fails(&path, &bare_keys, MacCheck::Require),
+        ("VAULT_JOURNAL_MAC_UNCHECKED", None)
+    );
+}
+
+#[test]
+fn without_the_key_only_an_explicit_skip_passes_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store, keys) = anchored_of(dir.path(), 4);
+    let bare: Arc<dyn KeyStore> = Arc::new(MemoryKeyStore::new());
+    bare.store(
+        keys.head_name(),
+        &store.load(keys.head_name()).unwrap().unwrap(),
+    )
+    .unwrap();
+    let bare_keys = keys_in(&bare, dir.path());
+    assert_eq!(
+        anchored_fails(&path, &bare_keys, MacCheck::Require),
+        ("VAULT_JOURNAL_MAC_UNCHECKED", None)
+    );
+    let r = verify_anchored(&path, &bare_keys, MacCheck::Skip).unwrap();
+    assert!(!r.macs_checked && r.anchor_checked);
+    assert_eq!((r.entries, r.macs_checked_from), (4, 0));
+}
+
+#[test]
+fn a_missing_head_is_refused_until_the_helpdesk_accepts_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn KeyStore> = Arc::new(MemoryKeyStore::new());
+    let keys = keys_in(&store, dir.path());
+    // A journal written before anchoring: MAC-ed under the same key, no head in the keyring.
+    let mac = MacKey::load_or_create(store.as_ref(), keys.mac_name()).unwrap();
+    let path = journal_of(dir.path(), 4, Some(mac));
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_HEAD_MISSING", None)
+    );
+    let e = Journal::open_anchored(&path, keys.clone()).unwrap_err();
+    assert_eq!(e.code(), "VAULT_JOURNAL_HEAD_MISSING");
+    assert!(
+        e.to_string().contains("sio audit anchor --accept-current"),
+        "{e}"
+    );
+    // Without a key the helpdesk must say the key is lost.
+    let helpdesk = Actor {
+        principal: Principal::System("helpdesk:ops".into()),
+        workstation: "WS-TEST-01".into(),
+        ip: None,
+    };
+    let r = accept_current(&path, &keys, &helpdesk, "ticket 42: compared", false).unwrap();
+    assert_eq!((r.accepted_entries, r.seq), (4, 5));
+    assert_eq!(r.previous_anchor, "none");
+    assert!(r.macs_checked);
+    let last: Entry = serde_json::from_str(lines(&path).last().unwrap()).unwrap();
+    assert_eq!(last.operation, "journal.anchored");
+    assert_eq!(last.user, "system:helpdesk:ops");
+    assert_eq!(last.details["reason"], "ticket 42: compared");
+    assert_eq!(last.details["accepted_entries"], "4");
+    let r = verify_anchored(&path, &keys, MacCheck::Require).unwrap();
+    assert_eq!((r.entries, r.macs_checked_from), (5, 1));
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    assert_eq!(j.append(&officer(), record(6)).unwrap(), 6);
+    // A head deleted later is missing again.
+    keys.forget_head().unwrap();
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_HEAD_MISSING", None)
+    );
+    // An accepted truncation stays on record: the new entry names what the keyring held.
+    accept_current(&path, &keys, &helpdesk, "re-anchor", false).unwrap();
+    let l = lines(&path);
+    write_lines(&path, &l[..3]);
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require).0,
+        "VAULT_JOURNAL_TRUNCATED"
+    );
+    let r = accept_current(&path, &keys, &helpdesk, "incident 7 recorded", false).unwrap();
+    assert!(
+        r.previous_anchor.starts_with("seq=7 "),
+        "{}",
+        r.previous_anchor
+    );
+    verify_anchored(&path, &keys, MacCheck::Require).unwrap();
+}
+
+#[test]
+fn a_lost_key_needs_key_lost_and_macs_restart_at_the_anchoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _old_store, _) = anchored_of(dir.path(), 4);
+    // The keyring lost everything (a reboot with the kernel keyring).
+    let store: Arc<dyn KeyStore> = Arc::new(Durable::default());
+    let keys = keys_in(&store, dir.path());
+    let e = Journal::open_anchored(&path, keys.clone()).unwrap_err();
+    assert_eq!(e.code(), "VAULT_JOURNAL_KEY_MISSING");
+    assert!(
+        store.load(keys.mac_name()).unwrap().is_none(),
+        "no key made"
+    );
+    let helpdesk = Actor {
+        principal: Principal::System("helpdesk:ops".into()),
+        workstation: "WS-TEST-01".into(),
+        ip: None,
+    };
+    assert_eq!(
+        accept_current(&path, &keys, &helpdesk, "reboot", false)
+            .unwrap_err()
+            .code(),
+        "VAULT_JOURNAL_KEY_MISSING"
+    );
+    let r = accept_current(&path, &keys, &helpdesk, "reboot, key lost", true).unwrap();
+    assert!(!r.macs_checked);
+    assert_eq!(r.seq, 5);
+    let rep = verify_anchored(&path, &keys, MacCheck::Require).unwrap();
+    assert_eq!((rep.entries, rep.macs_checked_from), (5, 5));
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    j.append(&officer(), record(6)).unwrap();
+    drop(j);
+    assert_eq!(
+        verify_anchored(&path, &keys, MacCheck::Require)
+            .unwrap()
+            .macs_checked_from,
+        5
+    );
+    // The entries before the new epoch are still bound by the chain: an edit there is found.
+    let mut l = lines(&path);
+    l[1] = l[1].replace("req-0001", "req-9999");
+    write_lines(&path, &l);
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_ENTRY_ALTERED", Some(2))
+    );
+}
+
+#[test]
+fn one_entry_ahead_of_the_head_is_a_crash_and_is_reanchored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, store, keys) = anchored_of(dir.path(), 3);
+    let head3 = store.load(keys.head_name()).unwrap().unwrap();
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    j.append(&officer(), record(4)).unwrap();
+    // As if the process died between flushing entry 4 and anchoring it.
+    store.store(keys.head_name(), &head3).unwrap();
+    assert_eq!(
+        verify_anchored(&path, &keys, MacCheck::Require)
+            .unwrap()
+            .entries,
+        4
+    );
+    assert_eq!(j.append(&officer(), record(5)).unwrap(), 5);
+    let head: serde_json::Value =
+        serde_json::from_slice(&store.load(keys.head_name()).unwrap().unwrap()).unwrap();
+    assert_eq!(head["seq"], 5);
+    // Two ahead is not a crash.
+    j.append(&officer(), record(6)).unwrap();
+    j.append(&officer(), record(7)).unwrap();
+    store.store(keys.head_name(), &head3).unwrap();
+    drop(j);
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_HEAD_MISMATCH", Some(3))
+    );
+    // A head that is not one, or whose MAC fails, is a mismatch too.
+    store.store(keys.head_name(), b"not json").unwrap();
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require).0,
+        "VAULT_JOURNAL_HEAD_MISMATCH"
+    );
+    let last: Entry = serde_json::from_str(lines(&path).last().unwrap()).unwrap();
+    let forged = serde_json::json!({"seq": 7, "hash": last.hash, "mac": "00".repeat(32)});
+    store
+        .store(keys.head_name(), forged.to_string().as_bytes())
+        .unwrap();
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_HEAD_MISMATCH", Some(7))
+    );
+}
+
+#[test]
+fn the_head_is_anchored_in_the_os_keyring() {
+    if !in_keyctl_session("the_head_is_anchored_in_the_os_keyring") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = os_keyring();
+    let path = dir.path().join("audit.jsonl");
+    let keys = JournalKeys::new(Arc::clone(&store), &key_prefix(dir.path()), &path).unwrap();
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    for i in 0..5 {
+        j.append(&officer(), record(i)).unwrap();
+    }
+    drop(j);
+    verify_anchored(&path, &keys, MacCheck::Require).unwrap();
+    if !cfg!(feature = "secret-service") {
+        let want = format!("keyring-rs:{}@sio-vault-test", keys.head_name());
+        assert!(keyring_payloads().iter().any(|(d, _)| d.contains(&want)));
+    }
+    let l = lines(&path);
+    write_lines(&path, &l[..2]);
+    std::fs::remove_file(head_file(&path)).unwrap();
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require),
+        ("VAULT_JOURNAL_TRUNCATED", Some(3))
+    );
+    keys.forget_head().unwrap();
+    forget_keys(dir.path(), &store);
+}
+
+/// An in-memory store that behaves like the OS keyring (not ephemeral): its loss is an event.
+#[derive(Debug, Default)]
+struct Durable(MemoryKeyStore);
+
+impl KeyStore for Durable {
+    fn load(
+        &self,
+        name: &str,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, sio_vault::KeyStoreError> {
+        self.0.load(name)
+    }
+    fn store(&self, name: &str, secret: &[u8]) -> Result<(), sio_vault::KeyStoreError> {
+        self.0.store(name, secret)
+    }
+    fn delete(&self, name: &str) -> Result<(), sio_vault::KeyStoreError> {
+        self.0.delete(name)
+    }
+    fn describe(&self) -> String {
+        "durable test store".to_owned()
+    }
+}
+
+#[test]
+fn a_journal_under_process_memory_keys_is_set_aside_by_the_next_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _gone, _) = anchored_of(dir.path(), 3);
+    // The next process (SIO_KEYSTORE=memory, a demonstration): new, empty memory store.
+    let store: Arc<dyn KeyStore> = Arc::new(MemoryKeyStore::new());
+    assert!(store.is_ephemeral() && !Durable::default().is_ephemeral());
+    let keys = keys_in(&store, dir.path());
+    let j = Journal::open_anchored(&path, keys.clone()).unwrap();
+    assert_eq!(j.append(&officer(), record(1)).unwrap(), 1);
+    let ended: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("audit.jsonl.ended-"))
+        .collect();
+    assert_eq!(ended.len(), 2, "{ended:?}"); // the journal and its head file
+    let old = dir
+        .path()
+        .join(ended.iter().find(|n| !n.ends_with(".head")).unwrap());
+    assert_eq!(verify(&old, None).unwrap().entries, 3);
+    assert_eq!(
+        verify_anchored(&path, &keys, MacCheck::Require)
+            .unwrap()
+            .entries,
+        1
+    );
+}
