@@ -1,9 +1,11 @@
 //! The biometric second factor (fingerprint, webcam Face ID): THE one place where capture and
 //! matching are wired into the login.
 //!
-//! - Fingerprint: the OS stack (fprintd over the system D-Bus) matches on the workstation; the
-//!   verdict is signed with the card's login key, bound to the gateway's single-use challenge
-//!   (`sio_client::fingerprint`).
+//! - Fingerprint: the app asks the workstation's fingerprint agent (`sio-fingerprint-agent`, a
+//!   privileged service on `/run/sio/fingerprint.sock`, `SIO_FINGERPRINT_AGENT` overrides it),
+//!   which has fprintd match the finger and signs the verdict with the workstation key — a key
+//!   the user's account cannot read — bound to the gateway's single-use challenge
+//!   (`sio_client::fingerprint`). The app never talks to fprintd for the login.
 //! - Face ID: frames from the webcam (feature `camera`), detection, quality gates and the
 //!   gateway's liveness challenge on the workstation; the signed key frames are matched on the
 //!   gateway (`sio_client::face`). Built without the `camera` feature, the answer is
@@ -38,19 +40,13 @@ pub(crate) async fn verify(
     }
     tokio::task::block_in_place(|| {
         handle.block_on(async {
-            let mut signer = key.signer();
             match modality {
                 BiometricModality::Fingerprint => {
-                    let stack = fingerprint_stack();
-                    sio_client::fingerprint::verify_fingerprint(
-                        session,
-                        channel,
-                        &mut signer,
-                        &stack,
-                    )
-                    .await?;
+                    let agent = sio_biometrics::fingerprint::agent::AgentClient::from_env();
+                    sio_client::fingerprint::verify_fingerprint(session, channel, &agent).await?;
                 }
                 BiometricModality::Face => {
+                    let mut signer = key.signer();
                     let mut source = camera()?;
                     sio_client::face::verify_face(session, channel, &mut signer, source.as_mut())
                         .await?;
@@ -60,14 +56,6 @@ pub(crate) async fn verify(
         })
     })?;
     Ok(session.info().clone())
-}
-
-/// fprintd keeps the prints of the OS account running the app (one officer per OS account, as
-/// on a certified workstation); `SIO_FPRINTD_PER_IIN=1` keeps them per ИИН instead (several
-/// officers on one account; needs polkit's `setusername`).
-fn fingerprint_stack() -> sio_biometrics::fingerprint::FprintdStack {
-    use sio_biometrics::fingerprint::{FprintdStack, FprintdUser};
-    FprintdStack::new(FprintdUser::from_env())
 }
 
 #[cfg(feature = "camera")]

@@ -1,78 +1,80 @@
-//! `sio fingerprint`: the workstation's fingerprint readers, for the helpdesk.
+//! `sio fingerprint`: the workstation's fingerprint readers and prints, for the helpdesk.
 //!
 //! - `devices`: the readers the OS stack (fprintd) sees;
-//! - `enroll`: the user, at the workstation with the helpdesk, logs in with the token and the SMS
-//!   code, a finger is enrolled in the OS stack, and the user signs the enrolment record that the
-//!   gateway keeps (user, workstation, reader, finger — no biometric data);
-//! - `verify`: a local check of a finger against the prints enrolled on this workstation (nothing
-//!   is sent to the gateway).
+//! - `workstation`: the workstation certificate the fingerprint agent signs verdicts with (what
+//!   the operator registers with `sio gateway admin enroll-fingerprint --workstation-cert`);
+//! - `enroll`: the helpdesk, at the workstation as root, enrols a finger of a user through the
+//!   fingerprint agent (fprintd keeps it under `sio-<ИИН>`); then the operator records the
+//!   enrolment on the gateway — the user never records one;
+//! - `delete`: the helpdesk deletes a user's prints on this workstation;
+//! - `verify`: a local check of a finger against the prints kept on this workstation (nothing is
+//!   sent to the gateway).
 //!
 //! Every outcome is printed as one JSON line; failures carry their stable code.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::json;
+use sio_biometrics::fingerprint::agent::AgentClient;
 use sio_biometrics::fingerprint::{
     self as fp, Finger, FingerprintStack, FprintdStack, FprintdUser, ScanEvent, Target, Verdict,
 };
-use sio_client::session;
-use sio_client::{CardKey, Channel, ClientIdentity};
-use sio_protocol::{Secret, SessionStage};
-use sio_token::{Pin, PivSlot};
 
-use crate::cmd_login::{Coded, Failure, Input, fail};
+use crate::cmd_login::{Coded, Failure, fail};
+
+impl Coded for fp::FingerprintError {
+    fn code(&self) -> &str {
+        fp::FingerprintError::code(self)
+    }
+}
 
 /// Arguments of `sio fingerprint`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(subcommand)]
     command: Sub,
-    /// Whose prints fprintd keeps: the OS account running this command, or one per ИИН
-    /// (`sio-<ИИН>`, needs polkit's setusername permission).
-    #[arg(long, value_enum, default_value = "os-account", global = true)]
-    prints: Prints,
     /// The reader (fprintd object path; default: fprintd's default reader).
     #[arg(long, global = true)]
     device: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Prints {
-    OsAccount,
-    PerIin,
+    /// The fingerprint agent's socket (default: $SIO_FINGERPRINT_AGENT, else
+    /// /run/sio/fingerprint.sock).
+    #[arg(long, global = true)]
+    agent: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Subcommand)]
 enum Sub {
     /// List the fingerprint readers.
     Devices,
-    /// Enrol a finger of the user holding the token and record it on the gateway.
-    Enroll(EnrollArgs),
-    /// Check a finger against the prints enrolled on this workstation (local only).
+    /// Show the workstation certificate the fingerprint agent signs with.
+    Workstation {
+        /// Also write the certificate (PEM) to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Enrol a finger of a user on this workstation (the helpdesk, as root).
+    Enroll {
+        /// ИИН of the user.
+        #[arg(long)]
+        iin: String,
+        /// The finger, as fprintd names it (e.g. `right-index-finger`).
+        #[arg(long, default_value = "right-index-finger")]
+        finger: String,
+    },
+    /// Delete every print of a user on this workstation (the helpdesk, as root).
+    Delete {
+        /// ИИН of the user.
+        #[arg(long)]
+        iin: String,
+    },
+    /// Check a finger against the prints kept on this workstation (local only; root).
     Verify {
         /// ИИН of the user whose prints to check against.
         #[arg(long)]
         iin: String,
     },
-}
-
-#[derive(Debug, clap::Args)]
-struct EnrollArgs {
-    /// The finger, as fprintd names it (e.g. `right-index-finger`).
-    #[arg(long, default_value = "right-index-finger")]
-    finger: String,
-    #[command(flatten)]
-    conn: crate::cmd_login::Connection,
-    /// Read the PIN and the SMS code (and, on a first login, the signing PIN) from standard input.
-    #[arg(long)]
-    stdin: bool,
-}
-
-impl Coded for fp::FingerprintError {
-    fn code(&self) -> &str {
-        fp::FingerprintError::code(self)
-    }
 }
 
 /// Run `sio fingerprint`.
@@ -97,13 +99,6 @@ pub(crate) fn run(args: Args) -> ExitCode {
     }
 }
 
-fn stack(prints: Prints) -> FprintdStack {
-    FprintdStack::new(match prints {
-        Prints::OsAccount => FprintdUser::OsAccount,
-        Prints::PerIin => FprintdUser::PerIin(FprintdUser::IIN_PREFIX.into()),
-    })
-}
-
 /// Tell the user what the reader wants, on stderr.
 fn show(e: ScanEvent) {
     match e {
@@ -114,14 +109,24 @@ fn show(e: ScanEvent) {
     }
 }
 
+fn check_iin(iin: &str) -> Result<(), Failure> {
+    sio_core::Iin::parse(iin)
+        .map(|_| ())
+        .map_err(|e| fail(e.code(), e.to_string()))
+}
+
 async fn dispatch(args: Args) -> Result<serde_json::Value, Failure> {
-    let stack = stack(args.prints);
+    let agent = args
+        .agent
+        .clone()
+        .map_or_else(AgentClient::from_env, AgentClient::new);
+    // The same prints the agent uses: one fprintd user name per ИИН.
+    let stack = FprintdStack::new(FprintdUser::PerIin(FprintdUser::IIN_PREFIX.into()));
     match args.command {
         Sub::Devices => {
             let devices = stack.devices().await?;
             Ok(json!({
                 "ok": true,
-                "workstation": stack.workstation_id()?,
                 "devices": devices.iter().map(|d| json!({
                     "id": d.id,
                     "name": d.name,
@@ -130,7 +135,52 @@ async fn dispatch(args: Args) -> Result<serde_json::Value, Failure> {
                 })).collect::<Vec<_>>(),
             }))
         }
+        Sub::Workstation { out } => {
+            let ws = agent.info().await?;
+            if let Some(out) = &out {
+                std::fs::write(out, &ws.certificate_pem)
+                    .map_err(|e| fail("CLI_IO", format!("{}: {e}", out.display())))?;
+            }
+            Ok(json!({
+                "ok": true,
+                "workstation": ws.name,
+                "certificate_sha256": ws.certificate_sha256,
+                "certificate_pem": ws.certificate_pem,
+            }))
+        }
+        Sub::Enroll { iin, finger } => {
+            check_iin(&iin)?;
+            let finger: Finger = finger.parse()?;
+            let e = agent
+                .enroll(
+                    &iin,
+                    finger,
+                    args.device.as_deref(),
+                    &show,
+                    fp::ENROLL_TIMEOUT,
+                )
+                .await?;
+            eprintln!(
+                "Enrolled. The operator records it on the gateway with:\n  sio gateway admin enroll-fingerprint --iin {iin} --finger {} --workstation-cert FILE --by NAME\n(FILE: `sio fingerprint workstation --out FILE` on this workstation; SHA-256 {})",
+                finger.name(),
+                e.workstation.certificate_sha256
+            );
+            Ok(json!({
+                "ok": true,
+                "iin": iin,
+                "finger": e.finger.name(),
+                "device": e.device.name,
+                "workstation": e.workstation.name,
+                "certificate_sha256": e.workstation.certificate_sha256,
+            }))
+        }
+        Sub::Delete { iin } => {
+            check_iin(&iin)?;
+            agent.delete(&iin).await?;
+            Ok(json!({"ok": true, "iin": iin}))
+        }
         Sub::Verify { iin } => {
+            check_iin(&iin)?;
             let v = stack
                 .verify(
                     Target {
@@ -149,61 +199,5 @@ async fn dispatch(args: Args) -> Result<serde_json::Value, Failure> {
                 "device": v.device.name,
             }))
         }
-        Sub::Enroll(e) => enroll(&stack, args.device.as_deref(), e).await,
     }
-}
-
-async fn enroll(
-    stack: &FprintdStack,
-    device: Option<&str>,
-    a: EnrollArgs,
-) -> Result<serde_json::Value, Failure> {
-    let finger: Finger = a.finger.parse()?;
-    // The reader first: no point in logging in without one.
-    stack.device(device).await?;
-    let config = a.conn.channel_config()?;
-    let piv = crate::cmd_login::open_card(a.conn.reader.as_deref())?;
-    let pin = Pin::new(Input { stdin: a.stdin }.secret("The user's PIN: ")?)?;
-    let verified = piv.verify_pin(pin).map_err(|r| Failure::from(r.error))?;
-    let key = CardKey::new(verified, PivSlot::Authentication)?;
-    let identity = ClientIdentity::Token {
-        certificate: key.certificate_der().to_vec().into(),
-        key: key.clone(),
-    };
-    let channel = Channel::new(&config, &identity)?;
-    let c = session::challenge(&channel).await?;
-    let mut s =
-        session::submit_login(&channel, &session::sign_login(&c, &mut key.signer())?).await?;
-    let sent = s.request_sms(&channel).await?;
-    eprintln!("An SMS code was sent to {}.", sent.masked_phone);
-    s.verify_sms(
-        &channel,
-        Secret::new(Input { stdin: a.stdin }.secret("SMS code: ")?),
-    )
-    .await?;
-    if s.stage() == SessionStage::Consent {
-        return Err(fail(
-            "CLI_CONSENT_REQUIRED",
-            "the user has not signed the consent yet: log in once with `sio login` first",
-        ));
-    }
-    let (dev, rec) = sio_client::fingerprint::enroll_fingerprint(
-        &s,
-        &channel,
-        &mut key.signer(),
-        stack,
-        device,
-        finger,
-        &show,
-    )
-    .await?;
-    let _ = s.logout(&channel).await;
-    Ok(json!({
-        "ok": true,
-        "enrolment_id": rec.enrolment_id,
-        "workstation": rec.workstation,
-        "device": dev.name,
-        "finger": finger.name(),
-        "recorded_at": rec.recorded_at,
-    }))
 }

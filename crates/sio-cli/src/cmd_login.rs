@@ -142,8 +142,7 @@ impl Input {
     }
 }
 
-/// How a command reaches the gateway and the card: `sio login`, `sio fingerprint enroll`,
-/// `sio request`, `sio report`.
+/// How a command reaches the gateway and the card: `sio login`, `sio request`, `sio report`.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct Connection {
     /// The administrator's policy file (gateway address, pinned CA).
@@ -260,18 +259,11 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     match args.factor {
         Factor::Sms => sms(&channel, &mut s, &input).await?,
         Factor::Fingerprint => {
-            // The OS account's prints (fprintd); SIO_FPRINTD_PER_IIN=1 keeps one per ИИН (`sio-<ИИН>`).
-            let stack = sio_biometrics::fingerprint::FprintdStack::new(
-                sio_biometrics::fingerprint::FprintdUser::from_env(),
-            );
+            // The workstation's fingerprint agent asks fprintd and signs the verdict with the
+            // workstation key (SIO_FINGERPRINT_AGENT names another socket).
+            let agent = sio_biometrics::fingerprint::agent::AgentClient::from_env();
             eprintln!("Put your finger on the reader.");
-            sio_client::fingerprint::verify_fingerprint(
-                &mut s,
-                &channel,
-                &mut key.signer(),
-                &stack,
-            )
-            .await?;
+            sio_client::fingerprint::verify_fingerprint(&mut s, &channel, &agent).await?;
         }
         Factor::Face => {
             return Err(fail(

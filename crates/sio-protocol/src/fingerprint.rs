@@ -1,19 +1,22 @@
-//! Fingerprint as the second factor (rule 18), matched on the workstation by the OS biometric
-//! stack (fprintd / Windows Biometric Framework); the template never leaves the workstation.
+//! Fingerprint as the second factor (rule 18 of the 2015 rules as amended by Order 88/2024),
+//! matched on the workstation by the OS biometric stack (fprintd / Windows Biometric Framework);
+//! the template never leaves the workstation.
 //!
-//! Enrolment (helpdesk at the workstation, the user logged in): the finger is enrolled in the OS
-//! stack, then the user signs a [`FingerprintEnrolmentDocument`] (user, workstation, reader,
-//! finger) with the authentication key → `POST /v1/fingerprint/enrolments` → the gateway records
-//! it ([`FingerprintEnrolment`]).
+//! Enrolment is the helpdesk's, never the user's alone: the finger is enrolled in the OS stack
+//! through the workstation's fingerprint agent (root only), and the operator records it on the
+//! gateway with `sio gateway admin enroll-fingerprint --iin … --workstation-cert … --finger …`
+//! (journaled), binding the user to that **workstation certificate**. `POST
+//! /v1/fingerprint/enrolments` is refused (`GW_FINGERPRINT_ENROL_FORBIDDEN`).
 //!
 //! Login, in stage `second_factor`: `POST /v1/login/fingerprint/challenge` →
-//! [`FingerprintChallenge`] (single use, bound to the session, short-lived) → the OS stack
-//! verifies the finger → the client signs a [`FingerprintVerdictDocument`] naming the challenge,
-//! its nonce, the workstation, the reader and the verdict with the authentication key → `POST
-//! /v1/login/fingerprint`. The gateway checks the signature (the session's own authentication
-//! certificate), the challenge, that an enrolment exists for this user on this workstation and
-//! reader, and journals the verdict; a no-match counts towards the lockout like a wrong SMS code.
-//! What trusting the workstation's verdict means: SECURITY.md.
+//! [`FingerprintChallenge`] (single use, bound to the session, short-lived; the same shape for
+//! every user, it says nothing about enrolments) → the app hands the challenge and the ИИН to the
+//! workstation's fingerprint agent (`sio-fingerprint-agent`, a privileged service the user's
+//! account cannot read the key of), which asks fprintd and signs a [`FingerprintVerdictDocument`]
+//! with the **workstation key** → `POST /v1/login/fingerprint`. The gateway checks that the
+//! signer is the workstation certificate registered for this user's enrolment (chained to the CA,
+//! not revoked, valid now), the challenge, and journals the verdict; a no-match counts towards
+//! the lockout like a wrong SMS code. What trusting the workstation's verdict means: SECURITY.md.
 
 use chrono::{DateTime, FixedOffset};
 use schemars::JsonSchema;
@@ -93,8 +96,10 @@ pub enum FingerprintEnrolmentDocType {
     V1,
 }
 
-/// What the user signs with the authentication key when the helpdesk has enrolled a finger at
-/// the workstation. Carries no biometric data: the template stays in the OS stack.
+/// The user-signed enrolment record of protocol v1. **Refused** now: `POST
+/// /v1/fingerprint/enrolments` answers `GW_FINGERPRINT_ENROL_FORBIDDEN` whatever it carries,
+/// because a user must not enrol themselves (the helpdesk does, with `sio gateway admin
+/// enroll-fingerprint`). Kept so that the refusal is documented with its body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct FingerprintEnrolmentDocument {
@@ -116,14 +121,16 @@ impl Document for FingerprintEnrolmentDocument {
     const DOC_TYPE: &'static str = "sio.fingerprint-enrolment/v1";
 }
 
-/// An enrolment the gateway recorded.
+/// An enrolment the gateway recorded (the helpdesk's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct FingerprintEnrolment {
     /// Identifier of the record.
     pub enrolment_id: Uuid,
-    /// Workstation.
+    /// The workstation: common name of its certificate.
     pub workstation: String,
-    /// Reader.
+    /// SHA-256 (lowercase hex) of the workstation certificate whose key must sign the verdicts.
+    pub workstation_certificate: String,
+    /// Reader the verdicts must name; empty for any reader of that workstation.
     pub device: String,
     /// Finger.
     pub finger: Finger,
@@ -131,7 +138,9 @@ pub struct FingerprintEnrolment {
     pub recorded_at: DateTime<FixedOffset>,
 }
 
-/// A single-use challenge for the fingerprint second factor.
+/// A single-use challenge for the fingerprint second factor. Issued to every user in stage
+/// `second_factor`, enrolled or not, with nothing else in it: it must not tell someone holding a
+/// card and PIN which workstation would be accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct FingerprintChallenge {
     /// Identifier of this challenge.
@@ -140,8 +149,6 @@ pub struct FingerprintChallenge {
     pub nonce: String,
     /// After this instant the challenge is void.
     pub expires_at: DateTime<FixedOffset>,
-    /// The user's enrolments (which workstation, reader and finger).
-    pub enrolments: Vec<FingerprintEnrolment>,
 }
 
 /// The OS stack's verdict.
@@ -157,25 +164,27 @@ pub enum FingerprintResult {
 /// `doc` tag of [`FingerprintVerdictDocument`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 pub enum FingerprintVerdictDocType {
-    /// Version 1.
-    #[serde(rename = "sio.fingerprint-verdict/v1")]
-    V1,
+    /// Version 2: signed by the workstation key (version 1, signed by the user's card, is
+    /// refused).
+    #[serde(rename = "sio.fingerprint-verdict/v2")]
+    V2,
 }
 
-/// What the user signs with the authentication key after the OS stack verified the finger.
+/// What the workstation's fingerprint agent signs with the **workstation key** (the key of the
+/// workstation certificate, readable only by the agent) after the OS stack verified the finger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct FingerprintVerdictDocument {
-    /// Always `sio.fingerprint-verdict/v1`.
+    /// Always `sio.fingerprint-verdict/v2`.
     pub doc: FingerprintVerdictDocType,
     /// The challenge being answered.
     pub challenge_id: Uuid,
     /// Its nonce, exactly as received.
     pub nonce: String,
-    /// ИИН of the user.
+    /// ИИН of the user whose prints were checked.
     pub iin: String,
-    /// Identifier of the workstation.
-    pub workstation: String,
+    /// SHA-256 (lowercase hex) of the workstation certificate that signs this verdict.
+    pub workstation_certificate: String,
     /// Name of the reader.
     pub device: String,
     /// The finger verified, when the OS stack says.
@@ -184,12 +193,12 @@ pub struct FingerprintVerdictDocument {
     pub finger: Option<Finger>,
     /// Match or no match.
     pub result: FingerprintResult,
-    /// The client's clock when signing.
+    /// The workstation's clock when signing.
     pub verified_at: DateTime<FixedOffset>,
 }
 
 impl Document for FingerprintVerdictDocument {
-    const DOC_TYPE: &'static str = "sio.fingerprint-verdict/v1";
+    const DOC_TYPE: &'static str = "sio.fingerprint-verdict/v2";
 }
 
 #[cfg(test)]

@@ -7,8 +7,14 @@
 //! `verify-no-match`). No image, template or sample passes through this code, so nothing of the
 //! kind can be logged or written by it.
 //!
+//! The login does not ask fprintd itself: it asks the workstation's fingerprint agent
+//! ([`agent`]), a privileged service that holds the workstation key, talks to fprintd and signs
+//! the verdict; the helpdesk enrols through the same agent.
+//!
 //! Every failure has a stable code `BIO_FP_*` (docs/failure-codes.md).
 
+#[cfg(target_os = "linux")]
+pub mod agent;
 #[cfg(target_os = "linux")]
 mod fprintd;
 #[cfg(feature = "virtual-device")]
@@ -290,6 +296,13 @@ pub enum FingerprintError {
     /// The answer of the OS stack is not understood.
     #[error("unexpected answer from the fingerprint service: {0}")]
     Protocol(String),
+    /// The workstation's fingerprint agent is not running or cannot be reached.
+    #[error("the workstation's fingerprint agent is not available: {0}")]
+    AgentUnavailable(String),
+    /// The fingerprint agent does not allow this operation to this account (enrolment and
+    /// deletion are the helpdesk's).
+    #[error("the fingerprint agent does not allow this: {0}")]
+    AgentForbidden(String),
 }
 
 impl FingerprintError {
@@ -310,6 +323,8 @@ impl FingerprintError {
             FingerprintError::BadFinger(_) => "BIO_FP_BAD_FINGER",
             FingerprintError::Device(_) => "BIO_FP_DEVICE_ERROR",
             FingerprintError::Protocol(_) => "BIO_FP_PROTOCOL",
+            FingerprintError::AgentUnavailable(_) => "BIO_FP_AGENT_UNAVAILABLE",
+            FingerprintError::AgentForbidden(_) => "BIO_FP_AGENT_FORBIDDEN",
         }
     }
 }
