@@ -20,8 +20,8 @@ use sio_protocol::{
 };
 use sio_token::{PcscCard, PivSlot};
 use sio_vault::{
-    Actor, Journal, KeyStore, MacKey, MemoryKeyStore, OsKeyring, Principal, Vault, VaultConfig,
-    ViewedResult,
+    Actor, Journal, JournalKeys, KeyStore, MemoryKeyStore, OsKeyring, Principal, Vault,
+    VaultConfig, ViewedResult,
 };
 use tokio::sync::Mutex as AsyncMutex;
 use uuid::Uuid;
@@ -35,7 +35,10 @@ use crate::model::{
 };
 use crate::token;
 
-/// Environment variable: the policy file instead of the system one (demonstrations, tests).
+/// Environment variable: the policy file instead of the system one (demonstrations, tests). It
+/// must be as protected as the system one (`POLICY_NOT_PROTECTED`, [`Policy::load_system`]):
+/// the policy names the gateway, the pinned CA and the token modules, so a file the user could
+/// write would let the user (or malware running as the user) redirect the channel.
 pub const ENV_POLICY: &str = "SIO_POLICY";
 /// Environment variable: the data directory (vault, outbox, applications, settings).
 pub const ENV_DATA_DIR: &str = "SIO_DATA_DIR";
@@ -62,8 +65,9 @@ pub struct AppConfig {
     pub workstation: String,
     /// Idle lock instead of the policy's minutes (tests).
     pub idle_lock: Option<Duration>,
-    /// Refuse a policy file the user could have written (`POLICY_NOT_PROTECTED`): on for the
-    /// system policy, off for an explicit `SIO_POLICY` (demonstrations, tests).
+    /// Refuse a policy file the user could have written (`POLICY_NOT_PROTECTED`): always on from
+    /// [`AppConfig::from_env`], for the system policy and a `SIO_POLICY` override alike; only
+    /// in-process tests that build the configuration themselves turn it off.
     pub policy_must_be_protected: bool,
 }
 
@@ -84,13 +88,12 @@ impl AppConfig {
     /// `workstation.data_dir`, else `~/.local/share/sio`.
     pub fn from_env() -> Self {
         let explicit = std::env::var_os(ENV_POLICY).filter(|p| !p.is_empty());
-        let policy_must_be_protected = explicit.is_none();
         let policy_path = explicit.map_or_else(sio_policy::system_path, PathBuf::from);
         let data_dir = std::env::var_os(ENV_DATA_DIR)
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
             .or_else(|| {
-                Policy::load(&policy_path)
+                Policy::load_system(&policy_path)
                     .ok()
                     .and_then(|p| p.workstation.data_dir)
             })
@@ -105,7 +108,7 @@ impl AppConfig {
             keys,
             workstation: hostname(),
             idle_lock: None,
-            policy_must_be_protected,
+            policy_must_be_protected: true,
         }
     }
 }
@@ -279,8 +282,10 @@ impl App {
             )
         })?;
         let keys = self.inner.config.keys.clone();
-        let mac = MacKey::load_or_create(keys.as_ref(), "sio-app:journal-mac")?;
-        let journal = Journal::open(&dir.join("audit.jsonl"), Some(mac))?;
+        // MAC key and head anchored in the keyring: a cut or rolled-back journal is refused.
+        let journal_path = dir.join("audit.jsonl");
+        let journal_keys = JournalKeys::new(keys.clone(), "sio-app:", &journal_path)?;
+        let journal = Journal::open_anchored(&journal_path, journal_keys)?;
         let principal = iin
             .and_then(|i| sio_core::Iin::parse(i).ok())
             .map_or_else(|| Principal::System("sio-app".into()), Principal::User);

@@ -10,7 +10,7 @@
 //! go to an [`EventSink`].
 //!
 //! Configuration ([`AppConfig::from_env`]): the policy file `SIO_POLICY` (default
-//! `/etc/sio/policy.toml`), the data directory `SIO_DATA_DIR` (default `~/.local/share/sio`),
+//! `/etc/sio/policy.toml`; an override must be protected like the installed file), the data directory `SIO_DATA_DIR` (default `~/.local/share/sio`),
 //! and `SIO_KEYSTORE=memory` for a demonstration whose keys die with the process.
 
 mod app;

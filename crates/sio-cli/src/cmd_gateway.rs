@@ -58,6 +58,23 @@ struct RunArgs {
     /// Face embedding model (MobileFaceNet `.tflite`) enabling the Face ID second factor.
     #[arg(long)]
     face_model: Option<PathBuf>,
+    /// Certificate-policy OID (dotted) that marks an authentication key generated on a hardware
+    /// token; repeat the option for several. Login is refused with any other certificate
+    /// (GW_CARRIER_NOT_HARDWARE). Default: the test PKI's hardware policy.
+    #[arg(long = "hardware-policy", value_name = "OID", value_parser = parse_oid)]
+    hardware_policies: Vec<String>,
+}
+
+/// A dotted object identifier: at least two arcs of digits.
+fn parse_oid(text: &str) -> Result<String, String> {
+    let arcs: Vec<&str> = text.split('.').collect();
+    let digits = |a: &&str| !a.is_empty() && a.len() <= 39 && a.bytes().all(|b| b.is_ascii_digit());
+    if arcs.len() < 2 || !arcs.iter().all(digits) {
+        return Err(format!(
+            "{text:?} is not a dotted object identifier (e.g. 1.2.398.3.3.2.4)"
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +89,41 @@ struct AdminArgs {
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
     /// Enrol a user's face for Face ID from several photos (at least 3 good ones).
+    /// Record a fingerprint enrolment the helpdesk made at a workstation (`sio fingerprint
+    /// enroll` there): verdicts for this user are then accepted only when signed by that
+    /// workstation certificate's key. Journaled. Users cannot enrol themselves.
+    EnrollFingerprint {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+        /// The workstation certificate (PEM; `sio fingerprint workstation --out FILE` there).
+        #[arg(long)]
+        workstation_cert: PathBuf,
+        /// The finger enrolled, as fprintd names it (e.g. `right-index-finger`).
+        #[arg(long)]
+        finger: String,
+        /// The reader's name the verdicts must carry (default: any reader of that workstation).
+        #[arg(long)]
+        device: Option<String>,
+        /// The helpdesk officer recording it (name or ИИН), for the journal.
+        #[arg(long = "by")]
+        operator: String,
+    },
+    /// End every fingerprint enrolment of a user. Journaled.
+    RemoveFingerprint {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+        /// The helpdesk officer (name or ИИН), for the journal.
+        #[arg(long = "by")]
+        operator: String,
+    },
+    /// A user's active fingerprint enrolments.
+    FingerprintEnrolments {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+    },
     EnrollFace {
         /// ИИН.
         #[arg(long)]
@@ -110,28 +162,90 @@ enum AdminCommand {
         #[arg(long)]
         hr: bool,
     },
-    /// Approve a pending application (by id) or the pending registration of an ИИН.
+    /// Approve a pending application (by id) or the pending registration of an ИИН. Journaled.
     Approve {
         /// Application id or ИИН.
         id: String,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
     },
     /// Refuse a pending application (a refused registration removes the pending account).
+    /// Journaled.
     Refuse {
         /// Application id.
         id: String,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
     },
-    /// Block an account at once.
+    /// Block an account at once. Journaled.
     Block {
         /// ИИН.
         iin: String,
         /// Reason.
         #[arg(long, default_value = "operator")]
         reason: String,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
     },
-    /// Lift a lockout after failed attempts.
+    /// Unblock a blocked account (its sessions ended with the block: the user logs in again).
+    /// Journaled.
+    Unblock {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// Lift a lockout after failed attempts. Journaled.
     Unlock {
         /// ИИН.
         iin: String,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// Mark a head of a body (only marked heads co-sign its HR applications), or remove the mark
+    /// with --remove. Journaled.
+    Head {
+        /// ИИН of the head.
+        #[arg(long)]
+        iin: String,
+        /// БИН of the body.
+        #[arg(long)]
+        org: String,
+        /// Full name.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Position.
+        #[arg(long, default_value = "")]
+        position: String,
+        /// Remove the mark instead.
+        #[arg(long)]
+        remove: bool,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// List the heads of every body.
+    Heads,
+    /// Set a user's HR and reports rights (e.g. again after a transfer reset them). Journaled.
+    Rights {
+        /// ИИН.
+        #[arg(long)]
+        iin: String,
+        /// HR officer (files applications for the staff of their body).
+        #[arg(long)]
+        hr: bool,
+        /// Reports access (rule 10, on a motivated letter).
+        #[arg(long)]
+        reports: bool,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
     },
     /// Put a case into a user's proceedings (rule 5).
     AssignCase {
@@ -261,6 +375,9 @@ fn run_gateway(a: RunArgs) -> ExitCode {
     let mut config = GatewayConfig::new(a.listen, a.data, TlsFiles::from_pki_dir(&a.pki));
     config.result_delay = Duration::from_millis(a.result_delay_ms);
     config.face_model = a.face_model;
+    if !a.hardware_policies.is_empty() {
+        config.hardware_carrier_policies = a.hardware_policies;
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -288,8 +405,25 @@ fn run_gateway(a: RunArgs) -> ExitCode {
 
 fn print_json<T: serde::Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => print_line(&s),
         Err(e) => eprintln!("error: {e}"),
+    }
+}
+
+/// Write `text` and a newline to standard output, never panicking as `println!` does on a closed
+/// pipe. Called once a command's work is done: a reader that has gone away (`sio gateway admin
+/// users | head -1`) ends the command quietly with success, since it took what it wanted; any
+/// other write error ends it with failure.
+fn print_line(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            std::process::exit(1);
+        }
     }
 }
 
@@ -315,10 +449,35 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
             reports,
             hr,
         })?,
-        AdminCommand::Approve { id } => adm.approve(&id)?,
-        AdminCommand::Refuse { id } => adm.refuse(&id)?,
-        AdminCommand::Block { iin, reason } => adm.block(&iin, &reason)?,
-        AdminCommand::Unlock { iin } => adm.unlock(&iin)?,
+        AdminCommand::Approve { id, by } => adm.as_operator(&by).approve(&id)?,
+        AdminCommand::Refuse { id, by } => adm.as_operator(&by).refuse(&id)?,
+        AdminCommand::Block { iin, reason, by } => adm.as_operator(&by).block(&iin, &reason)?,
+        AdminCommand::Unblock { iin, by } => adm.as_operator(&by).unblock(&iin)?,
+        AdminCommand::Unlock { iin, by } => adm.as_operator(&by).unlock(&iin)?,
+        AdminCommand::Head {
+            iin,
+            org,
+            name,
+            position,
+            remove,
+            by,
+        } => {
+            let adm = adm.as_operator(&by);
+            if remove {
+                if !adm.unmark_head(&iin, &org)? {
+                    eprintln!("{iin} was not marked as a head of {org}");
+                }
+            } else {
+                adm.mark_head(&iin, &org, &name, &position)?;
+            }
+        }
+        AdminCommand::Heads => print_json(&adm.heads()?),
+        AdminCommand::Rights {
+            iin,
+            hr,
+            reports,
+            by,
+        } => adm.as_operator(&by).set_rights(&iin, hr, reports)?,
         AdminCommand::AssignCase {
             iin,
             basis,
@@ -327,6 +486,37 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
         } => {
             let basis: sio_core::Basis = basis.parse()?;
             adm.assign_case(&iin, basis, &case, &title)?;
+        }
+        AdminCommand::EnrollFingerprint {
+            iin,
+            workstation_cert,
+            finger,
+            device,
+            operator,
+        } => {
+            let cert = std::fs::read(&workstation_cert).map_err(|e| {
+                sio_gateway::GwError::Config(format!("{}: {e}", workstation_cert.display()))
+            })?;
+            let finger = sio_protocol::Finger::from_name(&finger).ok_or_else(|| {
+                sio_gateway::GwError::Config(format!(
+                    "--finger {finger:?}: a name like right-index-finger"
+                ))
+            })?;
+            print_json(
+                &adm.enroll_fingerprint(&sio_gateway::fingerprint::HelpdeskEnrolment {
+                    iin: &iin,
+                    workstation_certificate: &cert,
+                    finger,
+                    device: device.as_deref(),
+                    operator: &operator,
+                })?,
+            );
+        }
+        AdminCommand::RemoveFingerprint { iin, operator } => {
+            print_json(&serde_json::json!({"ended": adm.remove_fingerprint(&iin, &operator)?}));
+        }
+        AdminCommand::FingerprintEnrolments { iin } => {
+            print_json(&adm.fingerprint_enrolments(&iin)?);
         }
         AdminCommand::EnrollFace { iin, model, images } => {
             print_json(&adm.enroll_face(&iin, &model, &images)?);
@@ -345,7 +535,7 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
                 by,
             } => {
                 let id = adm.emergency_add(&user, &from, until.as_deref(), &description, &by)?;
-                println!("{id}");
+                print_line(&id.to_string());
             }
             EmergencyCommand::List => print_json(&adm.emergency_list()?),
         },

@@ -24,7 +24,7 @@ use sio_core::RequestSpec;
 use sio_protocol::SessionStage;
 use sio_token::{PcscCard, Pin, PivSlot};
 use sio_vault::{
-    Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, ResultId, Vault, VaultConfig,
+    Actor, Journal, JournalKeys, KeyStore, OsKeyring, Principal, ResultId, Vault, VaultConfig,
 };
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -295,9 +295,10 @@ fn open_stores(store: &Store, principal: Principal) -> Result<Stores, Failure> {
         .map_err(|e| fail("VAULT_IO", format!("{}: {e}", dir.display())))?;
     let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-vault"));
     let coded = |e: sio_vault::VaultError| fail(e.code(), e.to_string());
-    let mac = MacKey::load_or_create(keys.as_ref(), "sio-app:journal-mac")
-        .map_err(|e| fail(e.code(), e.to_string()))?;
-    let journal = Journal::open(&dir.join("audit.jsonl"), Some(mac))
+    // MAC key and head anchored in the keyring (as the app does): a cut journal is refused.
+    let journal_path = dir.join("audit.jsonl");
+    let journal = JournalKeys::new(keys.clone(), "sio-app:", &journal_path)
+        .and_then(|jk| Journal::open_anchored(&journal_path, jk))
         .map_err(|e| fail(e.code(), e.to_string()))?;
     let actor = Actor {
         principal,

@@ -1,7 +1,6 @@
 //! `sio sign`: make a CMS/CAdES-BES signature (.p7s) with a key on a token (PC/SC PIV card or a
 //! PKCS#11 module), or — for tests only — with a key file.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,7 +29,8 @@ pub(crate) struct Args {
     /// Put the document inside the signature (default: detached).
     #[arg(long)]
     attached: bool,
-    /// Read the PIN from the first line of standard input (otherwise you are prompted; the PIN is echoed).
+    /// Read the PIN from the first line of standard input (otherwise you are prompted on the
+    /// terminal and the PIN is not echoed).
     #[arg(long)]
     pin_stdin: bool,
     /// RSA keys: sign with RSA-PSS instead of PKCS#1 v1.5.
@@ -172,17 +172,18 @@ fn execute(args: &Args) -> Result<(), Failure> {
     ))
 }
 
+/// The PIN: from the terminal without echo (the secret input of `sio login`), or the first line
+/// of standard input with `--pin-stdin` or when standard input is not a terminal.
 fn read_pin(from_stdin: bool) -> Result<Zeroizing<String>, Failure> {
-    if !from_stdin {
-        eprint!("PIN: ");
-    }
-    let mut line = Zeroizing::new(String::new());
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Failure::Input(PathBuf::from("<stdin>"), e))?;
-    let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
-    Ok(trimmed)
+    crate::cmd_login::Input { stdin: from_stdin }
+        .secret("PIN: ")
+        .map(Zeroizing::new)
+        .map_err(|f| {
+            Failure::Input(
+                PathBuf::from("<stdin>"),
+                std::io::Error::other(format!("{}: {}", f.code, f.message)),
+            )
+        })
 }
 
 fn finish(

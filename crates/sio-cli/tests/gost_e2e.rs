@@ -71,6 +71,11 @@ impl GostWorld {
             TlsFiles::from_pki_dir(&pki),
         );
         config.result_delay = Duration::from_millis(200);
+        // TEST-ONLY relaxation: the GOST keys are software keys (no GOST token here), their
+        // certificates carry the test PKI's software policy.
+        config
+            .hardware_carrier_policies
+            .push(sio_pki::SOFTWARE_CARRIER_POLICY.into());
         let gateway = BackgroundGateway::start(config).unwrap();
         let addr = gateway.local_addr();
         GostWorld {

@@ -221,3 +221,152 @@ async fn export_to_case_materials_and_the_bodys_report() {
         "{csv}"
     );
 }
+
+/// The head's signing key from the test PKI (the head co-signs at their own desk).
+fn head_signer(world: &World) -> SoftwareSigner {
+    let cert = world.pki.join("users/head.sign.cert.pem");
+    let key = world.pki.join("users/head.sign.key.pem");
+    let der = sio_sign::pem_or_der_blocks(&std::fs::read(cert).unwrap(), "CERTIFICATE").remove(0);
+    SoftwareSigner::from_pem(&std::fs::read_to_string(key).unwrap(), &der).unwrap()
+}
+
+/// `sio gateway admin --data DATA …`; returns (success, stdout, stderr).
+fn admin_cli(world: &World, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sio"))
+        .args(["gateway", "admin", "--data"])
+        .arg(&world.data)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The investigator (no HR rights) files their own transfer from the card, co-signed by the head
+/// of the body (rule 14 as of Order 88/2024); the operator sees the person's body, role and phone
+/// from the records, approves it, and the HR/reports rights granted before are reset. The
+/// operator's commands (head, heads, rights, approve, block, unblock) are journaled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_transfer_from_the_card_and_the_operator_commands() {
+    let world = World::up();
+    let key = card_key();
+    let ch = channel(&world.url, &world.pki.join(sio_pki::paths::CA_CERT), &key);
+    let (ok, _, err) = admin_cli(
+        &world,
+        &[
+            "rights",
+            "--iin",
+            IIN,
+            "--hr",
+            "--reports",
+            "--by",
+            "op-e2e",
+        ],
+    );
+    assert!(ok, "{err}");
+    let s = active_session(&world.data, IIN, &key, &ch).await;
+
+    let doc = application(ApplicationAction::Transfer, None);
+    let id = doc.application_id.to_string();
+    let mut me = key
+        .pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
+        .unwrap();
+    let signed = hr::sign_own_transfer(doc, &mut me, &mut head_signer(&world)).unwrap();
+    let status = hr::submit(&ch, &s, &signed).await.unwrap();
+    assert_eq!(status.state, ApplicationState::Pending);
+
+    let (ok, out, err) = admin_cli(&world, &["applications"]);
+    assert!(ok, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["application_id"] == id.as_str())
+        .unwrap();
+    assert_eq!(row["submitted_by"], IIN);
+    assert_eq!(row["target_organisation_bin"], "040340001233");
+    assert_eq!(row["target_role"], 3);
+    assert_eq!(row["target_mobile"], "+77010000001");
+
+    let (ok, _, err) = admin_cli(&world, &["approve", &id, "--by", "op-e2e"]);
+    assert!(ok, "{err}");
+    let users = world.admin().users().unwrap();
+    let me = users.iter().find(|u| u.iin == IIN).unwrap();
+    assert_eq!(
+        (me.hr, me.reports),
+        (false, false),
+        "a transfer resets the rights"
+    );
+
+    // Heads: marked, listed, removed.
+    let (ok, _, err) = admin_cli(
+        &world,
+        &[
+            "head",
+            "--iin",
+            IIN,
+            "--org",
+            "040340001233",
+            "--name",
+            "ИВАНОВ АЛЕКСЕЙ",
+            "--by",
+            "op-e2e",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = admin_cli(&world, &["heads"]);
+    assert!(ok && out.contains(IIN), "{out}");
+    let (ok, _, err) = admin_cli(
+        &world,
+        &[
+            "head",
+            "--iin",
+            IIN,
+            "--org",
+            "040340001233",
+            "--remove",
+            "--by",
+            "op-e2e",
+        ],
+    );
+    assert!(ok, "{err}");
+
+    // Block and unblock.
+    let (ok, _, err) = admin_cli(&world, &["block", IIN, "--by", "op-e2e"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = admin_cli(&world, &["unblock", "--iin", IIN, "--by", "op-e2e"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = admin_cli(&world, &["unblock", "--iin", IIN, "--by", "op-e2e"]);
+    assert!(!ok && err.contains("GW_ACCOUNT_NOT_BLOCKED"), "{err}");
+    assert_eq!(
+        world
+            .admin()
+            .users()
+            .unwrap()
+            .iter()
+            .find(|u| u.iin == IIN)
+            .unwrap()
+            .state,
+        "registered"
+    );
+    let journal = world.admin().journal(100).unwrap();
+    for op in [
+        format!("rights {IIN} hr=true reports=true"),
+        format!("approve {id}"),
+        format!("mark head {IIN} of 040340001233"),
+        format!("unmark head {IIN} of 040340001233"),
+        format!("block {IIN}"),
+        format!("unblock {IIN}"),
+    ] {
+        assert!(
+            journal
+                .iter()
+                .any(|j| j.operation == op && j.user == "op-e2e"),
+            "{op} journaled: {journal:?}"
+        );
+    }
+}

@@ -66,13 +66,16 @@ async fn main() {
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     Admin::open(&data).unwrap().seed_demo().unwrap();
-    let gw = Gateway::start(GatewayConfig::new(
+    let mut config = GatewayConfig::new(
         "127.0.0.1:0".parse().unwrap(),
         data.clone(),
         TlsFiles::from_pki_dir(&pki_dir),
-    ))
-    .await
-    .unwrap();
+    );
+    // TEST-ONLY relaxation: the demo users' keys are PEM files (the test PKI's software policy).
+    config
+        .hardware_carrier_policies
+        .push(sio_pki::SOFTWARE_CARRIER_POLICY.into());
+    let gw = Gateway::start(config).await.unwrap();
 
     let inv = &pki.users[0];
     let identity = ClientIdentity::from_pem(

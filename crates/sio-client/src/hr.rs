@@ -50,6 +50,13 @@ pub enum HrError {
     /// The head's certificate is not a signing certificate.
     #[error("the head's certificate cannot sign documents (no signing key usage)")]
     HeadNotSigning,
+    /// The co-signing certificate belongs to another person than the head the form names.
+    #[error("the co-signing certificate is not the head's named in the form ({0})")]
+    HeadMismatch(String),
+    /// Not an own transfer: another action, or the user's certificate does not name the applicant
+    /// (the message says which).
+    #[error("{0}")]
+    OwnTransfer(&'static str),
     /// Signing failed.
     #[error(transparent)]
     Sign(#[from] sio_sign::SignError),
@@ -76,6 +83,8 @@ impl HrError {
             HrError::BlockingReason => "CLIENT_HR_BLOCKING_REASON",
             HrError::OrderTime => "CLIENT_HR_ORDER_TIME",
             HrError::HeadNotSigning => "CLIENT_HR_HEAD_NOT_SIGNING",
+            HrError::HeadMismatch(_) => "CLIENT_HR_HEAD_MISMATCH",
+            HrError::OwnTransfer(_) => "CLIENT_HR_OWN_TRANSFER",
             HrError::Sign(e) => e.code(),
             HrError::Client(e) => e.code(),
             HrError::Store { .. } => "CLIENT_HR_STORE",
@@ -110,6 +119,16 @@ pub fn check(doc: &ApplicationDocument) -> Result<(), HrError> {
     };
     id("applicant.iin", Iin::parse(&doc.applicant.iin).map(drop))?;
     id("head.iin", Iin::parse(&doc.head.iin).map(drop))?;
+    // The gateway applies the same rule (CORE_NAME_INVALID); an empty name is reported as
+    // missing below.
+    for (field, name) in [
+        ("applicant.full_name", &doc.applicant.full_name),
+        ("head.full_name", &doc.head.full_name),
+    ] {
+        if !name.trim().is_empty() {
+            id(field, sio_core::person_name::check(name))?;
+        }
+    }
     id(
         "workplace.organisation_bin",
         Bin::parse(&doc.workplace.organisation_bin).map(drop),
@@ -185,7 +204,46 @@ pub fn sign(
         Err(sio_sign::SignError::WrongKeyPurpose { .. }) => return Err(HrError::HeadNotSigning),
         other => other?,
     }
+    // The gateway accepts only the head named in the form (and marked by the operator as a head
+    // of the body): a token of someone else is caught here, before any PIN is spent on it.
+    if let Some(iin) = iin_of(head)? {
+        if iin != doc.head.iin {
+            return Err(HrError::HeadMismatch(doc.head.iin.clone()));
+        }
+    }
     Ok(sign_document(doc, &mut [applicant, head])?)
+}
+
+fn iin_of(signer: &dyn Signer) -> Result<Option<String>, HrError> {
+    Ok(sio_sign::CertSummary::from_der(signer.certificate_der())?.iin)
+}
+
+/// The user's own transfer to another post or unit of the same body: the user files it within
+/// 24 hours of the order (rule 14 as of Order 88/2024), signs it as the applicant and the head of
+/// the body co-signs it (2015 Appendix 5). The gateway accepts it from the user's own session
+/// without HR rights; a move to another body is not a transfer (the old body blocks the account,
+/// the new one registers the person) and is refused there (`GW_APPLICATION_OTHER_BODY`).
+pub fn sign_own_transfer(
+    doc: ApplicationDocument,
+    user: &mut dyn Signer,
+    head: &mut dyn Signer,
+) -> Result<Signed<ApplicationDocument>, HrError> {
+    if doc.action != ApplicationAction::Transfer {
+        return Err(HrError::OwnTransfer(
+            "an own application of this kind is a transfer to another post or unit",
+        ));
+    }
+    if iin_of(user)?.as_deref() != Some(doc.applicant.iin.as_str()) {
+        return Err(HrError::OwnTransfer(
+            "the user signing an own transfer is the applicant named in the form",
+        ));
+    }
+    if doc.head.iin == doc.applicant.iin {
+        return Err(HrError::OwnTransfer(
+            "the head who co-signs is another person than the applicant",
+        ));
+    }
+    sign(doc, user, head)
 }
 
 /// Send a signed application.

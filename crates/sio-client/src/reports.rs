@@ -43,11 +43,21 @@ impl Filter {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// One CSV field (RFC 4180 quoting). A field that a spreadsheet would read as a formula — one
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return — is prefixed with a single
+/// quote so that it is shown as text (OWASP "CSV Injection"). Names are checked on entry since
+/// `CORE_NAME_INVALID`, but reports also cover records that predate that check, and case
+/// numbers and other text come from documents too.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
     } else {
         s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r', ';', '\t']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
     }
 }
 
@@ -245,6 +255,50 @@ mod tests {
         );
         assert_eq!(one.lines().count(), 2);
         assert!(one.contains("901120400238"));
+    }
+
+    /// Formula starts (OWASP "CSV Injection") are neutralised by a leading single quote, in
+    /// every field, also inside quotes; ordinary values are untouched.
+    #[test]
+    fn csv_escapes_formula_starts() {
+        assert_eq!(csv_field("ИВАНОВ"), "ИВАНОВ");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv_field("=1+2"), "'=1+2");
+        assert_eq!(csv_field("+7701"), "'+7701");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=1"), "\"'\t=1\"");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(
+            csv_field("2026-11-23 10:00:00 +05:00"),
+            "2026-11-23 10:00:00 +05:00"
+        );
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00+05:00").unwrap();
+        let report = Report {
+            organisation_bin: "040340001233".into(),
+            from: at.date_naive(),
+            to: at.date_naive(),
+            generated_at: at,
+            rows: vec![ReportRow {
+                request_id: uuid::Uuid::nil(),
+                user_iin: "850415300121".into(),
+                user_name: "=HYPERLINK(\"http://evil.invalid\",\"ИВАНОВ\")".into(),
+                service: 1,
+                basis: sio_protocol::BasisKey::Criminal,
+                case_number: "@241500031000123".into(),
+                submitted_at: at,
+            }],
+        };
+        let csv = to_csv(&report, &Filter::default());
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.contains(",\"'=HYPERLINK("), "{row}");
+        assert!(row.contains(",'@241500031000123,"), "{row}");
+        assert!(!row.contains(",=") && !row.contains(",\"="), "{row}");
     }
 
     /// The PDF export read back with poppler's `pdftotext` (Debian `poppler-utils`), set in DejaVu

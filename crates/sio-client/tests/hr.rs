@@ -244,3 +244,49 @@ fn pending_applications_survive_a_restart_and_overdue_ones_are_flagged() {
         "CLIENT_HR_STORE"
     );
 }
+
+#[test]
+fn the_user_signs_their_own_transfer_with_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = sio_pki::generate(dir.path(), &sio_pki::PkiSpec::demo()).unwrap();
+    // User 0 is the applicant (ИВАНОВ), user 1 the head (СЕРІКОВА).
+    let own = hr::sign_own_transfer(
+        doc(ApplicationAction::Transfer, None),
+        &mut signer(&pki, 0, true),
+        &mut signer(&pki, 1, true),
+    )
+    .unwrap();
+    use base64::Engine as _;
+    let signers = sio_sign::signers_of(
+        &base64::engine::general_purpose::STANDARD
+            .decode(&own.cms)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(signers.len(), 2);
+
+    // Only a transfer is an own application of this kind.
+    let e = hr::sign_own_transfer(
+        doc(ApplicationAction::Registration, None),
+        &mut signer(&pki, 0, true),
+        &mut signer(&pki, 1, true),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "CLIENT_HR_OWN_TRANSFER");
+    // Someone else's transfer is not the user's own.
+    let e = hr::sign_own_transfer(
+        doc(ApplicationAction::Transfer, None),
+        &mut signer(&pki, 2, true),
+        &mut signer(&pki, 1, true),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "CLIENT_HR_OWN_TRANSFER");
+    // The co-signer's token must be the head's named in the form.
+    let e = hr::sign_own_transfer(
+        doc(ApplicationAction::Transfer, None),
+        &mut signer(&pki, 0, true),
+        &mut signer(&pki, 2, true),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "CLIENT_HR_HEAD_MISMATCH");
+}

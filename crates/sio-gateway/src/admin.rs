@@ -90,7 +90,8 @@ pub struct EmergencyEntry {
     pub recorded_by: String,
 }
 
-/// An application as listed.
+/// An application as listed, with the person's account as the gateway's records have it now
+/// (not as the document says).
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplicationRow {
     /// Id.
@@ -105,6 +106,39 @@ pub struct ApplicationRow {
     pub received_at: String,
     /// Filed later than 24 hours after the order.
     pub late: bool,
+    /// БИН of the body the application acts in (from the records when it was filed).
+    pub organisation_bin: String,
+    /// ИИН of the user who filed it (the HR officer, or the person themselves).
+    pub submitted_by: String,
+    /// ИИН of the co-signing head, if any.
+    pub head_iin: Option<String>,
+    /// The person's current body (records), if they have an account.
+    pub target_organisation_bin: Option<String>,
+    /// Its name.
+    pub target_organisation_name: Option<String>,
+    /// The person's current role (records).
+    pub target_role: Option<u8>,
+    /// The person's mobile number for SMS codes (records).
+    pub target_mobile: Option<String>,
+    /// The account's state (registered / blocked / pending), if any.
+    pub target_state: Option<String>,
+}
+
+/// A head of a body, as marked by the operator: only they co-sign that body's HR applications.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeadRow {
+    /// ИИН.
+    pub iin: String,
+    /// БИН of the body.
+    pub organisation_bin: String,
+    /// Full name.
+    pub full_name: String,
+    /// Position.
+    pub position: String,
+    /// When marked (Astana).
+    pub marked_at: String,
+    /// The operator who marked them.
+    pub marked_by: String,
 }
 
 /// The operator's handle on a data directory.
@@ -112,6 +146,7 @@ pub struct ApplicationRow {
 pub struct Admin {
     conn: Connection,
     data_dir: std::path::PathBuf,
+    operator: String,
 }
 
 impl Admin {
@@ -120,7 +155,30 @@ impl Admin {
         Ok(Self {
             conn: crate::db::open(data_dir)?,
             data_dir: data_dir.to_path_buf(),
+            operator: "operator".into(),
         })
+    }
+
+    /// Name the operator whose actions are journaled (default `operator`).
+    pub fn as_operator(mut self, name: &str) -> Self {
+        let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+        if !name.trim().is_empty() {
+            self.operator = name;
+        }
+        self
+    }
+
+    /// Journal an operator's action in the gateway's access journal (2009 rules r.8: date and
+    /// time, user, address, logical part of the resource, operation): the operator as the user,
+    /// `local` as the address, `admin/<what>` as the resource.
+    fn journal_action(&self, what: &str, operation: &str) -> Result<(), GwError> {
+        self.conn
+            .execute(
+                "INSERT INTO journal (at, user, ip, resource, operation, outcome) VALUES (?1, ?2, 'local', ?3, ?4, 'ok')",
+                params![stamp(now()), self.operator, format!("admin/{what}"), operation],
+            )
+            .map_err(GwError::db("journal an operator's action"))?;
+        Ok(())
     }
 
     /// Enrol `iin`'s face for Face ID from several still images (at least 3 must pass the
@@ -138,6 +196,29 @@ impl Admin {
     /// Remove `iin`'s face template; whether there was one.
     pub fn remove_face(&self, iin: &str) -> Result<bool, GwError> {
         crate::face::unenroll(&self.conn, iin)
+    }
+
+    /// Record a fingerprint enrolment made by the helpdesk at a workstation (the user's finger
+    /// in that workstation's OS stack, verdicts signed by that workstation certificate's key);
+    /// journaled. Users cannot record enrolments themselves.
+    pub fn enroll_fingerprint(
+        &self,
+        enrolment: &crate::fingerprint::HelpdeskEnrolment<'_>,
+    ) -> Result<sio_protocol::FingerprintEnrolment, GwError> {
+        crate::fingerprint::enrol_by_helpdesk(&self.conn, enrolment)
+    }
+
+    /// End every fingerprint enrolment of `iin`; how many were active. Journaled.
+    pub fn remove_fingerprint(&self, iin: &str, operator: &str) -> Result<usize, GwError> {
+        crate::fingerprint::remove_by_helpdesk(&self.conn, iin, operator)
+    }
+
+    /// `iin`'s active fingerprint enrolments.
+    pub fn fingerprint_enrolments(
+        &self,
+        iin: &str,
+    ) -> Result<Vec<sio_protocol::FingerprintEnrolment>, GwError> {
+        crate::fingerprint::enrolments(&self.conn, iin)
     }
 
     /// Add or replace an organisation.
@@ -171,8 +252,14 @@ impl Admin {
         Ok(())
     }
 
-    /// Approve a pending application by its id, or the pending registration of an ИИН.
+    /// Approve a pending application by its id, or the pending registration of an ИИН
+    /// (journaled).
     pub fn approve(&self, iin_or_application: &str) -> Result<(), GwError> {
+        self.approve_inner(iin_or_application)?;
+        self.journal_action("applications", &format!("approve {iin_or_application}"))
+    }
+
+    fn approve_inner(&self, iin_or_application: &str) -> Result<(), GwError> {
         if uuid::Uuid::parse_str(iin_or_application).is_ok() {
             return crate::hr::approve(&self.conn, iin_or_application);
         }
@@ -206,12 +293,126 @@ impl Admin {
         }
     }
 
-    /// Refuse a pending application by its id.
+    /// Refuse a pending application by its id (journaled).
     pub fn refuse(&self, application_id: &str) -> Result<(), GwError> {
-        crate::hr::refuse(&self.conn, application_id)
+        crate::hr::refuse(&self.conn, application_id)?;
+        self.journal_action("applications", &format!("refuse {application_id}"))
     }
 
-    /// Block an account at once and end its sessions.
+    /// Unblock a blocked account (journaled). Its rights stay as they were; its sessions were
+    /// ended by the block, so the user logs in again.
+    pub fn unblock(&self, iin: &str) -> Result<(), GwError> {
+        Iin::parse(iin)?;
+        let state: Option<String> = self
+            .conn
+            .query_row("SELECT state FROM users WHERE iin = ?1", [iin], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(GwError::db("look up a user"))?;
+        match state.as_deref() {
+            None => return Err(GwError::UnknownUser),
+            Some("blocked") => {}
+            Some(_) => return Err(GwError::AccountNotBlocked),
+        }
+        self.conn
+            .execute(
+                "UPDATE users SET state = 'registered', blocked_reason = NULL, failed_attempts = 0, locked_until = NULL
+                 WHERE iin = ?1 AND state = 'blocked'",
+                [iin],
+            )
+            .map_err(GwError::db("unblock a user"))?;
+        self.journal_action("users", &format!("unblock {iin}"))
+    }
+
+    /// Mark `iin` as a head of the body `bin` (journaled): only marked heads co-sign the HR
+    /// applications of that body.
+    pub fn mark_head(
+        &self,
+        iin: &str,
+        bin: &str,
+        full_name: &str,
+        position: &str,
+    ) -> Result<(), GwError> {
+        Iin::parse(iin)?;
+        Bin::parse(bin)?;
+        let known: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM organisations WHERE bin = ?1)",
+                [bin],
+                |r| r.get(0),
+            )
+            .map_err(GwError::db("look up a body"))?;
+        if !known {
+            return Err(GwError::Config(format!(
+                "no body with БИН {bin}: add it first (add-user or seed-demo)"
+            )));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO heads (iin, organisation_bin, full_name, position, marked_at, marked_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(iin, organisation_bin) DO UPDATE SET full_name = excluded.full_name,
+                   position = excluded.position, marked_at = excluded.marked_at, marked_by = excluded.marked_by",
+                params![iin, bin, full_name, position, stamp(now()), self.operator],
+            )
+            .map_err(GwError::db("mark a head"))?;
+        self.journal_action("heads", &format!("mark head {iin} of {bin}"))
+    }
+
+    /// Remove the head mark of `iin` in the body `bin` (journaled); whether there was one.
+    pub fn unmark_head(&self, iin: &str, bin: &str) -> Result<bool, GwError> {
+        let n = self
+            .conn
+            .execute(
+                "DELETE FROM heads WHERE iin = ?1 AND organisation_bin = ?2",
+                params![iin, bin],
+            )
+            .map_err(GwError::db("remove a head mark"))?;
+        self.journal_action("heads", &format!("unmark head {iin} of {bin}"))?;
+        Ok(n > 0)
+    }
+
+    /// The heads of every body.
+    pub fn heads(&self) -> Result<Vec<HeadRow>, GwError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT iin, organisation_bin, full_name, position, marked_at, marked_by FROM heads ORDER BY organisation_bin, iin")
+            .map_err(GwError::db("list heads"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(HeadRow {
+                    iin: r.get(0)?,
+                    organisation_bin: r.get(1)?,
+                    full_name: r.get(2)?,
+                    position: r.get(3)?,
+                    marked_at: r.get(4)?,
+                    marked_by: r.get(5)?,
+                })
+            })
+            .map_err(GwError::db("list heads"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(GwError::db("list heads"))
+    }
+
+    /// Set a user's `hr` and `reports` rights (journaled); e.g. again after a transfer reset
+    /// them. Reports access is granted on a motivated letter (rule 10 as of 2024).
+    pub fn set_rights(&self, iin: &str, hr: bool, reports: bool) -> Result<(), GwError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE users SET hr = ?2, reports = ?3 WHERE iin = ?1",
+                params![iin, hr, reports],
+            )
+            .map_err(GwError::db("set rights"))?;
+        if n == 0 {
+            return Err(GwError::UnknownUser);
+        }
+        self.journal_action("users", &format!("rights {iin} hr={hr} reports={reports}"))
+    }
+
+    /// Block an account at once and end its sessions (journaled).
     pub fn block(&self, iin: &str, reason: &str) -> Result<(), GwError> {
         let n = self
             .conn
@@ -229,10 +430,10 @@ impl Admin {
                 params![iin, stamp(now())],
             )
             .map_err(GwError::db("end sessions"))?;
-        Ok(())
+        self.journal_action("users", &format!("block {iin}"))
     }
 
-    /// Lift a lockout after failed attempts.
+    /// Lift a lockout after failed attempts (journaled).
     pub fn unlock(&self, iin: &str) -> Result<(), GwError> {
         self.conn
             .execute(
@@ -240,7 +441,7 @@ impl Admin {
                 [iin],
             )
             .map_err(GwError::db("unlock a user"))?;
-        Ok(())
+        self.journal_action("users", &format!("unlock {iin}"))
     }
 
     /// Put a case into a user's proceedings (rule 5). `case_key` is
@@ -402,7 +603,15 @@ impl Admin {
     pub fn applications(&self) -> Result<Vec<ApplicationRow>, GwError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT application_id, action, applicant_iin, state, received_at, late FROM applications ORDER BY received_at DESC")
+            .prepare(
+                "SELECT a.application_id, a.action, a.applicant_iin, a.state, a.received_at, a.late,
+                        a.organisation_bin, a.submitted_by, a.head_iin,
+                        u.organisation_bin, o.name, u.role, u.mobile, u.state
+                 FROM applications a
+                 LEFT JOIN users u ON u.iin = a.applicant_iin
+                 LEFT JOIN organisations o ON o.bin = u.organisation_bin
+                 ORDER BY a.received_at DESC",
+            )
             .map_err(GwError::db("list applications"))?;
         let rows = stmt
             .query_map([], |r| {
@@ -413,6 +622,14 @@ impl Admin {
                     state: r.get(3)?,
                     received_at: r.get(4)?,
                     late: r.get(5)?,
+                    organisation_bin: r.get(6)?,
+                    submitted_by: r.get(7)?,
+                    head_iin: r.get(8)?,
+                    target_organisation_bin: r.get(9)?,
+                    target_organisation_name: r.get(10)?,
+                    target_role: r.get(11)?,
+                    target_mobile: r.get(12)?,
+                    target_state: r.get(13)?,
                 })
             })
             .map_err(GwError::db("list applications"))?;
@@ -428,6 +645,15 @@ impl Admin {
         for (iin, basis, key, title) in DEMO_CASES {
             self.assign_case(iin, *basis, key, title)?;
         }
+        // The demo head of the police body (she co-signs its HR applications); demo data, not
+        // an operator's action, so not journaled.
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO heads (iin, organisation_bin, full_name, position, marked_at, marked_by)
+                 VALUES ('901120400238', '040340001233', 'СЕРІКОВА АЙГЕРІМ', 'Начальник управления', ?1, 'seed-demo')",
+                [stamp(now())],
+            )
+            .map_err(GwError::db("mark the demo head"))?;
         Ok(())
     }
 }

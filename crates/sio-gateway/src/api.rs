@@ -1,5 +1,7 @@
 //! The HTTP surface: routes, extractors (connection, body with limit and timeout, session),
-//! and the access journal written for every call.
+//! the admission of every call (body read first, then the connection's certificate re-checked,
+//! then a slot of its certificate and of the gateway), the bounded pool for signature checks, and
+//! the access journal written for every call.
 
 use std::sync::{Arc, Mutex};
 
@@ -41,54 +43,115 @@ impl JournalUser {
     }
 }
 
-/// The request body, read with the size limit and the body timeout.
+/// The request body, read with the size limit and the body timeout (by [`admit`], before the
+/// call takes a slot; here it is only taken over).
 struct RawBody(Bytes);
 
 impl FromRequest<Arc<Shared>> for RawBody {
     type Rejection = GwError;
 
     async fn from_request(req: Request, sh: &Arc<Shared>) -> Result<Self, GwError> {
-        let limit = sh.config.max_body_bytes;
-        // Beyond the limit the body is still read (and dropped) up to this much, so that the
-        // client is not cut off mid-write and sees the 413; past it the connection is closed.
-        let drain_cap = limit.saturating_mul(4);
-        let declared = req
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > drain_cap) {
-            return Err(GwError::BodyTooLarge(limit));
-        }
-        let mut body = req.into_body();
-        let read = async {
-            let mut buf: Vec<u8> = Vec::new();
-            let mut total = 0usize;
-            while let Some(frame) = body.frame().await {
-                let Ok(frame) = frame else {
-                    return Err(GwError::BodyTimeout);
-                };
-                if let Ok(data) = frame.into_data() {
-                    total += data.len();
-                    if total > drain_cap {
-                        return Err(GwError::BodyTooLarge(limit));
-                    }
-                    if total <= limit {
-                        buf.extend_from_slice(&data);
-                    }
+        let (parts, body) = req.into_parts();
+        read_body(sh, &parts.headers, body).await.map(RawBody)
+    }
+}
+
+/// Read a whole body within `max_body_bytes` and `body_timeout`.
+async fn read_body(
+    sh: &Shared,
+    headers: &axum::http::HeaderMap,
+    mut body: axum::body::Body,
+) -> Result<Bytes, GwError> {
+    let limit = sh.config.max_body_bytes;
+    // Beyond the limit the body is still read (and dropped) up to this much, so that the
+    // client is not cut off mid-write and sees the 413; past it the connection is closed.
+    let drain_cap = limit.saturating_mul(4);
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > drain_cap) {
+        return Err(GwError::BodyTooLarge(limit));
+    }
+    let read = async {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(GwError::BodyTimeout);
+            };
+            if let Ok(data) = frame.into_data() {
+                total += data.len();
+                if total > drain_cap {
+                    return Err(GwError::BodyTooLarge(limit));
+                }
+                if total <= limit {
+                    buf.extend_from_slice(&data);
                 }
             }
-            if total > limit {
-                Err(GwError::BodyTooLarge(limit))
-            } else {
-                Ok(buf)
+        }
+        if total > limit {
+            Err(GwError::BodyTooLarge(limit))
+        } else {
+            Ok(buf)
+        }
+    };
+    match tokio::time::timeout(sh.config.body_timeout, read).await {
+        Err(_) => Err(GwError::BodyTimeout),
+        Ok(r) => r.map(Bytes::from),
+    }
+}
+
+/// Admission of every call. First its body is read whole (size limit, body timeout) and the
+/// connection's TLS certificate is checked again (revocation, validity now; not for
+/// `/v1/health`); only then does the call wait for a slot of its client certificate
+/// (`max_in_flight_per_cert`) and one of the gateway (`max_in_flight`). So a slow sender holds
+/// its own connection only, never a slot the others wait for, and one certificate cannot take
+/// all the slots.
+async fn admit(State(sh): Sh, req: Request, next: Next) -> Response {
+    let conn = req.extensions().get::<Arc<ConnInfo>>().cloned();
+    let (parts, body) = req.into_parts();
+    let bytes = match read_body(&sh, &parts.headers, body).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    if parts.uri.path() != paths::HEALTH {
+        if let Some(c) = &conn {
+            if let Err(e) = crate::revocation::check_connection(&sh, c) {
+                return e.into_response();
             }
-        };
-        match tokio::time::timeout(sh.config.body_timeout, read).await {
-            Err(_) => Err(GwError::BodyTimeout),
-            Ok(r) => r.map(|b| RawBody(Bytes::from(b))),
         }
     }
+    let per_cert = conn
+        .as_ref()
+        .and_then(|c| c.live.as_ref())
+        .map(|l| l.in_flight.clone());
+    let _cert_slot = match per_cert {
+        Some(slots) => slots.acquire_owned().await.ok(),
+        None => None,
+    };
+    let Ok(_slot) = sh.in_flight.clone().acquire_owned().await else {
+        return GwError::Internal("the in-flight limit is closed".into()).into_response();
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// Run CPU-heavy work (signature checks, face matching) on the bounded blocking pool
+/// (`verify_workers`), never on the async workers that serve the other connections.
+async fn cpu<T: Send + 'static>(
+    sh: &Arc<Shared>,
+    f: impl FnOnce() -> Result<T, GwError> + Send + 'static,
+) -> Result<T, GwError> {
+    let _permit = sh
+        .cpu
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| GwError::Internal("the worker pool is closed".into()))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| GwError::Internal(format!("worker: {e}")))?
 }
 
 /// A valid session of any stage, presented over the TLS certificate it was opened with.
@@ -155,8 +218,19 @@ async fn login(
     Extension(slot): Extension<JournalUser>,
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
-    let mut who = None;
-    let r = auth::login(&sh, &conn, &body, &mut who);
+    let sh2 = sh.clone();
+    let (r, who) = cpu(&sh, move || {
+        let mut who = None;
+        let r = auth::login(&sh2, &conn, &body, &mut who).and_then(|info| {
+            // The certificates the session rests on, re-checked from now on.
+            if let Some(token) = &info.token {
+                crate::revocation::bind_login(&sh2, &conn, token.expose(), &body)?;
+            }
+            Ok(info)
+        });
+        Ok((r, who))
+    })
+    .await?;
     if let Some(iin) = who {
         slot.set(&iin);
     }
@@ -205,11 +279,11 @@ async fn verify_face(
 ) -> Result<impl IntoResponse, GwError> {
     // Detection and embeddings take a few hundred milliseconds of CPU: off the async workers.
     let Session { mut row, user } = s;
-    let info = tokio::task::spawn_blocking(move || {
-        crate::face::verify(&sh, &conn, &mut row, &user, &body)
+    let sh2 = sh.clone();
+    let info = cpu(&sh, move || {
+        crate::face::verify(&sh2, &conn, &mut row, &user, &body)
     })
-    .await
-    .map_err(|e| GwError::Internal(format!("face check: {e}")))??;
+    .await?;
     Ok(Json(info))
 }
 
@@ -222,9 +296,12 @@ async fn verify_fingerprint(
     mut s: Session,
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
-    Ok(Json(crate::fingerprint::verify(
-        &sh, &mut s.row, &s.user, &body,
-    )?))
+    let sh2 = sh.clone();
+    let info = cpu(&sh, move || {
+        crate::fingerprint::verify(&sh2, &mut s.row, &s.user, &body)
+    })
+    .await?;
+    Ok(Json(info))
 }
 
 async fn fingerprint_enrol(
@@ -253,8 +330,13 @@ async fn unlock(
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
     let token = bearer(&headers)?;
-    let mut who = None;
-    let r = auth::unlock(&sh, &conn, &token, &body, &mut who);
+    let sh2 = sh.clone();
+    let (r, who) = cpu(&sh, move || {
+        let mut who = None;
+        let r = auth::unlock(&sh2, &conn, &token, &body, &mut who);
+        Ok((r, who))
+    })
+    .await?;
     if let Some(iin) = who {
         slot.set(&iin);
     }
@@ -265,8 +347,17 @@ async fn session_get(s: Session) -> Result<impl IntoResponse, GwError> {
     Ok(Json(auth::session_info(&s.row, &s.user)))
 }
 
-async fn logout(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
-    auth::logout(&sh, &s.row)?;
+/// `DELETE /v1/session`: not through the [`Session`] extractor, which refuses a session locked
+/// after the idle minutes — logging out must work in every state of an open session.
+async fn logout(
+    State(sh): Sh,
+    Extension(conn): Extension<Arc<ConnInfo>>,
+    Extension(slot): Extension<JournalUser>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, GwError> {
+    let token = bearer(&headers)?;
+    let iin = auth::logout(&sh, &conn, &token)?;
+    slot.set(&iin);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -282,7 +373,14 @@ async fn consent_sign(
     mut s: Session,
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
-    Ok(Json(auth::sign_consent(&sh, &mut s.row, &s.user, &body)?))
+    let sh2 = sh.clone();
+    let info = cpu(&sh, move || {
+        let info = auth::sign_consent(&sh2, &mut s.row, &s.user, &body)?;
+        crate::revocation::bind_signers(&sh2, &s.row.token_hash, &s.user.iin, &body);
+        Ok(info)
+    })
+    .await?;
+    Ok(Json(info))
 }
 
 async fn submit_request(
@@ -291,7 +389,13 @@ async fn submit_request(
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
-    let (status, ticket) = crate::requests::submit(&sh, &s.user, &body)?;
+    let sh2 = sh.clone();
+    let (status, ticket) = cpu(&sh, move || {
+        let r = crate::requests::submit(&sh2, &s.user, &body)?;
+        crate::revocation::bind_signers(&sh2, &s.row.token_hash, &s.user.iin, &body);
+        Ok(r)
+    })
+    .await?;
     if let Some(ticket) = ticket {
         let sh = sh.clone();
         tokio::task::spawn_blocking(move || sh.commits.wait(ticket))
@@ -312,7 +416,13 @@ async fn record_export(
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
-    let (receipt, new) = crate::requests::export(&sh, &s.user, &body)?;
+    let sh2 = sh.clone();
+    let (receipt, new) = cpu(&sh, move || {
+        let r = crate::requests::export(&sh2, &s.user, &body)?;
+        crate::revocation::bind_signers(&sh2, &s.row.token_hash, &s.user.iin, &body);
+        Ok(r)
+    })
+    .await?;
     let code = if new {
         StatusCode::CREATED
     } else {
@@ -358,10 +468,14 @@ async fn submit_application(
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(crate::hr::submit(&sh, &s.user, &body)?),
-    ))
+    let sh2 = sh.clone();
+    let status = cpu(&sh, move || {
+        let r = crate::hr::submit(&sh2, &s.user, &body)?;
+        crate::revocation::bind_signers(&sh2, &s.row.token_hash, &s.user.iin, &body);
+        Ok(r)
+    })
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(status)))
 }
 
 async fn application_status(
@@ -477,9 +591,7 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route(paths::REPORTS, get(report))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
+        .layer(middleware::from_fn_with_state(sh.clone(), admit))
         .layer(middleware::from_fn_with_state(sh.clone(), journal))
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            sh.config.max_in_flight.max(1),
-        ))
         .with_state(sh)
 }

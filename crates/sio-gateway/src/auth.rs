@@ -157,6 +157,7 @@ pub(crate) fn record_failure(
                 params![iin, stamp(at)],
             )
             .map_err(GwError::db("end sessions of a locked account"))?;
+            erase_codes_of_ended_sessions(conn)?;
             tracing::warn!(user = iin, until = %stamp(until), "account locked after failed attempts");
             Ok(Some(until))
         }
@@ -335,8 +336,11 @@ fn first_factor<'a>(
         Ok(v) => v,
         Err(e) => {
             // Counted only against the holder of a personal TLS certificate (the handshake proved
-            // the key): a certificate copied into a forged CMS must not lock its owner out.
-            let who = tls_iin.clone();
+            // the key): a certificate copied into a forged CMS must not lock its owner out. A
+            // signing time outside the clock window is the workstation's clock, not a wrong key.
+            let who = tls_iin
+                .clone()
+                .filter(|_| !matches!(e, GwError::ClockSkew { .. }));
             if let Some(iin) = who {
                 *journal_user = Some(iin.clone());
                 let conn = sh.db()?;
@@ -396,6 +400,16 @@ fn first_factor<'a>(
     if doc.carrier == KeyCarrier::Software {
         tracing::warn!(user = %iin, "login with a software key refused");
         return Err(GwError::SoftwareCarrier);
+    }
+    // The carrier the client declares proves nothing: the CA attests it in the certificate's
+    // policies (a key generated on the token), and the configuration says which policies count.
+    if !verified
+        .certificate_policies
+        .iter()
+        .any(|p| sh.config.hardware_carrier_policies.contains(p))
+    {
+        tracing::warn!(user = %iin, "login with a certificate not attesting a hardware carrier refused");
+        return Err(GwError::CarrierNotHardware);
     }
     let user = load_user(&conn, &iin)?.ok_or(GwError::UnknownUser)?;
     check_user_may_log_in(&user, at)?;
@@ -467,6 +481,18 @@ pub(crate) fn session_info(s: &SessionRow, user: &User) -> SessionInfo {
     }
 }
 
+/// A session as stored: ИИН, TLS certificate hash, stage, expiry, idle deadline, end, and the
+/// authentication certificate hash.
+type SessionDbRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
 /// Find and refresh the session of a bearer token presented over `conn_info`.
 pub(crate) fn session(
     sh: &Shared,
@@ -477,19 +503,29 @@ pub(crate) fn session(
     let token_hash = sha256_hex(token.as_bytes());
     let at = now();
     let conn = sh.db()?;
-    let row: Option<(String, String, String, String, String, Option<String>)> = conn
+    let row: Option<SessionDbRow> = conn
         .query_row(
-            "SELECT iin, tls_cert, stage, expires_at, idle_until, ended_at FROM sessions WHERE token_hash = ?1",
+            "SELECT iin, tls_cert, stage, expires_at, idle_until, ended_at, auth_cert FROM sessions WHERE token_hash = ?1",
             [&token_hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
         )
         .optional()
         .map_err(GwError::db("load a session"))?;
-    let Some((iin, tls, stage, expires, idle, ended)) = row else {
+    let Some((iin, tls, stage, expires, idle, ended, auth_cert)) = row else {
         return Err(GwError::NoSession);
     };
+    let certs = crate::revocation::SessionCerts {
+        token_hash: &token_hash,
+        iin: &iin,
+        tls_sha: &tls,
+        auth_sha: &auth_cert,
+        open: ended.is_none(),
+    };
     if ended.is_some() || parse(&expires).is_none_or(|e| e < at) {
-        // A session closed by a block or a lockout says why.
+        // A session ended by a revocation, a block or a lockout says why.
+        if tls == tls_sha && ended.is_some() {
+            crate::revocation::check_session(sh, &conn, &certs)?;
+        }
         if let Some(user) = load_user(&conn, &iin)? {
             check_user_may_log_in(&user, at)?;
         }
@@ -498,6 +534,12 @@ pub(crate) fn session(
     if tls != tls_sha {
         return Err(GwError::SessionCertMismatch);
     }
+    // Every call re-checks the certificates the session rests on (revocation, validity now);
+    // a failure ends the session and closes the connections it was used over, this one included.
+    if let Some(live) = &conn_info.live {
+        live.used(&token_hash);
+    }
+    crate::revocation::check_session(sh, &conn, &certs)?;
     if parse(&idle).is_none_or(|i| i < at) {
         // Locked, not ended: `POST /v1/session/unlock` with a fresh signed challenge reopens it
         // within the 12-hour limit.
@@ -542,14 +584,59 @@ fn set_stage(conn: &Connection, s: &mut SessionRow, stage: SessionStage) -> Resu
     Ok(())
 }
 
-/// `DELETE /v1/session`.
-pub(crate) fn logout(sh: &Shared, s: &SessionRow) -> Result<(), GwError> {
-    sh.db()?
-        .execute(
-            "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1",
-            params![s.token_hash, stamp(now())],
+/// `DELETE /v1/session`: end the session of `token`, presented over the TLS certificate it was
+/// opened with, in any stage and also while it is locked after the idle minutes (ending a session
+/// must always be possible; an idle-locked session could otherwise only wait for its 12-hour
+/// limit), and erase its unused SMS codes at once. Returns the user's ИИН, for the journal.
+/// An unknown, ended or expired session is `GW_NO_SESSION`.
+pub(crate) fn logout(sh: &Shared, conn_info: &ConnInfo, token: &str) -> Result<String, GwError> {
+    let tls_sha = tls_cert_sha(conn_info)?;
+    let token_hash = sha256_hex(token.as_bytes());
+    let at = now();
+    let conn = sh.db()?;
+    let row: Option<(String, String, String, Option<String>)> = conn
+        .query_row(
+            "SELECT iin, tls_cert, expires_at, ended_at FROM sessions WHERE token_hash = ?1",
+            [&token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(GwError::db("load a session to end"))?;
+    let Some((iin, tls, expires, ended)) = row else {
+        return Err(GwError::NoSession);
+    };
+    if tls != tls_sha {
+        return Err(GwError::SessionCertMismatch);
+    }
+    let open = ended.is_none() && parse(&expires).is_some_and(|e| e >= at);
+    if open {
+        conn.execute(
+            "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+            params![token_hash, stamp(at)],
         )
         .map_err(GwError::db("end a session"))?;
+    }
+    erase_codes_of_ended_sessions(&conn)?;
+    if !open {
+        return Err(GwError::NoSession);
+    }
+    tracing::info!(user = %iin, "session ended by the user");
+    Ok(iin)
+}
+
+/// Void the unused SMS codes of every session that has ended (logout, lock-out, block) or
+/// expired, blank them in the outbox at once, and checkpoint the log so that the codes are gone
+/// from the database files too (`secure_delete`, [`crate::db::scrub`]).
+pub(crate) fn erase_codes_of_ended_sessions(conn: &Connection) -> Result<(), GwError> {
+    conn.execute(
+        "UPDATE otps SET voided = 1
+         WHERE used_at IS NULL AND voided = 0
+           AND session IN (SELECT token_hash FROM sessions WHERE ended_at IS NOT NULL OR expires_at < ?1)",
+        [stamp(now())],
+    )
+    .map_err(GwError::db("void the SMS codes of ended sessions"))?;
+    sweep_outbox(conn)?;
+    crate::db::scrub(conn);
     Ok(())
 }
 

@@ -8,10 +8,13 @@
 //! mode 0600 — it holds sessions, consents and journals.
 //!
 //! A restore first checks that the file is a gateway database of this build's schema version
-//! (tables present, `user_version`, integrity), keeps a copy of the current database
-//! (`pre-restore-<unix time>.sqlite3` in the data directory), then copies the backup into the
-//! live database with the same backup API (so its write-ahead log is handled by SQLite).
-//! Stop the gateway service before a restore.
+//! (tables present, `user_version`), that its schema is exactly the one this build's migrations
+//! make — every table, index, view and trigger of `sqlite_master` (type, name, table, SQL), so
+//! that a backup cannot smuggle in a trigger that would run inside the gateway on its next
+//! write (`GW_RESTORE_SCHEMA_MISMATCH`) — and that it is intact (`integrity_check`). It then
+//! keeps a copy of the current database (`pre-restore-<unix time>.sqlite3` in the data
+//! directory, 0600) and copies the backup into the live database with the same backup API (so
+//! its write-ahead log is handled by SQLite). Stop the gateway service before a restore.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -46,6 +49,15 @@ pub enum BackupError {
         /// What is wrong.
         detail: String,
     },
+    /// The file to restore has objects (tables, indexes, views, triggers) that this build's
+    /// migrations do not make, lacks some, or defines one differently.
+    #[error("{path} does not have this gateway's database schema: {detail}")]
+    SchemaMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The differences.
+        detail: String,
+    },
     /// The file to restore has another schema version than this gateway.
     #[error("{path} has schema version {found}; this gateway needs {SCHEMA_VERSION}")]
     SchemaVersion {
@@ -64,6 +76,7 @@ impl BackupError {
             BackupError::NoDatabase(_) => "GW_BACKUP_NO_DATABASE",
             BackupError::NotGatewayDb { .. } => "GW_RESTORE_NOT_GATEWAY_DB",
             BackupError::SchemaVersion { .. } => "GW_RESTORE_SCHEMA_VERSION",
+            BackupError::SchemaMismatch { .. } => "GW_RESTORE_SCHEMA_MISMATCH",
         }
     }
 }
@@ -107,7 +120,61 @@ fn copy_all(src: &Connection, dst: &mut Connection) -> Result<(), BackupError> {
     ))
 }
 
-/// Inspect a database file: a gateway database of this schema version, intact.
+/// One object of `sqlite_master`: type, name, table, SQL (whitespace runs collapsed, so that
+/// only a change of meaning counts).
+type SchemaObject = (String, String, String, Option<String>);
+
+fn schema_of(conn: &Connection) -> rusqlite::Result<Vec<SchemaObject>> {
+    let mut s = conn.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name, tbl_name",
+    )?;
+    s.query_map([], |r| {
+        let sql: Option<String> = r.get(3)?;
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            sql.map(|q| q.split_whitespace().collect::<Vec<_>>().join(" ")),
+        ))
+    })?
+    .collect()
+}
+
+/// The schema this build's migrations make, from an in-memory database.
+fn expected_schema() -> Result<Vec<SchemaObject>, BackupError> {
+    let fail = |e: String| io_err("build the expected schema")(e);
+    let mut mem = Connection::open_in_memory().map_err(|e| fail(e.to_string()))?;
+    crate::db::migrate(&mut mem).map_err(|e| fail(e.to_string()))?;
+    schema_of(&mem).map_err(|e| fail(e.to_string()))
+}
+
+/// The differences between `found` and `expected`, named (names escaped: they come from the
+/// file), at most 10.
+fn schema_differences(found: &[SchemaObject], expected: &[SchemaObject]) -> Vec<String> {
+    let key = |o: &SchemaObject| (o.0.clone(), o.1.clone());
+    let mut out = Vec::new();
+    for o in found {
+        match expected.iter().find(|e| key(e) == key(o)) {
+            None => out.push(format!("unexpected {} {:?} on {:?}", o.0, o.1, o.2)),
+            Some(e) if e != o => out.push(format!("{} {:?} is defined differently", o.0, o.1)),
+            Some(_) => {}
+        }
+    }
+    for e in expected {
+        if !found.iter().any(|o| key(o) == key(e)) {
+            out.push(format!("{} {:?} is missing", e.0, e.1));
+        }
+    }
+    if out.len() > 10 {
+        let more = out.len() - 10;
+        out.truncate(10);
+        out.push(format!("and {more} more"));
+    }
+    out
+}
+
+/// Inspect a database file: a gateway database of this schema version and exactly this
+/// schema, intact.
 fn inspect(path: &Path) -> Result<(u32, u64), BackupError> {
     let not_db = |detail: String| BackupError::NotGatewayDb {
         path: path.to_owned(),
@@ -145,6 +212,16 @@ fn inspect(path: &Path) -> Result<(u32, u64), BackupError> {
             found: version,
         });
     }
+    // Before anything else reads a table: nothing but this build's schema (a trigger, a view
+    // shadowing a table, an index with a function would otherwise come into the live database).
+    let found = schema_of(&conn).map_err(|e| not_db(e.to_string()))?;
+    let differences = schema_differences(&found, &expected_schema()?);
+    if !differences.is_empty() {
+        return Err(BackupError::SchemaMismatch {
+            path: path.to_owned(),
+            detail: differences.join("; "),
+        });
+    }
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| not_db(e.to_string()))?;
@@ -155,6 +232,18 @@ fn inspect(path: &Path) -> Result<(u32, u64), BackupError> {
         .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
         .map_err(|e| not_db(e.to_string()))?;
     Ok((version, u64::try_from(users).unwrap_or(0)))
+}
+
+/// Create `path`, which must not exist (not even as a link), with mode 0600.
+fn create_new_private(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        o.mode(0o600);
+    }
+    o.open(path).map(drop)
 }
 
 fn restrict(path: &Path) -> Result<(), BackupError> {
@@ -188,6 +277,10 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupInfo, BackupError> {
     let _ = std::fs::remove_file(&tmp);
     let result = (|| {
         {
+            // Created 0600 before SQLite opens it: never readable by others, not even briefly
+            // (its rollback journal gets the same mode).
+            create_new_private(&tmp)
+                .map_err(|e| io_err(format!("create {}", tmp.display()))(e.to_string()))?;
             let mut dst = Connection::open(&tmp)
                 .map_err(|e| io_err(format!("create {}", tmp.display()))(e.to_string()))?;
             restrict(&tmp)?;
@@ -222,7 +315,7 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupInfo, BackupError> {
 /// Stop the gateway before calling this.
 pub fn restore(data_dir: &Path, file: &Path) -> Result<BackupInfo, BackupError> {
     let (schema_version, users) = inspect(file)?;
-    std::fs::create_dir_all(data_dir)
+    crate::db::create_private_dir(data_dir)
         .map_err(|e| io_err(format!("create {}", data_dir.display()))(e.to_string()))?;
     let live_path = data_dir.join(DB_FILE);
     let kept = if live_path.is_file() {
@@ -238,6 +331,10 @@ pub fn restore(data_dir: &Path, file: &Path) -> Result<BackupInfo, BackupError> 
     };
     let src = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| io_err(format!("open {}", file.display()))(e.to_string()))?;
+    crate::db::create_private_file(&live_path)
+        .map_err(|e| io_err(format!("create {}", live_path.display()))(e.to_string()))?;
+    crate::db::restrict_data_files(data_dir)
+        .map_err(|e| io_err(format!("set the modes in {}", data_dir.display()))(e.to_string()))?;
     let mut live = Connection::open(&live_path)
         .map_err(|e| io_err(format!("open {}", live_path.display()))(e.to_string()))?;
     live.busy_timeout(Duration::from_secs(10))

@@ -220,17 +220,77 @@ CREATE TABLE face_challenges (
     used_at    TEXT
 );
 "#,
+    // HR (issue 16): the heads of each body as marked by the operator (only they co-sign HR
+    // applications of that body), and the co-signing head of each application.
+    r#"
+CREATE TABLE heads (
+    iin              TEXT NOT NULL,
+    organisation_bin TEXT NOT NULL REFERENCES organisations(bin),
+    full_name        TEXT NOT NULL DEFAULT '',
+    position         TEXT NOT NULL DEFAULT '',
+    marked_at        TEXT NOT NULL,
+    marked_by        TEXT NOT NULL,
+    PRIMARY KEY (iin, organisation_bin)
+);
+ALTER TABLE applications ADD COLUMN head_iin TEXT;
+"#,
+    // Fingerprint (issue 16): enrolments are the helpdesk's and bound to a workstation
+    // certificate whose key signs the verdicts; the user-signed enrolments of before are ended.
+    r#"
+ALTER TABLE fingerprint_enrolments ADD COLUMN workstation_cert_sha256 TEXT;
+ALTER TABLE fingerprint_enrolments ADD COLUMN workstation_cert BLOB;
+ALTER TABLE fingerprint_enrolments ADD COLUMN workstation_serial TEXT;
+ALTER TABLE fingerprint_enrolments ADD COLUMN enrolled_by TEXT;
+UPDATE fingerprint_enrolments SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE revoked_at IS NULL;
+CREATE INDEX fingerprint_enrolments_by_cert ON fingerprint_enrolments (workstation_cert_sha256);
+ALTER TABLE fingerprint_verdicts ADD COLUMN workstation_cert_sha256 TEXT;
+"#,
+    // Revocation (issue 16): the certificates a session rests on — the TLS client certificate,
+    // the authentication certificate of the login and the signing certificates used in it —
+    // kept so that every call and every CRL change re-checks them.
+    r#"
+CREATE TABLE session_certs (
+    session  TEXT NOT NULL,
+    kind     TEXT NOT NULL CHECK (kind IN ('tls','auth','sign')),
+    sha256   TEXT NOT NULL,
+    der      BLOB NOT NULL,
+    PRIMARY KEY (session, kind, sha256)
+);
+"#,
+    // SMS codes (issue 16): the moment a session ends — logout, lock-out, block, revocation,
+    // whatever ends it — its unused codes are void and blanked in the outbox, in the same
+    // transaction (crate::auth::erase_codes_of_ended_sessions also covers expiry and truncates
+    // the log).
+    r#"
+CREATE TRIGGER otps_end_with_session AFTER UPDATE OF ended_at ON sessions
+WHEN NEW.ended_at IS NOT NULL
+BEGIN
+    UPDATE sms_outbox SET spent = 1, text = '[code used or void]'
+     WHERE id IN (SELECT outbox_id FROM otps WHERE session = NEW.token_hash AND used_at IS NULL);
+    UPDATE otps SET voided = 1 WHERE session = NEW.token_hash AND used_at IS NULL;
+END;
+"#,
 ];
 
 /// Version of the schema this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Open (creating if needed) the database in `data_dir` and bring it to [`SCHEMA_VERSION`].
+///
+/// The files are the owner's alone whatever the umask of whoever starts the gateway: a missing
+/// data directory is made 0700, the database is created 0600 before SQLite opens it (SQLite
+/// gives its `-wal` and `-shm` files the database's mode), and the database, its `-wal`,
+/// `-shm` and `-journal`, the kept `pre-restore-*.sqlite3` copies and the `*.key` files already
+/// there lose any group or other permission ([`restrict_data_files`]).
 pub fn open(data_dir: &Path) -> Result<Connection, GwError> {
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| GwError::Config(format!("data directory {}: {e}", data_dir.display())))?;
-    let mut conn =
-        Connection::open(data_dir.join(DB_FILE)).map_err(GwError::db("open the database"))?;
+    let config_err =
+        |e: std::io::Error| GwError::Config(format!("data directory {}: {e}", data_dir.display()));
+    create_private_dir(data_dir).map_err(config_err)?;
+    let path = data_dir.join(DB_FILE);
+    create_private_file(&path).map_err(config_err)?;
+    restrict_data_files(data_dir).map_err(config_err)?;
+    let mut conn = Connection::open(&path).map_err(GwError::db("open the database"))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(GwError::db("set the busy timeout"))?;
     conn.pragma_update(None, "foreign_keys", "ON")
@@ -249,6 +309,83 @@ pub fn open(data_dir: &Path) -> Result<Connection, GwError> {
         .map_err(GwError::db("set the sync mode"))?;
     migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Make `dir` (and missing parents) if it is missing, the last one mode 0700. An existing
+/// directory keeps its mode (it may be shared, e.g. a parent the administrator chose); the files
+/// in it are restricted one by one.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        b.mode(0o700);
+    }
+    match b.create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        r => r,
+    }
+}
+
+/// Create `path` empty with mode 0600 if it does not exist (an existing file is left as it is;
+/// [`restrict_private`] fixes its mode).
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        o.mode(0o600);
+    }
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Take group and other permissions away from `path` if it is a regular file (not followed if
+/// it is a symbolic link).
+pub(crate) fn restrict_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mode = meta.permissions().mode();
+        if meta.is_file() && mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// [`restrict_private`] for the gateway's files in `data_dir`: the database and its companions,
+/// the copies kept before a restore, and the key files.
+pub(crate) fn restrict_data_files(data_dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(data_dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(DB_FILE)
+            || (name.starts_with("pre-restore-") && name.ends_with(".sqlite3"))
+            || name.ends_with(".key")
+        {
+            restrict_private(&entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// Group commit for requests: each request is committed with `synchronous = NORMAL` (written to
@@ -317,7 +454,9 @@ pub(crate) fn scrub(conn: &Connection) {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), GwError> {
+/// Bring `conn` to [`SCHEMA_VERSION`] (also used on an in-memory database to know the expected
+/// schema of a restore, `crate::backup`).
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), GwError> {
     let current: u32 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(GwError::db("read the schema version"))?;

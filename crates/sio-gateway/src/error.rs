@@ -33,6 +33,17 @@ pub enum GwError {
     /// The session belongs to another TLS client certificate.
     #[error("the session was opened over another client certificate")]
     SessionCertMismatch,
+    /// A certificate of this session or connection (authentication, signing or TLS) is on the
+    /// current CRL: the session is ended and its connections closed.
+    #[error("the {0} certificate of this session is revoked: the session is ended")]
+    CertRevoked(&'static str),
+    /// A certificate of this session or connection no longer passes the check at the gateway's
+    /// time (expired, not yet valid, no longer trusted, revocation status unknown).
+    #[error("the {0} certificate of this session is not acceptable now: {1}")]
+    SessionCertInvalid(&'static str, sio_sign::SignError),
+    /// Too many connections over this client certificate.
+    #[error("too many connections over this certificate: close some and try again")]
+    TooManyConnections,
     /// The call needs a later stage of the session (second factor, consent).
     #[error("{0}")]
     WrongStage(&'static str),
@@ -55,6 +66,12 @@ pub enum GwError {
     /// The login was signed with a key outside a protected carrier.
     #[error("login with a key file is not allowed: use the hardware token or smart card (rule 18)")]
     SoftwareCarrier,
+    /// The authentication certificate does not attest a hardware carrier: none of its
+    /// certificate policies is one the gateway's configuration lists for token-held keys.
+    #[error(
+        "the authentication certificate is not one for a key on a hardware token: log in with the smart card or token (rule 18)"
+    )]
+    CarrierNotHardware,
     /// The CMS does not verify, or its signer certificate is not acceptable (chain, validity,
     /// key purpose, revocation): sio-sign's `SIGN_*` code is passed through.
     #[error("signature check failed: {0}")]
@@ -145,6 +162,18 @@ pub enum GwError {
     /// No such application.
     #[error("no such application")]
     ApplicationNotFound,
+    /// The person is not staff of the filer's body by the gateway's records, or the document
+    /// names another body than the records (HR acts on its own body only).
+    #[error("the application concerns another body: {0}")]
+    ApplicationOtherBody(&'static str),
+    /// The co-signer is not marked by the operator as a head of the body concerned.
+    #[error(
+        "the co-signer is not registered as a head of this body: the operator marks heads (sio gateway admin head)"
+    )]
+    HeadNotRegistered,
+    /// The operator asked to unblock an account that is not blocked.
+    #[error("the account is not blocked")]
+    AccountNotBlocked,
     /// Storage failure.
     #[error("storage failure during {op}: {source}")]
     Db {
@@ -179,11 +208,15 @@ impl GwError {
             Self::NoSession => "GW_NO_SESSION",
             Self::SessionIdle => "GW_SESSION_IDLE",
             Self::SessionCertMismatch => "GW_SESSION_CERT_MISMATCH",
+            Self::CertRevoked(_) => "GW_CERT_REVOKED",
+            Self::SessionCertInvalid(..) => "GW_SESSION_CERT_INVALID",
+            Self::TooManyConnections => "GW_TOO_MANY_CONNECTIONS",
             Self::WrongStage(_) => "GW_WRONG_STAGE",
             Self::ConsentRequired => "GW_CONSENT_REQUIRED",
             Self::ChallengeInvalid => "GW_CHALLENGE_INVALID",
             Self::ClockSkew { .. } => "GW_CLOCK_SKEW",
             Self::SoftwareCarrier => "GW_SOFTWARE_CARRIER",
+            Self::CarrierNotHardware => "GW_CARRIER_NOT_HARDWARE",
             Self::Sign(e) => e.code(),
             Self::BadCertificate(_) => "GW_BAD_CERTIFICATE",
             Self::SignerCount(_) => "GW_SIGNER_COUNT",
@@ -212,6 +245,9 @@ impl GwError {
             Self::ApplicationInvalid(_) => "GW_APPLICATION_INVALID",
             Self::ApplicationSignatures(_) => "GW_APPLICATION_SIGNATURES",
             Self::ApplicationNotFound => "GW_APPLICATION_NOT_FOUND",
+            Self::ApplicationOtherBody(_) => "GW_APPLICATION_OTHER_BODY",
+            Self::HeadNotRegistered => "GW_HEAD_NOT_REGISTERED",
+            Self::AccountNotBlocked => "GW_ACCOUNT_NOT_BLOCKED",
             Self::Face(e) => e.code(),
             Self::Fingerprint(e) => e.code(),
             Self::Db { .. } => "GW_STORAGE",
@@ -234,11 +270,15 @@ impl GwError {
             Self::NotFound | Self::RequestNotFound | Self::ApplicationNotFound => {
                 StatusCode::NOT_FOUND
             }
-            Self::NoSession | Self::SessionIdle | Self::SessionCertMismatch => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::NoSession
+            | Self::SessionIdle
+            | Self::SessionCertMismatch
+            | Self::CertRevoked(_)
+            | Self::SessionCertInvalid(..) => StatusCode::UNAUTHORIZED,
+            Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
             Self::ChallengeInvalid
             | Self::SoftwareCarrier
+            | Self::CarrierNotHardware
             | Self::Sign(_)
             | Self::BadCertificate(_)
             | Self::SignerCount(_)
@@ -258,10 +298,14 @@ impl GwError {
             | Self::NoRequestRights
             | Self::NoReportRights
             | Self::NoHrRights
+            | Self::ApplicationOtherBody(_)
+            | Self::HeadNotRegistered
             | Self::ConsentMismatch(_)
             | Self::FactorUnavailable => StatusCode::FORBIDDEN,
             Self::AccountLocked(_) | Self::OtpCooldown(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::RequestIdConflict | Self::ResultNotReady => StatusCode::CONFLICT,
+            Self::RequestIdConflict | Self::ResultNotReady | Self::AccountNotBlocked => {
+                StatusCode::CONFLICT
+            }
             Self::Db { .. } | Self::Config(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -74,14 +74,109 @@ fn invalid(msg: &str) -> GwError {
     GwError::ApplicationInvalid(msg.to_string())
 }
 
+/// A person's account as the gateway's records have it.
+struct Account {
+    organisation_bin: String,
+    state: String,
+}
+
+fn account(conn: &Connection, iin: &str) -> Result<Option<Account>, GwError> {
+    conn.query_row(
+        "SELECT organisation_bin, state FROM users WHERE iin = ?1",
+        [iin],
+        |r| {
+            Ok(Account {
+                organisation_bin: r.get(0)?,
+                state: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(GwError::db("look up the applicant"))
+}
+
+/// Whether the operator has marked `iin` as a head of the body `bin`.
+pub(crate) fn is_head(conn: &Connection, iin: &str, bin: &str) -> Result<bool, GwError> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM heads WHERE iin = ?1 AND organisation_bin = ?2)",
+        params![iin, bin],
+        |r| r.get(0),
+    )
+    .map_err(GwError::db("look up the heads of a body"))
+}
+
+/// The body an application acts in, from the gateway's records — never from the document:
+/// - a blocking or a transfer concerns the person's current body (`users`); an HR officer acts
+///   only on the staff of their own body, a user on their own account;
+/// - a registration is made in the HR officer's own body. A person who is an active user of
+///   another body is that body's staff: it blocks the account first (rule 15 as of Order
+///   88/2024), then the new body registers them. A blocked account may be registered again
+///   (re-admission, or a move from another body) and is moved on the operator's approval.
+///
+/// The document's workplace must name that body: a transfer is "to another post or unit"
+/// (rule 14 as of Order 88/2024; 2015 rule 15), i.e. within the body.
+fn body_of(
+    conn: &Connection,
+    user: &User,
+    doc: &ApplicationDocument,
+    own: bool,
+) -> Result<String, GwError> {
+    let target = account(conn, &doc.applicant.iin)?;
+    let body = match doc.action {
+        ApplicationAction::Registration => {
+            match &target {
+                None => {}
+                Some(t) if t.state == "blocked" => {}
+                Some(t) if t.organisation_bin != user.organisation_bin => {
+                    return Err(GwError::ApplicationOtherBody(
+                        "the person is an active user of another body: that body blocks the account first (rule 15), then this body registers them",
+                    ));
+                }
+                Some(_) => return Err(invalid("an account with this ИИН already exists")),
+            }
+            user.organisation_bin.clone()
+        }
+        ApplicationAction::Blocking | ApplicationAction::Transfer => {
+            let t = target.ok_or_else(|| invalid("no account with this ИИН"))?;
+            if !own && t.organisation_bin != user.organisation_bin {
+                return Err(GwError::ApplicationOtherBody(
+                    "an HR officer files applications only for the staff of their own body",
+                ));
+            }
+            t.organisation_bin
+        }
+    };
+    if doc.workplace.organisation_bin != body {
+        return Err(GwError::ApplicationOtherBody(match doc.action {
+            ApplicationAction::Transfer => {
+                "a transfer is to another post or unit of the same body (rule 14); a move to another body is a blocking by this body and a registration by the new one"
+            }
+            ApplicationAction::Registration => {
+                "an HR officer registers staff of their own body only"
+            }
+            ApplicationAction::Blocking => {
+                "the workplace in the document is not the body the person belongs to"
+            }
+        }));
+    }
+    Ok(body)
+}
+
 /// `POST /v1/applications`.
+///
+/// Who may file: an HR officer (the `hr` right) for the staff of their own body; a user for
+/// their own account — a blocking (consent §11.2) or a transfer to another post or unit (rule 14
+/// as of Order 88/2024: "the user … sends the application", 2015 rule 15 likewise). Every
+/// application but a user's own blocking after a long absence carries two signatures: the
+/// applicant's or the responsible official's, and the head's (2015 Appendix 5); the head must be
+/// marked by the operator as a head of the body concerned.
 pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<ApplicationStatus, GwError> {
     let at = now();
     let received = ReceivedSigned::from_body(body)?;
     let verifiers = sh.tls.verifiers()?;
     // One signature only for a user blocking their own account after a long absence (consent
     // §11.2, one action of the user's own); two otherwise.
-    let sigs = verifiers.document_by(&received.canonical, &received.cms_der, 1..=2)?;
+    let checked = verifiers.identified(&received.canonical, &received.cms_der, 1..=2)?;
     let doc: ApplicationDocument = received.parse()?;
     let doc_sha = sha256_hex(&received.canonical);
     let id = doc.application_id.to_string();
@@ -94,10 +189,18 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
             return Err(GwError::RequestIdConflict);
         }
     }
+    // A new application: its signingTimes, too, must be live.
+    let sigs = checked.fresh()?;
 
-    // Who may file: an HR officer for their own body, or a user blocking their own account.
-    let own_block = doc.action == ApplicationAction::Blocking && doc.applicant.iin == user.iin;
-    if !user.hr && !own_block {
+    // Who may file: an HR officer for their own body, or a user on their own account (a
+    // blocking, or a transfer within the body).
+    let own = doc.applicant.iin == user.iin
+        && matches!(
+            doc.action,
+            ApplicationAction::Blocking | ApplicationAction::Transfer
+        );
+    let own_block = own && doc.action == ApplicationAction::Blocking;
+    if !user.hr && !own {
         return Err(GwError::NoHrRights);
     }
     // Fields.
@@ -110,6 +213,10 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
             "the applicant's and the head's names and the head's position are required",
         ));
     }
+    // Names hold only what a name holds (no control, direction or formula characters): they
+    // reach the operator's listings and the supervisors' reports (CORE_NAME_INVALID).
+    sio_core::person_name::check(&doc.applicant.full_name)?;
+    sio_core::person_name::check(&doc.head.full_name)?;
     if blank(&doc.workplace.organisation_name) || blank(&doc.workplace.position) {
         return Err(invalid("the organisation and the position are required"));
     }
@@ -138,11 +245,11 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
             Some(_) => {}
         },
     }
-    if !own_block && doc.workplace.organisation_bin != user.organisation_bin {
-        return Err(invalid(
-            "an HR officer files applications for their own body only",
-        ));
-    }
+
+    let conn = sh.db()?;
+    // The body concerned, from the records (not from the document).
+    let org = body_of(&conn, user, &doc, own)?;
+
     // Signatures: the head, and the applicant or the official filing it; or, for a user blocking
     // their own account after a long absence, the user alone.
     let signers: Vec<String> = sigs
@@ -168,7 +275,12 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
         return Err(GwError::ApplicationSignatures(
             "the applicant's or the responsible official's signature is missing",
         ));
+    } else if !is_head(&conn, &doc.head.iin, &org)? {
+        // The head who co-signs is the head of the body concerned as the operator has marked
+        // them, not whoever the document names (2015 Appendix 5: "the applicant's head").
+        return Err(GwError::HeadNotRegistered);
     }
+    let head_iin = (!self_block_for_absence).then(|| doc.head.iin.clone());
     // Deadline (rules 14, 15).
     let rule = match (doc.action, doc.blocking_reason) {
         (ApplicationAction::Transfer, _) => Some(DeadlineRule::Transfer),
@@ -186,94 +298,86 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
         _ => false,
     };
 
-    let conn = sh.db()?;
-    let target: Option<String> = conn
-        .query_row(
-            "SELECT state FROM users WHERE iin = ?1",
-            [&doc.applicant.iin],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(GwError::db("look up the applicant"))?;
+    let exists = account(&conn, &doc.applicant.iin)?.is_some();
     let (state, done_at) = match doc.action {
         ApplicationAction::Blocking => {
-            if target.is_none() {
-                return Err(invalid("no account with this ИИН"));
-            }
             let reason = serde_json::to_value(doc.blocking_reason)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default();
-            conn.execute(
+            let tx = conn
+                .unchecked_transaction()
+                .map_err(GwError::db("begin a blocking"))?;
+            tx.execute(
                 "UPDATE users SET state = 'blocked', blocked_reason = ?2 WHERE iin = ?1",
                 params![doc.applicant.iin, reason],
             )
             .map_err(GwError::db("block an account"))?;
-            conn.execute(
+            tx.execute(
                 "UPDATE sessions SET ended_at = ?2 WHERE iin = ?1 AND ended_at IS NULL",
                 params![doc.applicant.iin, stamp(at)],
             )
             .map_err(GwError::db("end the sessions of a blocked account"))?;
-            tracing::warn!(user = %doc.applicant.iin, "account blocked by application");
+            if matches!(
+                doc.blocking_reason,
+                Some(BlockingReason::Dismissal | BlockingReason::Suspension)
+            ) {
+                // A dismissed or suspended head no longer co-signs for the body.
+                tx.execute(
+                    "DELETE FROM heads WHERE iin = ?1 AND organisation_bin = ?2",
+                    params![doc.applicant.iin, org],
+                )
+                .map_err(GwError::db("end a head's mark"))?;
+            }
+            tx.commit().map_err(GwError::db("commit a blocking"))?;
+            tracing::warn!(application = %id, "account blocked by application");
             ("done", Some(stamp(at)))
         }
         ApplicationAction::Registration => {
-            if target.is_some() {
-                return Err(invalid("an account with this ИИН already exists"));
+            if !exists {
+                conn.execute(
+                    "INSERT INTO users (iin, full_name, organisation_bin, role, state, mobile, unit, position, created_at)
+                     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8)",
+                    params![
+                        doc.applicant.iin,
+                        doc.applicant.full_name,
+                        org,
+                        doc.role,
+                        doc.contacts.mobile_phone,
+                        doc.workplace.unit,
+                        doc.workplace.position,
+                        stamp(at)
+                    ],
+                )
+                .map_err(GwError::db("record a pending account"))?;
             }
-            conn.execute(
-                "INSERT OR IGNORE INTO organisations (bin, name) VALUES (?1, ?2)",
-                params![
-                    doc.workplace.organisation_bin,
-                    doc.workplace.organisation_name
-                ],
-            )
-            .map_err(GwError::db("record an organisation"))?;
-            conn.execute(
-                "INSERT INTO users (iin, full_name, organisation_bin, role, state, mobile, unit, position, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8)",
-                params![
-                    doc.applicant.iin,
-                    doc.applicant.full_name,
-                    doc.workplace.organisation_bin,
-                    doc.role,
-                    doc.contacts.mobile_phone,
-                    doc.workplace.unit,
-                    doc.workplace.position,
-                    stamp(at)
-                ],
-            )
-            .map_err(GwError::db("record a pending account"))?;
+            // A blocked account stays blocked until the operator approves.
             ("pending", None)
         }
-        ApplicationAction::Transfer => {
-            if target.is_none() {
-                return Err(invalid("no account with this ИИН"));
-            }
-            ("pending", None)
-        }
+        ApplicationAction::Transfer => ("pending", None),
     };
     crate::db::durable(&conn, |conn| {
         conn.execute(
-        "INSERT INTO applications (application_id, action, applicant_iin, organisation_bin, submitted_by, document,
-                                   document_sha256, cms, state, received_at, done_at, late)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            id,
-            action_str(doc.action),
-            doc.applicant.iin,
-            doc.workplace.organisation_bin,
-            user.iin,
-            received.canonical,
-            doc_sha,
-            received.cms_der,
-            state,
-            stamp(at),
-            done_at,
-            late
-        ],
-    )
-    .map_err(GwError::db("store an application"))
+            "INSERT INTO applications (application_id, action, applicant_iin, organisation_bin, submitted_by, document,
+                                       document_sha256, cms, state, received_at, done_at, late, head_iin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                id,
+                action_str(doc.action),
+                doc.applicant.iin,
+                org,
+                user.iin,
+                received.canonical,
+                doc_sha,
+                received.cms_der,
+                state,
+                stamp(at),
+                done_at,
+                late,
+                head_iin
+            ],
+        )
+        .map_err(GwError::db("store an application"))
     })?;
     load_status(&conn, &id)?
         .map(|(s, _, _)| s)
@@ -289,13 +393,21 @@ pub(crate) fn status(sh: &Shared, user: &User, id: &str) -> Result<ApplicationSt
     }
 }
 
-/// Carry out a pending application (operator's decision).
+/// Carry out a pending application (operator's decision), in one transaction.
+///
+/// - A registration makes the pending account registered; for a blocked account (re-admission,
+///   or a move from another body) it moves the account into the body that filed it, with the
+///   role and contacts of the application, unblocked, and without the `hr`/`reports` rights and
+///   head marks of its former post.
+/// - A transfer changes the post within the same body (rule 14 as of Order 88/2024) and resets
+///   the `hr` and `reports` rights and head marks: the operator grants them again for the new
+///   post (rule 10 as of 2024: reports access on a motivated letter).
 pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
-    let (action, applicant, document, state): (String, String, Vec<u8>, String) = conn
-        .query_row(
-            "SELECT action, applicant_iin, document, state FROM applications WHERE application_id = ?1",
+    let (action, applicant, document, state, org): (String, String, Vec<u8>, String, String) =
+        conn.query_row(
+            "SELECT action, applicant_iin, document, state, organisation_bin FROM applications WHERE application_id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()
         .map_err(GwError::db("load an application"))?
@@ -303,31 +415,64 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
     if state != "pending" {
         return Err(invalid("the application is not pending"));
     }
+    let stored = || -> Result<ApplicationDocument, GwError> {
+        serde_json::from_slice(&document)
+            .map_err(|e| GwError::Internal(format!("stored application: {e}")))
+    };
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(GwError::db("begin an approval"))?;
     let at = stamp(now());
+    let current = account(&tx, &applicant)?;
     match action.as_str() {
-        "registration" => {
-            conn.execute(
-                "UPDATE users SET state = 'registered' WHERE iin = ?1 AND state = 'pending'",
-                [&applicant],
-            )
-            .map_err(GwError::db("approve a registration"))?;
-        }
+        "registration" => match current.as_ref().map(|a| a.state.as_str()) {
+            Some("pending") => {
+                tx.execute(
+                    "UPDATE users SET state = 'registered' WHERE iin = ?1 AND state = 'pending'",
+                    [&applicant],
+                )
+                .map_err(GwError::db("approve a registration"))?;
+            }
+            Some("blocked") => {
+                let doc = stored()?;
+                tx.execute(
+                    "UPDATE users SET organisation_bin = ?2, full_name = ?3, role = ?4, mobile = ?5, unit = ?6,
+                            position = ?7, state = 'registered', blocked_reason = NULL, reports = 0, hr = 0,
+                            failed_attempts = 0, locked_until = NULL
+                     WHERE iin = ?1 AND state = 'blocked'",
+                    params![
+                        applicant,
+                        org,
+                        doc.applicant.full_name,
+                        doc.role,
+                        doc.contacts.mobile_phone,
+                        doc.workplace.unit,
+                        doc.workplace.position
+                    ],
+                )
+                .map_err(GwError::db("register a blocked account again"))?;
+                tx.execute("DELETE FROM heads WHERE iin = ?1", [&applicant])
+                    .map_err(GwError::db("end a head's marks"))?;
+            }
+            _ => {
+                return Err(invalid(
+                    "the account is active or gone: refuse this registration",
+                ));
+            }
+        },
         "transfer" => {
-            let doc: ApplicationDocument = serde_json::from_slice(&document)
-                .map_err(|e| GwError::Internal(format!("stored application: {e}")))?;
-            conn.execute(
-                "INSERT OR IGNORE INTO organisations (bin, name) VALUES (?1, ?2)",
-                params![
-                    doc.workplace.organisation_bin,
-                    doc.workplace.organisation_name
-                ],
-            )
-            .map_err(GwError::db("record an organisation"))?;
-            conn.execute(
-                "UPDATE users SET organisation_bin = ?2, role = ?3, unit = ?4, position = ?5, mobile = ?6 WHERE iin = ?1",
+            if current.as_ref().map(|a| a.organisation_bin.as_str()) != Some(org.as_str()) {
+                return Err(GwError::ApplicationOtherBody(
+                    "the person is no longer staff of the body that filed the transfer",
+                ));
+            }
+            let doc = stored()?;
+            tx.execute(
+                "UPDATE users SET role = ?3, unit = ?4, position = ?5, mobile = ?6, reports = 0, hr = 0
+                 WHERE iin = ?1 AND organisation_bin = ?2",
                 params![
                     applicant,
-                    doc.workplace.organisation_bin,
+                    org,
                     doc.role,
                     doc.workplace.unit,
                     doc.workplace.position,
@@ -335,14 +480,17 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
                 ],
             )
             .map_err(GwError::db("carry out a transfer"))?;
+            tx.execute("DELETE FROM heads WHERE iin = ?1", [&applicant])
+                .map_err(GwError::db("end a head's marks"))?;
         }
         _ => {}
     }
-    conn.execute(
+    tx.execute(
         "UPDATE applications SET state = 'done', done_at = ?2 WHERE application_id = ?1",
         params![id, at],
     )
     .map_err(GwError::db("close an application"))?;
+    tx.commit().map_err(GwError::db("commit an approval"))?;
     Ok(())
 }
 

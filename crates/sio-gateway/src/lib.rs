@@ -4,11 +4,17 @@
 //! ```text
 //!  client ──TLS 1.3, client cert──▶ accept loop (tokio-rustls) ──▶ hyper http1 ──▶ axum router
 //!                                    │ handshake timeout            │ header-read timeout
-//!                                    │ connection limit             │ body limit + timeout
+//!                                    │ pending-handshake slots      │ body limit + timeout, read
+//!                                    │   (per IP), then connection  │   before a call slot (per
+//!                                    │   slots (per IP, per cert)   │   cert, global)
 //!                                    ▼                              ▼
 //!                          peer certificate → handlers ──▶ SQLite (users, sessions, OTP outbox,
-//!                                                            requests, results, journals)
+//!                          (signature checks on a           requests, results, journals)
+//!                           bounded blocking pool)
 //! ```
+//!
+//! The CRL is re-read when its file changes; revocation ends the sessions and closes the
+//! connections a revoked certificate opened (`revocation`).
 //!
 //! Start it with [`Gateway::start`]; administer it with [`admin::Admin`] (the `sio gateway
 //! admin` commands use the same API on the same database file).
@@ -24,9 +30,11 @@ mod error;
 pub mod face;
 pub mod fingerprint;
 mod hr;
+mod limits;
 mod pdf;
 mod requests;
 mod results;
+mod revocation;
 mod server;
 mod tls;
 mod verify;
@@ -53,10 +61,30 @@ pub struct GatewayConfig {
     pub result_delay: Duration,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
-    /// Most simultaneous TLS connections; more are closed at once.
+    /// Most simultaneous established (handshake done) TLS connections; more are closed at once.
     pub max_connections: usize,
-    /// Most calls handled at once over all connections; more wait their turn.
+    /// Most established connections from one IP address; more are closed before the handshake.
+    pub max_connections_per_ip: usize,
+    /// Most established connections over one TLS client certificate; more are answered
+    /// `GW_TOO_MANY_CONNECTIONS` and closed.
+    pub max_connections_per_cert: usize,
+    /// Most TLS handshakes in progress at once, counted apart from established connections: a
+    /// peer that never finishes its handshake holds one of these, never a connection slot. Large
+    /// next to the per-address limit, so that it takes many addresses to fill it.
+    pub max_pending_handshakes: usize,
+    /// Most TLS handshakes in progress from one IP address; more connections are closed at once.
+    pub max_pending_handshakes_per_ip: usize,
+    /// Most calls handled at once over all connections; more wait their turn. A call takes its
+    /// slot only once its body has been read (within the body limit and timeout).
     pub max_in_flight: usize,
+    /// Most calls handled at once over one TLS client certificate; more wait their turn.
+    pub max_in_flight_per_cert: usize,
+    /// Signature checks (CMS) and other CPU-heavy work run on this many blocking threads at most,
+    /// never on the async workers that serve the other connections.
+    pub verify_workers: usize,
+    /// How often the CRL file is checked for a change even when no call arrives; a change
+    /// re-checks every open session and connection (revocation ends what a certificate opened).
+    pub crl_check_interval: Duration,
     /// Time allowed for the TLS handshake.
     pub handshake_timeout: Duration,
     /// Time allowed for the request line and headers (slowloris).
@@ -74,6 +102,12 @@ pub struct GatewayConfig {
     pub face_model: Option<PathBuf>,
     /// Cosine similarity at or above which a face matches its template.
     pub face_threshold: f32,
+    /// Certificate-policy OIDs (dotted) that mark an authentication certificate whose key was
+    /// generated on a hardware token. A login (or unlock) whose certificate carries none of them
+    /// is refused with `GW_CARRIER_NOT_HARDWARE`, whatever carrier the client declares (rule 18 as
+    /// of Order 88/2024: the signature is on a hardware token). Default: the test PKI's
+    /// [`sio_pki::HARDWARE_CARRIER_POLICY`]; a production gateway lists its CA's OIDs.
+    pub hardware_carrier_policies: Vec<String>,
 }
 
 impl GatewayConfig {
@@ -86,8 +120,15 @@ impl GatewayConfig {
             result_delay: Duration::from_secs(3),
             max_body_bytes: sio_protocol::MAX_BODY_BYTES,
             max_connections: 1024,
+            max_connections_per_ip: 256,
+            max_connections_per_cert: 64,
+            max_pending_handshakes: 4096,
+            max_pending_handshakes_per_ip: 64,
             max_in_flight: 256,
-            handshake_timeout: Duration::from_secs(10),
+            max_in_flight_per_cert: 16,
+            verify_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            crl_check_interval: Duration::from_secs(1),
+            handshake_timeout: Duration::from_secs(5),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(20),
             max_failed_attempts: 5,
@@ -95,6 +136,7 @@ impl GatewayConfig {
             otp_resend_after: Duration::from_secs(60),
             face_model: None,
             face_threshold: face::DEFAULT_THRESHOLD,
+            hardware_carrier_policies: vec![sio_pki::HARDWARE_CARRIER_POLICY.to_owned()],
         }
     }
 }

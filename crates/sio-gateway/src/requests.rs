@@ -82,9 +82,12 @@ pub(crate) fn submit(
     let at = now();
     let received = ReceivedSigned::from_body(body)?;
     let verifiers = sh.tls.verifiers()?;
-    let sigs = verifiers.document(&received.canonical, &received.cms_der, 1)?;
+    let checked = verifiers.identified(&received.canonical, &received.cms_der, 1..=1)?;
     let doc: RequestDocument = received.parse()?;
-    let signer = sigs.first().and_then(|v| v.certificate.iin.clone());
+    let signer = checked
+        .signers()
+        .first()
+        .and_then(|v| v.certificate.iin.clone());
     if signer.as_deref() != Some(user.iin.as_str()) || doc.user_iin != user.iin {
         return Err(GwError::SignerMismatch);
     }
@@ -99,6 +102,8 @@ pub(crate) fn submit(
             return Err(GwError::RequestIdConflict);
         }
     }
+    // A new request: its CMS signingTime, too, must be live.
+    checked.fresh()?;
     let skew = (doc.signed_at.with_timezone(&Utc) - at).num_seconds();
     if skew.unsigned_abs() > u64::from(sio_protocol::CLOCK_WINDOW_SECONDS) {
         return Err(GwError::ClockSkew {
@@ -340,9 +345,13 @@ pub(crate) fn export(
     let at = now();
     let received = ReceivedSigned::from_body(body)?;
     let verifiers = sh.tls.verifiers()?;
-    let sigs = verifiers.document(&received.canonical, &received.cms_der, 1)?;
+    let checked = verifiers.identified(&received.canonical, &received.cms_der, 1..=1)?;
     let doc: ExportDocument = received.parse()?;
-    if sigs.first().and_then(|v| v.certificate.iin.as_deref()) != Some(user.iin.as_str())
+    if checked
+        .signers()
+        .first()
+        .and_then(|v| v.certificate.iin.as_deref())
+        != Some(user.iin.as_str())
         || doc.user_iin != user.iin
     {
         return Err(GwError::SignerMismatch);
@@ -370,6 +379,7 @@ pub(crate) fn export(
             false,
         ));
     }
+    checked.fresh()?;
     let skew = (doc.signed_at.with_timezone(&Utc) - at).num_seconds();
     if skew.unsigned_abs() > u64::from(sio_protocol::CLOCK_WINDOW_SECONDS) {
         return Err(GwError::ClockSkew {

@@ -1,10 +1,13 @@
-//! The accept loop: TCP → TLS (handshake timeout, connection limit) → hyper http1 (header-read
-//! timeout) → axum router, with the peer address and client certificate in each request.
+//! The accept loop: TCP → TLS (pending-handshake slots, handshake timeout) → established
+//! connection (connection slots per gateway, IP and certificate; see [`crate::limits`]) → hyper
+//! http1 (header-read timeout, closed on demand by revocation) → axum router, with the peer
+//! address, the client certificate and the connection's registration in each request.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::Request;
+use axum::response::IntoResponse as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rusqlite::Connection;
 use tokio::net::TcpListener;
@@ -18,6 +21,9 @@ use crate::certs::PeerCert;
 use crate::error::GwError;
 use crate::tls::TlsState;
 
+/// How long a refused connection is kept to deliver `GW_TOO_MANY_CONNECTIONS`.
+const REFUSAL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What the handlers know about the connection a call arrived on.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnInfo {
@@ -25,6 +31,10 @@ pub(crate) struct ConnInfo {
     pub(crate) peer: SocketAddr,
     /// The verified TLS client certificate.
     pub(crate) cert: Option<PeerCert>,
+    /// The TLS client certificate (DER), re-checked on every call.
+    pub(crate) cert_der: Option<Arc<[u8]>>,
+    /// The connection in the registry (to close it, to note the sessions used over it).
+    pub(crate) live: Option<Arc<crate::limits::LiveConn>>,
 }
 
 /// State shared by all handlers.
@@ -39,6 +49,14 @@ pub(crate) struct Shared {
     pub(crate) commits: crate::db::GroupCommit,
     /// The face model and template key, when a model is configured.
     pub(crate) face: Option<crate::face::FaceMatcher>,
+    /// Live connections and their limits.
+    pub(crate) conns: Arc<crate::limits::Registry>,
+    /// Calls in progress over all connections (`max_in_flight`).
+    pub(crate) in_flight: Arc<Semaphore>,
+    /// The bounded pool for signature checks and other CPU-heavy work (`verify_workers`).
+    pub(crate) cpu: Arc<Semaphore>,
+    /// Recent good certificate checks (see [`crate::revocation`]).
+    pub(crate) cert_checks: crate::revocation::CheckCache,
 }
 
 impl Shared {
@@ -171,6 +189,9 @@ impl Gateway {
             )?),
             None => None,
         };
+        let conns = crate::limits::Registry::new(&config);
+        let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
+        let cpu = Arc::new(Semaphore::new(config.verify_workers.max(1)));
         let shared = Arc::new(Shared {
             commits,
             config,
@@ -179,6 +200,10 @@ impl Gateway {
             otp_key,
             rng,
             face,
+            conns,
+            in_flight,
+            cpu,
+            cert_checks: crate::revocation::CheckCache::default(),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, shared, stop_rx));
@@ -193,7 +218,7 @@ impl Gateway {
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
     let router = crate::api::router(shared.clone());
-    let slots = Arc::new(Semaphore::new(shared.config.max_connections));
+    let watcher = tokio::spawn(crate::revocation::watch(shared.clone()));
     loop {
         let accepted = tokio::select! {
             _ = &mut stop => break,
@@ -207,9 +232,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
                 continue;
             }
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "connection limit reached; connection closed");
-            continue;
+        // A slot for the handshake only: a peer that never completes it holds no connection slot.
+        let pending = match shared.conns.begin(peer.ip()) {
+            Ok(p) => p,
+            Err(why) => {
+                tracing::debug!(%peer, limit = why.as_str(), "connection refused before the handshake");
+                continue;
+            }
         };
         let Some(config) = shared.tls.config() else {
             continue;
@@ -217,7 +246,6 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
         let router = router.clone();
         let shared = shared.clone();
         tokio::spawn(async move {
-            let _permit = permit;
             let _ = tcp.set_nodelay(true);
             let acceptor = TlsAcceptor::from(config);
             let tls =
@@ -234,27 +262,82 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
                         return;
                     }
                 };
-            let cert = tls
+            let der: Option<Arc<[u8]>> = tls
                 .get_ref()
                 .1
                 .peer_certificates()
                 .and_then(|c| c.first())
-                .map(|c| PeerCert::from_der(c.as_ref()));
-            let info = Arc::new(ConnInfo { peer, cert });
+                .map(|c| Arc::from(c.as_ref()));
+            let cert = der.as_deref().map(PeerCert::from_der);
+            let sha = cert.as_ref().map(|c| c.sha256.clone()).unwrap_or_default();
+            let established = match shared.conns.establish(
+                pending,
+                peer,
+                sha,
+                der.clone().unwrap_or_else(|| Arc::from(&[][..])),
+            ) {
+                Ok(e) => e,
+                Err((why, pending)) => {
+                    tracing::info!(%peer, limit = why.as_str(), "connection refused after the handshake");
+                    refuse(tls, &shared).await;
+                    drop(pending);
+                    return;
+                }
+            };
+            let live = established.conn.clone();
+            let info = Arc::new(ConnInfo {
+                peer,
+                cert,
+                cert_der: der,
+                live: Some(live.clone()),
+            });
             let service =
                 hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(info.clone());
                     router.clone().oneshot(req.map(axum::body::Body::new))
                 });
-            let result = hyper::server::conn::http1::Builder::new()
+            let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(shared.config.header_timeout)
                 .keep_alive(true)
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
+                .serve_connection(TokioIo::new(tls), service);
+            let mut conn = std::pin::pin!(conn);
+            let mut closing = live.closing();
+            let close = async move {
+                let _ = closing.wait_for(|c| *c).await;
+            };
+            let result = tokio::select! {
+                r = conn.as_mut() => r,
+                () = close => {
+                    // Revocation: answer the call in progress, then close (and at the latest
+                    // after the body timeout).
+                    conn.as_mut().graceful_shutdown();
+                    match tokio::time::timeout(shared.config.body_timeout, conn.as_mut()).await {
+                        Ok(r) => r,
+                        Err(_) => Ok(()),
+                    }
+                }
+            };
+            drop(established);
             if let Err(e) = result {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         });
     }
+    watcher.abort();
+}
+
+/// Answer the first call on a connection over the limits with `GW_TOO_MANY_CONNECTIONS`, then
+/// close it. It keeps its pending-handshake slot meanwhile, for a short time only.
+async fn refuse(tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>, shared: &Shared) {
+    let service = hyper::service::service_fn(|_req: Request<hyper::body::Incoming>| async {
+        Ok::<_, std::convert::Infallible>(GwError::TooManyConnections.into_response())
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(shared.config.header_timeout)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(tls), service);
+    let wait = shared.config.header_timeout.min(REFUSAL_WAIT);
+    let _ = tokio::time::timeout(wait, conn).await;
 }

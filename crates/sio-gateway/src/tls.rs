@@ -1,8 +1,11 @@
 //! TLS: rustls 0.23 with the ring provider, TLS 1.3 only, client certificates required and
-//! verified against the test CA and its CRL. The CRL file is re-read when it changes, so a
-//! certificate revoked with `sio pki revoke` is refused on the next connection.
+//! verified against the test CA and its CRL. The CRL file is re-read when it changes — looked at
+//! on every new connection, every call and every `crl_check_interval` (see
+//! [`crate::revocation`]) — so a certificate revoked with `sio pki revoke` is refused on the next
+//! connection and ends the sessions and connections it opened.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
@@ -53,12 +56,20 @@ struct Loaded {
     crl_mtime: Option<SystemTime>,
     config: Arc<ServerConfig>,
     verifiers: Arc<Verifiers>,
+    /// Checks a single certificate (any purpose) against the same CA and CRL.
+    certs: Arc<sio_sign::Verifier>,
 }
 
 /// The current server configuration, rebuilt when the CRL changes.
 pub(crate) struct TlsState {
     files: TlsFiles,
     loaded: RwLock<Loaded>,
+    /// Bumped on every reload: results of certificate checks are valid for one generation.
+    generation: AtomicU64,
+    /// Woken on every reload, for the task that re-checks open sessions and connections.
+    pub(crate) reloaded: tokio::sync::Notify,
+    /// The CRL file disappeared (warned once).
+    crl_gone: std::sync::atomic::AtomicBool,
 }
 
 fn mtime(path: &Option<PathBuf>) -> Option<SystemTime> {
@@ -99,6 +110,13 @@ fn load(files: &TlsFiles) -> Result<Loaded, GwError> {
         crls: crls.iter().map(|c| c.as_ref().to_vec()).collect(),
     };
     let verifiers = Arc::new(Verifiers::new(&trust)?);
+    let mut certs = sio_sign::Verifier::new(&trust.ca_certs)
+        .map_err(|e| GwError::Config(format!("CA for certificate checks: {e}")))?;
+    for crl in &trust.crls {
+        certs = certs
+            .with_crl(crl)
+            .map_err(|e| GwError::Config(format!("CRL for certificate checks: {e}")))?;
+    }
     let mut vb = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
     if !crls.is_empty() {
         vb = vb.with_crls(crls);
@@ -123,6 +141,7 @@ fn load(files: &TlsFiles) -> Result<Loaded, GwError> {
         crl_mtime,
         config: Arc::new(config),
         verifiers,
+        certs: Arc::new(certs),
     })
 }
 
@@ -132,29 +151,69 @@ impl TlsState {
         Ok(Self {
             files,
             loaded: RwLock::new(loaded),
+            generation: AtomicU64::new(1),
+            reloaded: tokio::sync::Notify::new(),
+            crl_gone: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
-    fn refresh(&self) {
+    /// Re-read the CRL if its file changed; true when a new one was loaded. A CRL that cannot be
+    /// loaded (half written, bad signature) keeps the previous one and is tried again next time.
+    pub(crate) fn refresh(&self) -> bool {
         let now_mtime = mtime(&self.files.crl);
-        let stale = self
+        let (stale, had_crl) = self
             .loaded
             .read()
-            .map(|l| l.crl_mtime != now_mtime)
-            .unwrap_or(false);
-        if stale {
-            match load(&self.files) {
-                Ok(fresh) => {
-                    if let Ok(mut w) = self.loaded.write() {
-                        *w = fresh;
-                        tracing::info!("CRL changed: TLS configuration reloaded");
-                    }
+            .map(|l| (l.crl_mtime != now_mtime, l.crl_mtime.is_some()))
+            .unwrap_or((false, false));
+        if !stale {
+            return false;
+        }
+        if now_mtime.is_none() && had_crl {
+            // A CRL that disappears (deleted, being replaced) must not switch revocation off:
+            // the one loaded stays in force until a readable file is back.
+            if !self.crl_gone.swap(true, Ordering::Relaxed) {
+                tracing::warn!("the CRL file is gone; keeping the CRL loaded before");
+            }
+            return false;
+        }
+        self.crl_gone.store(false, Ordering::Relaxed);
+        match load(&self.files) {
+            Ok(fresh) => {
+                let Ok(mut w) = self.loaded.write() else {
+                    return false;
+                };
+                // Another caller may have loaded the same file meanwhile.
+                if w.crl_mtime == fresh.crl_mtime {
+                    return false;
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "CRL changed but could not be loaded; keeping the previous one")
-                }
+                *w = fresh;
+                self.generation.fetch_add(1, Ordering::SeqCst);
+                drop(w);
+                tracing::info!("CRL changed: TLS configuration reloaded");
+                self.reloaded.notify_one();
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "CRL changed but could not be loaded; keeping the previous one");
+                false
             }
         }
+    }
+
+    /// The generation of the loaded CA and CRL (changes on every reload).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The checker of single certificates (current CA and CRL), with its generation.
+    pub(crate) fn cert_checker(&self) -> Result<(Arc<sio_sign::Verifier>, u64), GwError> {
+        self.refresh();
+        let l = self
+            .loaded
+            .read()
+            .map_err(|_| GwError::Internal("TLS state lock poisoned".into()))?;
+        Ok((l.certs.clone(), self.generation()))
     }
 
     /// The server configuration for a new connection.

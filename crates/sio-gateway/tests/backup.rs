@@ -117,3 +117,67 @@ fn restore_refuses_what_is_not_a_gateway_database() {
     // The live database is untouched by the refusals.
     assert!(!Admin::open(&data).unwrap().users().unwrap().is_empty());
 }
+
+/// Issue 16: a backup carrying objects this build's migrations do not make — a trigger that
+/// would run inside the gateway on its next write (here: grant HR rights to everybody whenever
+/// the journal grows), a view, a table, a changed index — is refused before anything is
+/// copied; the live database keeps its schema.
+#[test]
+fn restore_refuses_a_backup_with_extra_schema_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Admin::open(&data).unwrap().seed_demo().unwrap();
+    let clean = dir.path().join("clean.sqlite3");
+    backup(&data, &clean).unwrap();
+    // The clean backup itself is accepted.
+    restore(&data, &clean).unwrap();
+
+    let tampered = |name: &str, sql: &str| {
+        let file = dir.path().join(name);
+        std::fs::copy(&clean, &file).unwrap();
+        let c = rusqlite::Connection::open(&file).unwrap();
+        c.execute_batch(sql).unwrap();
+        drop(c);
+        file
+    };
+    let cases = [
+        (
+            "trigger.sqlite3",
+            "CREATE TRIGGER grant_hr AFTER INSERT ON journal BEGIN UPDATE users SET hr = 1, reports = 1; END;",
+            "grant_hr",
+        ),
+        (
+            "view.sqlite3",
+            "CREATE VIEW everyone AS SELECT iin, mobile FROM users;",
+            "everyone",
+        ),
+        ("table.sqlite3", "CREATE TABLE stash (x BLOB);", "stash"),
+        (
+            "index.sqlite3",
+            "DROP INDEX requests_by_user; CREATE INDEX requests_by_user ON requests (user_iin);",
+            "requests_by_user",
+        ),
+        (
+            "column.sqlite3",
+            "ALTER TABLE users ADD COLUMN note TEXT;",
+            "users",
+        ),
+    ];
+    for (name, sql, object) in cases {
+        let file = tampered(name, sql);
+        let e = restore(&data, &file).unwrap_err();
+        assert_eq!(e.code(), "GW_RESTORE_SCHEMA_MISMATCH", "{name}: {e}");
+        assert!(e.to_string().contains(object), "{name}: {e}");
+    }
+    // Nothing came into the live database: no trigger, view or extra table.
+    let live = rusqlite::Connection::open(data.join(sio_gateway::db::DB_FILE)).unwrap();
+    let extra: i64 = live
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('grant_hr', 'everyone', 'stash')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(extra, 0);
+    // `sio gateway restore` calls this function: crates/sio-cli/tests/hardening_cli.rs runs it.
+}

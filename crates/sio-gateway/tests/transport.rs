@@ -204,8 +204,11 @@ async fn silent_connection_is_dropped_after_the_handshake_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_limit_closes_extra_connections() {
     let env = Env::start_with(|c| c.max_connections = 2).await;
-    let _a = raw_tls(&env, INVESTIGATOR).await;
-    let _b = raw_tls(&env, INVESTIGATOR).await;
+    let mut a = raw_tls(&env, INVESTIGATOR).await;
+    let mut b = raw_tls(&env, INVESTIGATOR).await;
+    // Established on the gateway's side once a call was answered.
+    assert!(health_over(&mut a).await.starts_with("HTTP/1.1 200"));
+    assert!(health_over(&mut b).await.starts_with("HTTP/1.1 200"));
     let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port(&env)))
         .await
         .unwrap();
@@ -334,4 +337,246 @@ async fn curl_interop() {
         !out.status.success(),
         "without a client certificate curl must fail"
     );
+}
+
+// --- Denial of service (issue 16): limits per address and per certificate, handshakes outside
+// the connection slots, bodies read before a call slot, signer count before verification. ---
+
+/// A TCP connection from another loopback address (so that per-address limits can be told
+/// apart from the normal client's on 127.0.0.1).
+async fn tcp_from(env: &Env, source: [u8; 4]) -> tokio::net::TcpStream {
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind((std::net::Ipv4Addr::from(source), 0).into())
+        .unwrap();
+    sock.connect(([127, 0, 0, 1], port(env)).into())
+        .await
+        .unwrap()
+}
+
+/// Closed by the gateway within `d` (EOF or reset), without sending anything?
+async fn closed_within(tcp: &mut tokio::net::TcpStream, d: Duration) -> bool {
+    let mut buf = [0u8; 16];
+    matches!(
+        tokio::time::timeout(d, tcp.read(&mut buf)).await,
+        Ok(Ok(0)) | Ok(Err(_))
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_handshakes_are_limited_per_address_and_hold_no_connection_slot() {
+    let env = Env::start_with(|c| {
+        c.max_pending_handshakes_per_ip = 4;
+        c.max_connections = 2;
+        c.handshake_timeout = Duration::from_secs(5);
+    })
+    .await;
+    // An attacker on 127.0.0.2 opens connections and never starts TLS.
+    let mut silent = Vec::new();
+    for _ in 0..4 {
+        silent.push(tcp_from(&env, [127, 0, 0, 2]).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for s in &mut silent {
+        assert!(
+            !closed_within(s, Duration::from_millis(100)).await,
+            "within the limit: kept until the handshake timeout"
+        );
+    }
+    // Beyond the address's pending limit: closed at once, long before the handshake timeout.
+    for _ in 0..10 {
+        let mut extra = tcp_from(&env, [127, 0, 0, 2]).await;
+        let t = Instant::now();
+        assert!(closed_within(&mut extra, Duration::from_secs(2)).await);
+        assert!(t.elapsed() < Duration::from_secs(2));
+    }
+    // The pending handshakes hold no connection slot: both slots serve normal clients.
+    let a = env.client(INVESTIGATOR);
+    let b = env.client(PROSECUTOR);
+    let t = Instant::now();
+    let h: Health = a.get(paths::HEALTH).await.unwrap();
+    assert_eq!(h.status, "ok");
+    let _: Health = b.get(paths::HEALTH).await.unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // The silent ones go at the handshake timeout.
+    for s in &mut silent {
+        assert!(closed_within(s, Duration::from_secs(8)).await);
+    }
+}
+
+async fn health_over(s: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>) -> String {
+    s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n]).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_per_certificate_are_limited_with_a_code() {
+    let env = Env::start_with(|c| c.max_connections_per_cert = 3).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = raw_tls(&env, INVESTIGATOR).await;
+        assert!(health_over(&mut s).await.starts_with("HTTP/1.1 200"));
+        held.push(s);
+    }
+    let mut fourth = raw_tls(&env, INVESTIGATOR).await;
+    let text = health_over(&mut fourth).await;
+    assert!(text.starts_with("HTTP/1.1 429"), "{text}");
+    assert!(text.contains("GW_TOO_MANY_CONNECTIONS"), "{text}");
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), fourth.read_to_end(&mut rest)).await;
+    // Another certificate is served; a slot given back is usable again.
+    let other = env.client(PROSECUTOR);
+    let _: Health = other.get(paths::HEALTH).await.unwrap();
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut again = raw_tls(&env, INVESTIGATOR).await;
+    assert!(health_over(&mut again).await.starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_hold_no_call_slot() {
+    // Four call slots in all; 20 connections of one certificate each send a body slowly.
+    let env = Env::start_with(|c| {
+        c.max_in_flight = 4;
+        c.max_in_flight_per_cert = 2;
+        c.body_timeout = Duration::from_secs(3);
+    })
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut s = raw_tls(&env, INVESTIGATOR).await;
+        s.write_all(b"POST /v1/requests HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"doc")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let c = env.client(PROSECUTOR);
+    for _ in 0..10 {
+        let t = Instant::now();
+        let _: Health = c.get(paths::HEALTH).await.unwrap();
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "health waited {:?} behind slow bodies",
+            t.elapsed()
+        );
+    }
+    // The slow senders get their refusal at the body timeout.
+    for s in &mut slow {
+        let mut buf = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf)).await;
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.contains("GW_BODY_TIMEOUT"), "{text}");
+    }
+}
+
+/// DER: (tag, header length, value length) of the element at the start of `b`.
+fn der_head(b: &[u8]) -> (u8, usize, usize) {
+    let tag = b[0];
+    if b[1] < 0x80 {
+        return (tag, 2, b[1] as usize);
+    }
+    let n = (b[1] & 0x7f) as usize;
+    let len = b[2..2 + n]
+        .iter()
+        .fold(0usize, |a, x| (a << 8) | *x as usize);
+    (tag, 2 + n, len)
+}
+
+fn der_children(mut b: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let (_, h, l) = der_head(b);
+        out.push(&b[..h + l]);
+        b = &b[h + l..];
+    }
+    out
+}
+
+fn der(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = value.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+fn value_of(b: &[u8]) -> &[u8] {
+    let (_, h, l) = der_head(b);
+    &b[h..h + l]
+}
+
+/// The same CMS with its (valid) SignerInfo repeated `n` times: each copy verifies, so without a
+/// count limit every copy costs a public-key operation.
+fn with_signer_infos(cms: &[u8], n: usize) -> Vec<u8> {
+    let ci = der_children(value_of(cms));
+    let sd = value_of(value_of(ci[1]));
+    let mut parts: Vec<Vec<u8>> = der_children(sd).into_iter().map(<[u8]>::to_vec).collect();
+    let infos = parts.pop().unwrap();
+    let one = der_children(value_of(&infos))[0].to_vec();
+    parts.push(der(0x31, &one.repeat(n)));
+    let sd = der(0x30, &parts.concat());
+    der(0x30, &[ci[0], &der(0xa0, &sd)[..]].concat())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cms_with_hundreds_of_signer_infos_is_refused_before_verification() {
+    use base64::Engine as _;
+    // A body limit large enough for the 250 KB CMS of the attack.
+    let env = Env::start_with(|c| c.max_body_bytes = 1024 * 1024).await;
+    let c = env.active_client(INVESTIGATOR).await;
+    let service = full_service_for(3, sio_core::Basis::Criminal);
+    let doc = c.request_doc(
+        &env.iin(INVESTIGATOR),
+        3,
+        BasisKey::Criminal,
+        service,
+        criminal_case(),
+    );
+    let mut body = c.sign_request(&doc);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let cms = b64.decode(body["cms"].as_str().unwrap()).unwrap();
+    let big = with_signer_infos(&cms, 450);
+    assert!(big.len() > 200_000, "{}", big.len());
+    // The copies are well formed: the count is what is refused.
+    assert_eq!(sio_sign::signers_of(&big).unwrap().len(), 1);
+    body["cms"] = b64.encode(&big).into();
+    let t = Instant::now();
+    let e = c
+        .post::<RequestStatus>(paths::REQUESTS, &body)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.status.as_u16(), e.body.code.as_str()),
+        (401, "SIGN_TOO_MANY_SIGNERS"),
+        "{:?}",
+        e.body
+    );
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // Two copies are within the limit but not the one signer a request needs.
+    body["cms"] = b64.encode(with_signer_infos(&cms, 2)).into();
+    let e = c
+        .post::<RequestStatus>(paths::REQUESTS, &body)
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_SIGNER_COUNT");
+    // The original still goes through.
+    body["cms"] = b64.encode(&cms).into();
+    let _: RequestStatus = c.post(paths::REQUESTS, &body).await.unwrap();
 }

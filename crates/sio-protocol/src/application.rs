@@ -22,7 +22,9 @@ pub enum ApplicationDocType {
 pub enum ApplicationAction {
     /// Register a new user (waits for the operator's approval).
     Registration,
-    /// Transfer to another post or unit (rule 14: within 24 hours of the order).
+    /// Transfer to another post or unit of the same body (rule 14 as of Order 88/2024: the user
+    /// files it within 24 hours of the order; the body's HR officer may file it too). A move to
+    /// another body is a blocking by the old body and a registration by the new one.
     Transfer,
     /// Block the account (rule 15: within 24 hours of the order; takes effect at once).
     Blocking,
@@ -52,7 +54,8 @@ pub struct Applicant {
     pub iin: String,
 }
 
-/// The applicant's workplace (for a transfer: the new one).
+/// The applicant's workplace (for a transfer: the new post, in the same body). The gateway takes
+/// the person's current body from its own records and refuses a workplace naming another one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Workplace {
@@ -100,7 +103,8 @@ pub struct Head {
     pub position: String,
     /// Full name.
     pub full_name: String,
-    /// ИИН (matched against the co-signer's certificate).
+    /// ИИН (matched against the co-signer's certificate; the operator must have marked this person
+    /// as a head of the body concerned).
     pub iin: String,
 }
 

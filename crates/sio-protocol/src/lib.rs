@@ -81,8 +81,8 @@ pub mod paths {
     pub const LOGIN_FINGERPRINT_CHALLENGE: &str = "/v1/login/fingerprint/challenge";
     /// `POST` `Signed<FingerprintVerdictDocument>`: the fingerprint second factor.
     pub const LOGIN_FINGERPRINT: &str = "/v1/login/fingerprint";
-    /// `POST` `Signed<FingerprintEnrolmentDocument>`: record a finger enrolled at a workstation;
-    /// `GET`: the user's enrolments.
+    /// `POST`: refused (`GW_FINGERPRINT_ENROL_FORBIDDEN`, the helpdesk enrols with `sio gateway
+    /// admin enroll-fingerprint`); `GET`: the user's enrolments.
     pub const FINGERPRINT_ENROLMENTS: &str = "/v1/fingerprint/enrolments";
     /// `GET`: the session; `DELETE`: log out.
     pub const SESSION: &str = "/v1/session";

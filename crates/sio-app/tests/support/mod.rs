@@ -56,7 +56,19 @@ impl World {
 
         let data = dir.path().join("gateway");
         std::fs::create_dir_all(&data).unwrap();
-        Admin::open(&data).unwrap().seed_demo().unwrap();
+        let admin = Admin::open(&data).unwrap();
+        admin.seed_demo().unwrap();
+        // The department head co-signs the police body's HR applications: the operator marks
+        // them as a head of that body (the gateway refuses any other co-signer).
+        admin
+            .mark_head(
+                DEPARTMENT_HEAD.iin,
+                "040340001233",
+                &format!("{} {}", DEPARTMENT_HEAD.surname, DEPARTMENT_HEAD.given_name),
+                "Начальник департамента",
+            )
+            .unwrap();
+        drop(admin);
         let mut config = GatewayConfig::new(
             "127.0.0.1:0".parse().unwrap(),
             data.clone(),

@@ -57,6 +57,12 @@ impl Env {
         config.result_delay = Duration::from_millis(300);
         config.header_timeout = Duration::from_secs(2);
         config.body_timeout = Duration::from_secs(2);
+        // TEST-ONLY relaxation: these users' keys are PEM files (software policy), so the test
+        // gateway counts the test PKI's software policy as a hardware carrier too. The default
+        // configuration does not (tests/carrier.rs).
+        config
+            .hardware_carrier_policies
+            .push(sio_pki::SOFTWARE_CARRIER_POLICY.into());
         tune(&mut config);
         let gw = Gateway::start(config).await.unwrap();
         let base = format!("https://127.0.0.1:{}", gw.local_addr().port());

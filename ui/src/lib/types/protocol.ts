@@ -326,8 +326,10 @@ export type Finger = "left-thumb" | "left-index-finger" | "left-middle-finger" |
 export type FingerprintEnrolmentDocType = "sio.fingerprint-enrolment/v1";
 
 /**
- * What the user signs with the authentication key when the helpdesk has enrolled a finger at
- * the workstation. Carries no biometric data: the template stays in the OS stack.
+ * The user-signed enrolment record of protocol v1. **Refused** now: `POST
+ * /v1/fingerprint/enrolments` answers `GW_FINGERPRINT_ENROL_FORBIDDEN` whatever it carries,
+ * because a user must not enrol themselves (the helpdesk does, with `sio gateway admin
+ * enroll-fingerprint`). Kept so that the refusal is documented with its body.
  */
 export type FingerprintEnrolmentDocument = { 
 /**
@@ -356,7 +358,7 @@ finger: Finger,
 enrolled_at: string, };
 
 /**
- * An enrolment the gateway recorded.
+ * An enrolment the gateway recorded (the helpdesk's).
  */
 export type FingerprintEnrolment = { 
 /**
@@ -364,11 +366,15 @@ export type FingerprintEnrolment = {
  */
 enrolment_id: string, 
 /**
- * Workstation.
+ * The workstation: common name of its certificate.
  */
 workstation: string, 
 /**
- * Reader.
+ * SHA-256 (lowercase hex) of the workstation certificate whose key must sign the verdicts.
+ */
+workstation_certificate: string, 
+/**
+ * Reader the verdicts must name; empty for any reader of that workstation.
  */
 device: string, 
 /**
@@ -381,7 +387,9 @@ finger: Finger,
 recorded_at: string, };
 
 /**
- * A single-use challenge for the fingerprint second factor.
+ * A single-use challenge for the fingerprint second factor. Issued to every user in stage
+ * `second_factor`, enrolled or not, with nothing else in it: it must not tell someone holding a
+ * card and PIN which workstation would be accepted.
  */
 export type FingerprintChallenge = { 
 /**
@@ -395,11 +403,7 @@ nonce: string,
 /**
  * After this instant the challenge is void.
  */
-expires_at: string, 
-/**
- * The user's enrolments (which workstation, reader and finger).
- */
-enrolments: Array<FingerprintEnrolment>, };
+expires_at: string, };
 
 /**
  * The OS stack's verdict.
@@ -409,14 +413,15 @@ export type FingerprintResult = "match" | "no-match";
 /**
  * `doc` tag of [`FingerprintVerdictDocument`].
  */
-export type FingerprintVerdictDocType = "sio.fingerprint-verdict/v1";
+export type FingerprintVerdictDocType = "sio.fingerprint-verdict/v2";
 
 /**
- * What the user signs with the authentication key after the OS stack verified the finger.
+ * What the workstation's fingerprint agent signs with the **workstation key** (the key of the
+ * workstation certificate, readable only by the agent) after the OS stack verified the finger.
  */
 export type FingerprintVerdictDocument = { 
 /**
- * Always `sio.fingerprint-verdict/v1`.
+ * Always `sio.fingerprint-verdict/v2`.
  */
 doc: FingerprintVerdictDocType, 
 /**
@@ -428,13 +433,13 @@ challenge_id: string,
  */
 nonce: string, 
 /**
- * ИИН of the user.
+ * ИИН of the user whose prints were checked.
  */
 iin: string, 
 /**
- * Identifier of the workstation.
+ * SHA-256 (lowercase hex) of the workstation certificate that signs this verdict.
  */
-workstation: string, 
+workstation_certificate: string, 
 /**
  * Name of the reader.
  */
@@ -448,7 +453,7 @@ finger?: Finger,
  */
 result: FingerprintResult, 
 /**
- * The client's clock when signing.
+ * The workstation's clock when signing.
  */
 verified_at: string, };
 
@@ -824,7 +829,8 @@ full_name: string,
 iin: string, };
 
 /**
- * The applicant's workplace (for a transfer: the new one).
+ * The applicant's workplace (for a transfer: the new post, in the same body). The gateway takes
+ * the person's current body from its own records and refuses a workplace naming another one.
  */
 export type Workplace = { 
 /**
@@ -895,7 +901,8 @@ position: string,
  */
 full_name: string, 
 /**
- * ИИН (matched against the co-signer's certificate).
+ * ИИН (matched against the co-signer's certificate; the operator must have marked this person
+ * as a head of the body concerned).
  */
 iin: string, };
 

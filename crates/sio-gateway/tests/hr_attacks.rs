@@ -1,0 +1,571 @@
+//! Issue 16, item 2: an HR officer acts only on their own body's staff, with the real head.
+//! Each attack is made through the real gateway over mutual TLS with the test PKI's keys, and
+//! refused with its code; the lawful paths (a registration in the new body after a blocking, the
+//! user's own transfer, the operator's unblock) are shown to work and to be journaled.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use sio_protocol::*;
+
+const POLICE: (&str, &str) = ("040340001233", "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)");
+const PROSECUTION: (&str, &str) = ("050540000125", "ПРОКУРАТУРА ГОРОДА АСТАНЫ (TEST)");
+const IVANOV: &str = "850415300121";
+const SERIKOVA: &str = "901120400238";
+const ZHUMABEKOV: &str = "780302300344";
+
+fn application(
+    action: ApplicationAction,
+    (iin, name): (&str, &str),
+    (bin, org): (&str, &str),
+    (head_iin, head_name): (&str, &str),
+) -> ApplicationDocument {
+    ApplicationDocument {
+        doc: ApplicationDocType::V1,
+        application_id: uuid::Uuid::new_v4(),
+        action,
+        applicant: Applicant {
+            full_name: name.into(),
+            iin: iin.into(),
+        },
+        workplace: Workplace {
+            organisation_name: org.into(),
+            organisation_bin: bin.into(),
+            unit: "Управление".into(),
+            position: "сотрудник".into(),
+        },
+        contacts: Contacts {
+            work_phone: "+77172000000".into(),
+            mobile_phone: "+77010000099".into(),
+            email: "hr@example.invalid".into(),
+            work_address: "г. Астана".into(),
+        },
+        role: (action != ApplicationAction::Blocking).then_some(18),
+        blocking_reason: (action == ApplicationAction::Blocking)
+            .then_some(BlockingReason::Dismissal),
+        blocking_reason_text: None,
+        order_signed_at: Some(astana_now() - chrono::Duration::hours(1)),
+        confirmations: Confirmations {
+            consent: true,
+            holds_nca_signature: true,
+            personal_data: true,
+        },
+        head: Head {
+            position: "начальник".into(),
+            full_name: head_name.into(),
+            iin: head_iin.into(),
+        },
+        signed_at: astana_now(),
+    }
+}
+
+fn user_row(env: &Env, iin: &str) -> sio_gateway::admin::UserRow {
+    env.admin()
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.iin == iin)
+        .unwrap()
+}
+
+async fn refused(c: &Client, body: &serde_json::Value) -> String {
+    c.post::<ApplicationStatus>(paths::APPLICATIONS, body)
+        .await
+        .unwrap_err()
+        .body
+        .code
+}
+
+/// Today's attack: the police HR officer with any user named as "head" blocks a prosecutor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn police_hr_with_a_non_head_cannot_block_a_prosecutor() {
+    let env = Env::start().await;
+    let prosecutor = env.active_client(PROSECUTOR).await;
+    let hr = env.active_client(HEAD).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+
+    let doc = application(
+        ApplicationAction::Blocking,
+        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
+        PROSECUTION,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+    );
+    let signers = [sign_pair(&serikova), sign_pair(&ivanov)];
+    assert_eq!(
+        refused(&hr, &signed(doc.clone(), &signers)).await,
+        "GW_APPLICATION_OTHER_BODY"
+    );
+    // Naming the police as the prosecutor's workplace in the document changes nothing: the body
+    // comes from the gateway's records.
+    let mut lying = doc.clone();
+    lying.application_id = uuid::Uuid::new_v4();
+    lying.workplace.organisation_bin = POLICE.0.into();
+    lying.workplace.organisation_name = POLICE.1.into();
+    assert_eq!(
+        refused(&hr, &signed(lying, &signers)).await,
+        "GW_APPLICATION_OTHER_BODY"
+    );
+    assert_eq!(user_row(&env, ZHUMABEKOV).state, "registered");
+    assert!(
+        prosecutor.get::<SessionInfo>(paths::SESSION).await.is_ok(),
+        "the prosecutor's session goes on"
+    );
+}
+
+/// The same with a co-signer who really is a head of the police: still another body's staff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn police_hr_with_a_real_police_head_cannot_block_a_prosecutor() {
+    let env = Env::start().await;
+    env.admin()
+        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
+        .unwrap();
+    let prosecutor = env.active_client(PROSECUTOR).await;
+    let hr = env.active_client(HEAD).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let doc = application(
+        ApplicationAction::Blocking,
+        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
+        PROSECUTION,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+    );
+    assert_eq!(
+        refused(
+            &hr,
+            &signed(doc, &[sign_pair(&serikova), sign_pair(&ivanov)])
+        )
+        .await,
+        "GW_APPLICATION_OTHER_BODY"
+    );
+    // A transfer or a registration of the prosecutor by the police is refused alike.
+    for action in [ApplicationAction::Transfer, ApplicationAction::Registration] {
+        let doc = application(
+            action,
+            (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
+            POLICE,
+            (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        );
+        assert_eq!(
+            refused(
+                &hr,
+                &signed(doc, &[sign_pair(&serikova), sign_pair(&ivanov)])
+            )
+            .await,
+            "GW_APPLICATION_OTHER_BODY",
+            "{action:?}"
+        );
+    }
+    let row = user_row(&env, ZHUMABEKOV);
+    assert_eq!(
+        (row.state.as_str(), row.organisation_bin.as_str()),
+        ("registered", PROSECUTION.0)
+    );
+    assert!(prosecutor.get::<SessionInfo>(paths::SESSION).await.is_ok());
+}
+
+/// Within the body, the co-signer must be a head of that body as marked by the operator: a user
+/// who is no head, or the head of another body, is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_co_signer_who_is_not_a_head_of_the_body_is_refused() {
+    let env = Env::start().await;
+    let hr = env.active_client(HEAD).await;
+    let (serikova, zhumabekov, ivanov) = (
+        env.user(HEAD).clone(),
+        env.user(PROSECUTOR).clone(),
+        env.user(INVESTIGATOR).clone(),
+    );
+    let doc = application(
+        ApplicationAction::Blocking,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
+    );
+    let body = signed(doc.clone(), &[sign_pair(&serikova), sign_pair(&zhumabekov)]);
+    assert_eq!(refused(&hr, &body).await, "GW_HEAD_NOT_REGISTERED");
+    // A head of the prosecution is not a head of the police.
+    env.admin()
+        .mark_head(
+            ZHUMABEKOV,
+            PROSECUTION.0,
+            "ЖУМАБЕКОВ ДАНИЯР",
+            "прокурор города",
+        )
+        .unwrap();
+    assert_eq!(refused(&hr, &body).await, "GW_HEAD_NOT_REGISTERED");
+    assert_eq!(user_row(&env, IVANOV).state, "registered");
+    // Once the operator removes the demo head's mark, her co-signature is refused too.
+    env.admin().unmark_head(SERIKOVA, POLICE.0).unwrap();
+    let mut by_serikova = doc.clone();
+    by_serikova.application_id = uuid::Uuid::new_v4();
+    by_serikova.head.iin = SERIKOVA.into();
+    by_serikova.head.full_name = "СЕРІКОВА АЙГЕРІМ".into();
+    let body = signed(by_serikova, &[sign_pair(&ivanov), sign_pair(&serikova)]);
+    assert_eq!(refused(&hr, &body).await, "GW_HEAD_NOT_REGISTERED");
+    // Marked again, the same application is accepted: the block takes effect.
+    env.admin()
+        .mark_head(
+            SERIKOVA,
+            POLICE.0,
+            "СЕРІКОВА АЙГЕРІМ",
+            "начальник управления",
+        )
+        .unwrap();
+    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    assert_eq!(st.state, ApplicationState::Done);
+    assert_eq!(user_row(&env, IVANOV).state, "blocked");
+    let journal = env.admin().journal(50).unwrap();
+    for op in [
+        format!("mark head {ZHUMABEKOV} of {}", PROSECUTION.0),
+        format!("unmark head {SERIKOVA} of {}", POLICE.0),
+        format!("mark head {SERIKOVA} of {}", POLICE.0),
+    ] {
+        assert!(
+            journal
+                .iter()
+                .any(|j| j.operation == op && j.resource == "admin/heads"),
+            "{op} journaled"
+        );
+    }
+}
+
+/// A transfer stays within the body (rule 14 as of Order 88/2024): into another body it is
+/// refused, whoever files it; the lawful move is a blocking by the old body and a registration by
+/// the new one, which moves the account without its rights.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_into_another_body_is_refused_and_a_move_is_a_new_registration() {
+    let env = Env::start().await;
+    let admin = env.admin();
+    admin.set_rights(IVANOV, true, true).unwrap();
+    // The prosecution's HR officer and head.
+    admin.set_rights(ZHUMABEKOV, true, true).unwrap();
+    admin
+        .mark_head(
+            ZHUMABEKOV,
+            PROSECUTION.0,
+            "ЖУМАБЕКОВ ДАНИЯР",
+            "прокурор города",
+        )
+        .unwrap();
+    let police_hr = env.active_client(HEAD).await;
+    let prosecution_hr = env.active_client(PROSECUTOR).await;
+    let ivanov_c = env.active_client(INVESTIGATOR).await;
+    let (serikova, zhumabekov, ivanov) = (
+        env.user(HEAD).clone(),
+        env.user(PROSECUTOR).clone(),
+        env.user(INVESTIGATOR).clone(),
+    );
+
+    // The police HR moves Ivanov into the prosecution: refused.
+    let to_prosecution = application(
+        ApplicationAction::Transfer,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        PROSECUTION,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    assert_eq!(
+        refused(
+            &police_hr,
+            &signed(
+                to_prosecution.clone(),
+                &[sign_pair(&ivanov), sign_pair(&serikova)]
+            )
+        )
+        .await,
+        "GW_APPLICATION_OTHER_BODY"
+    );
+    // Ivanov's own transfer into the prosecution: refused.
+    let mut own = to_prosecution.clone();
+    own.application_id = uuid::Uuid::new_v4();
+    assert_eq!(
+        refused(
+            &ivanov_c,
+            &signed(own, &[sign_pair(&ivanov), sign_pair(&serikova)])
+        )
+        .await,
+        "GW_APPLICATION_OTHER_BODY"
+    );
+    // The prosecution's HR takes him with their own head: not their staff.
+    let mut taken = to_prosecution.clone();
+    taken.application_id = uuid::Uuid::new_v4();
+    taken.head.iin = ZHUMABEKOV.into();
+    taken.head.full_name = "ЖУМАБЕКОВ ДАНИЯР".into();
+    assert_eq!(
+        refused(
+            &prosecution_hr,
+            &signed(taken, &[sign_pair(&ivanov), sign_pair(&zhumabekov)])
+        )
+        .await,
+        "GW_APPLICATION_OTHER_BODY"
+    );
+    // Nor can it register him while he is an active police officer.
+    let mut registration = application(
+        ApplicationAction::Registration,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        PROSECUTION,
+        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
+    );
+    registration.role = Some(1);
+    let reg_body = signed(
+        registration.clone(),
+        &[sign_pair(&ivanov), sign_pair(&zhumabekov)],
+    );
+    assert_eq!(
+        refused(&prosecution_hr, &reg_body).await,
+        "GW_APPLICATION_OTHER_BODY"
+    );
+    let row = user_row(&env, IVANOV);
+    assert_eq!(
+        (row.organisation_bin.as_str(), row.role, row.hr),
+        (POLICE.0, Some(3), true)
+    );
+
+    // The lawful move: the police block him (dismissal), then the prosecution registers him.
+    let dismissal = application(
+        ApplicationAction::Blocking,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    let st: ApplicationStatus = police_hr
+        .post(
+            paths::APPLICATIONS,
+            &signed(dismissal, &[sign_pair(&ivanov), sign_pair(&serikova)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Done);
+    let st: ApplicationStatus = prosecution_hr
+        .post(paths::APPLICATIONS, &reg_body)
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+    assert_eq!(
+        user_row(&env, IVANOV).state,
+        "blocked",
+        "blocked until approved"
+    );
+    env.admin()
+        .approve(&registration.application_id.to_string())
+        .unwrap();
+    let row = user_row(&env, IVANOV);
+    assert_eq!(
+        (
+            row.state.as_str(),
+            row.organisation_bin.as_str(),
+            row.role,
+            row.hr,
+            row.reports
+        ),
+        ("registered", PROSECUTION.0, Some(1), false, false),
+        "moved without the rights of his police post"
+    );
+}
+
+/// A transfer within the body resets the `hr` and `reports` rights: the operator grants them
+/// again for the new post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_resets_hr_and_reports_rights() {
+    let env = Env::start().await;
+    env.admin().set_rights(IVANOV, true, true).unwrap();
+    env.admin()
+        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель")
+        .unwrap();
+    let hr = env.active_client(HEAD).await;
+    let ivanov_c = env.active_client(INVESTIGATOR).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let transfer = application(
+        ApplicationAction::Transfer,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    let st: ApplicationStatus = hr
+        .post(
+            paths::APPLICATIONS,
+            &signed(
+                transfer.clone(),
+                &[sign_pair(&ivanov), sign_pair(&serikova)],
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+    assert!(user_row(&env, IVANOV).hr, "nothing changes before approval");
+    env.admin()
+        .as_operator("op-test")
+        .approve(&transfer.application_id.to_string())
+        .unwrap();
+    let row = user_row(&env, IVANOV);
+    assert_eq!(
+        (row.role, row.hr, row.reports, row.organisation_bin.as_str()),
+        (Some(18), false, false, POLICE.0)
+    );
+    assert!(
+        env.admin().heads().unwrap().iter().all(|h| h.iin != IVANOV),
+        "his head mark ends with the post"
+    );
+    // At once, over his open session: no HR filing, no reports.
+    let mut block = application(
+        ApplicationAction::Blocking,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    block.head.iin = IVANOV.into();
+    assert_eq!(
+        refused(
+            &ivanov_c,
+            &signed(block, &[sign_pair(&ivanov), sign_pair(&serikova)])
+        )
+        .await,
+        "GW_NO_HR_RIGHTS"
+    );
+    let today = sio_core::time::to_astana(chrono::Utc::now()).date_naive();
+    let e = ivanov_c
+        .get::<Report>(&format!("/v1/reports?from={today}&to={today}"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_NO_REPORT_RIGHTS");
+    assert!(
+        env.admin()
+            .journal(20)
+            .unwrap()
+            .iter()
+            .any(|j| j.user == "op-test"
+                && j.operation == format!("approve {}", transfer.application_id))
+    );
+}
+
+/// The operator unblocks an account; the action is journaled with the operator's name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_unblocks_and_it_is_journaled() {
+    let env = Env::start().await;
+    let admin = env.admin().as_operator("op-test");
+    assert_eq!(
+        admin.unblock(IVANOV).unwrap_err().code(),
+        "GW_ACCOUNT_NOT_BLOCKED"
+    );
+    let nobody = sio_core::Iin::from_first11("99010130012")
+        .unwrap()
+        .as_string();
+    assert_eq!(
+        admin.unblock(&nobody).unwrap_err().code(),
+        "GW_UNKNOWN_USER"
+    );
+    admin.block(IVANOV, "test").unwrap();
+    let mut c = env.client(INVESTIGATOR);
+    assert_eq!(
+        c.login(KeyCarrier::Hardware).await.unwrap_err().body.code,
+        "GW_ACCOUNT_BLOCKED"
+    );
+    admin.unblock(IVANOV).unwrap();
+    assert_eq!(user_row(&env, IVANOV).state, "registered");
+    let c = env.active_client(INVESTIGATOR).await;
+    assert!(c.get::<SessionInfo>(paths::SESSION).await.is_ok());
+    let journal = env.admin().journal(50).unwrap();
+    let entry = journal
+        .iter()
+        .find(|j| j.operation == format!("unblock {IVANOV}"))
+        .expect("the unblock is journaled");
+    assert_eq!(
+        (
+            entry.user.as_str(),
+            entry.ip.as_str(),
+            entry.resource.as_str(),
+            entry.outcome.as_str()
+        ),
+        ("op-test", "local", "admin/users", "ok")
+    );
+    assert!(
+        journal
+            .iter()
+            .any(|j| j.operation == format!("block {IVANOV}"))
+    );
+}
+
+/// The user files their own transfer (rule 14 as of Order 88/2024: "the user … within twenty-four
+/// hours of the order"), signed by themselves and co-signed by a head of their body; the operator
+/// sees the person's body, role and phone from the records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_files_their_own_transfer() {
+    let env = Env::start().await;
+    let ivanov_c = env.active_client(INVESTIGATOR).await;
+    let (serikova, zhumabekov, ivanov) = (
+        env.user(HEAD).clone(),
+        env.user(PROSECUTOR).clone(),
+        env.user(INVESTIGATOR).clone(),
+    );
+    let own = application(
+        ApplicationAction::Transfer,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    // Alone: the head's co-signature is required.
+    assert_eq!(
+        refused(&ivanov_c, &signed(own.clone(), &[sign_pair(&ivanov)])).await,
+        "GW_SIGNER_COUNT"
+    );
+    // With someone who is no head of the police.
+    let mut fake = own.clone();
+    fake.application_id = uuid::Uuid::new_v4();
+    fake.head.iin = ZHUMABEKOV.into();
+    assert_eq!(
+        refused(
+            &ivanov_c,
+            &signed(fake, &[sign_pair(&ivanov), sign_pair(&zhumabekov)])
+        )
+        .await,
+        "GW_HEAD_NOT_REGISTERED"
+    );
+    // Not an HR officer: he may not file a colleague's transfer.
+    let mut colleague = own.clone();
+    colleague.application_id = uuid::Uuid::new_v4();
+    colleague.applicant.iin = SERIKOVA.into();
+    colleague.applicant.full_name = "СЕРІКОВА АЙГЕРІМ".into();
+    assert_eq!(
+        refused(
+            &ivanov_c,
+            &signed(colleague, &[sign_pair(&ivanov), sign_pair(&serikova)])
+        )
+        .await,
+        "GW_NO_HR_RIGHTS"
+    );
+    let st: ApplicationStatus = ivanov_c
+        .post(
+            paths::APPLICATIONS,
+            &signed(own.clone(), &[sign_pair(&ivanov), sign_pair(&serikova)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+    assert!(!st.late);
+    let mine: ApplicationStatus = ivanov_c
+        .get(&format!("/v1/applications/{}", own.application_id))
+        .await
+        .unwrap();
+    assert_eq!(mine.application_id, own.application_id);
+
+    let rows = env.admin().applications().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.application_id == own.application_id.to_string())
+        .unwrap();
+    assert_eq!(row.submitted_by, IVANOV);
+    assert_eq!(row.head_iin.as_deref(), Some(SERIKOVA));
+    assert_eq!(row.organisation_bin, POLICE.0);
+    assert_eq!(row.target_organisation_bin.as_deref(), Some(POLICE.0));
+    assert_eq!(row.target_organisation_name.as_deref(), Some(POLICE.1));
+    assert_eq!(row.target_role, Some(3));
+    assert_eq!(row.target_mobile.as_deref(), Some("+77010000001"));
+    assert_eq!(row.target_state.as_deref(), Some("registered"));
+
+    env.admin()
+        .approve(&own.application_id.to_string())
+        .unwrap();
+    let row = user_row(&env, IVANOV);
+    assert_eq!(
+        (row.role, row.organisation_bin.as_str()),
+        (Some(18), POLICE.0)
+    );
+}
