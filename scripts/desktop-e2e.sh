@@ -176,6 +176,10 @@ for _ in $(seq 300); do
 done
 [ -n "$URL" ] || die "the gateway did not start (log: $WORLD/gateway.log)"
 export SIO_E2E_GATEWAY_DATA="$WORLD/gateway"
+# hr.mjs: the department head co-signs the police HR officer's applications, so the operator marks
+# them a head of that body (only marked heads co-sign; the demo accounts mark Серікова already).
+"$SIO_E2E_SIO" gateway admin --data "$WORLD/gateway" head --iin "$DEPARTMENT_HEAD" --org 040340001233 \
+    --name "АХМЕТОВ ЕРЛАН" --position "Начальник департамента" --by e2e >/dev/null
 cat >"$WORLD/policy.toml" <<POLICY
 # The administrator's policy of the test workstation.
 [gateway]

@@ -223,9 +223,10 @@ fn run_exports(args: &JournalArgs, csv: bool) -> ExitCode {
                 r.destination.clone(),
                 r.sha256.clone(),
             ];
+            // The reason is free text: formula starts are neutralised as in the reports' CSV.
             let quoted: Vec<String> = fields
                 .iter()
-                .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+                .map(|f| sio_client::reports::csv_field(f))
                 .collect();
             println!("{}", quoted.join(","));
         }

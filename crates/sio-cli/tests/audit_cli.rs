@@ -355,3 +355,35 @@ fn a_lost_key_is_reanchored_only_with_key_lost() {
     );
     assert!(Path::new(&f.path).exists());
 }
+
+#[test]
+fn an_export_reason_with_a_formula_is_neutralised_in_the_csv() {
+    if !in_keyctl_session("an_export_reason_with_a_formula_is_neutralised_in_the_csv") {
+        return;
+    }
+    let f = Fixture::new(1);
+    let j = Journal::open_anchored(&f.path, f.keys.clone()).unwrap();
+    let actor = Actor {
+        principal: Principal::User(sio_core::Iin::parse("900101300106").unwrap()),
+        workstation: "WS-TEST-01".into(),
+        ip: None,
+    };
+    let record = Record::new(
+        Operation::ResultExported,
+        ObjectRef {
+            request_id: Some("req-0000".into()),
+            result_id: Some("res-0000".into()),
+        },
+        Outcome::Success,
+    )
+    .with("reason", "=HYPERLINK(\"http://x\",\"case\")")
+    .with("destination", "@SUM(A1)");
+    j.append(&actor, record).unwrap();
+    drop(j);
+    let out = f.sio(&["exports", "--csv"]);
+    assert!(out.status.success(), "{out:?}");
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let row = csv.lines().nth(1).unwrap();
+    assert!(row.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"case\"\")\""), "{row}");
+    assert!(row.contains(",'@SUM(A1),"), "{row}");
+}

@@ -170,6 +170,16 @@ pub enum JournalError {
         /// The key store consulted.
         store: String,
     },
+    /// `--key-lost` was asked for while the journal's key is in the keyring: accepting the journal
+    /// without checking its MACs would let a rewritten chain through.
+    #[error(
+        "the journal key `{name}` is in the keyring: re-anchor without --key-lost, so that the MACs \
+         are checked"
+    )]
+    KeyPresent {
+        /// The keyring entry of the MAC key.
+        name: String,
+    },
     /// The keyring holding the journal's key and head failed.
     #[error("journal keyring: {0}")]
     KeyStore(#[from] KeyStoreError),
@@ -192,6 +202,7 @@ impl JournalError {
             Self::HeadMissing { .. } => "VAULT_JOURNAL_HEAD_MISSING",
             Self::KeyMissing { .. } => "VAULT_JOURNAL_KEY_MISSING",
             Self::MacUnchecked { .. } => "VAULT_JOURNAL_MAC_UNCHECKED",
+            Self::KeyPresent { .. } => "VAULT_JOURNAL_KEY_PRESENT",
             Self::KeyStore(e) => e.code(),
         }
     }
@@ -203,6 +214,7 @@ impl JournalError {
             | Self::HeadMissing { .. }
             | Self::KeyMissing { .. }
             | Self::MacUnchecked { .. }
+            | Self::KeyPresent { .. }
             | Self::KeyStore(_) => None,
             Self::Malformed { seq, .. }
             | Self::NotCanonical { seq }
@@ -1207,6 +1219,11 @@ pub fn accept_current(
     key_lost: bool,
 ) -> Result<AcceptReport, JournalError> {
     let mac = match keys.mac_key()? {
+        Some(_) if key_lost => {
+            return Err(JournalError::KeyPresent {
+                name: keys.mac_name.clone(),
+            });
+        }
         Some(mac) => mac,
         None if key_lost => keys.create_mac_key()?,
         None => {
@@ -1218,13 +1235,21 @@ pub fn accept_current(
     let journal = Journal::new(path, Some(mac.clone()), Some(keys.clone()));
     let _guard = journal.lock_files()?;
     let chain = verify_chain(path, (!key_lost).then_some(&mac))?;
+    let accepted_entries = chain.entries.len() as u64;
     let previous_anchor = match keys.load_head(if key_lost { None } else { Some(&mac) }) {
         Ok(None) => "none".to_owned(),
+        // A head the keyring still holds vouches for more entries than the file has: the tail was
+        // cut. Re-anchoring must not launder that (the head stays, and verification keeps
+        // failing); the helpdesk takes it to the gateway's journal instead.
+        Ok(Some(h)) if h.seq > accepted_entries => {
+            return Err(JournalError::Truncated {
+                seq: accepted_entries + 1,
+            });
+        }
         Ok(Some(h)) => format!("seq={} hash={}", h.seq, h.hash),
         Err(JournalError::KeyStore(e)) => return Err(JournalError::KeyStore(e)),
         Err(_) => "unreadable".to_owned(),
     };
-    let accepted_entries = chain.entries.len() as u64;
     let last = chain.entries.last();
     let mut record = Record::new(
         Operation::JournalAnchored,

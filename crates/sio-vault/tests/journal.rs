@@ -566,21 +566,22 @@ fn a_missing_head_is_refused_until_the_helpdesk_accepts_the_journal() {
         anchored_fails(&path, &keys, MacCheck::Require),
         ("VAULT_JOURNAL_HEAD_MISSING", None)
     );
-    // An accepted truncation stays on record: the new entry names what the keyring held.
-    accept_current(&path, &keys, &helpdesk, "re-anchor", false).unwrap();
+    // Re-anchored, the new entry names what the keyring held; a cut after that cannot be
+    // re-anchored away while the keyring holds the head.
+    let r = accept_current(&path, &keys, &helpdesk, "re-anchor", false).unwrap();
+    assert_eq!(r.previous_anchor, "none");
     let l = lines(&path);
     write_lines(&path, &l[..3]);
     assert_eq!(
         anchored_fails(&path, &keys, MacCheck::Require).0,
         "VAULT_JOURNAL_TRUNCATED"
     );
-    let r = accept_current(&path, &keys, &helpdesk, "incident 7 recorded", false).unwrap();
-    assert!(
-        r.previous_anchor.starts_with("seq=7 "),
-        "{}",
-        r.previous_anchor
+    assert_eq!(
+        accept_current(&path, &keys, &helpdesk, "incident 7", false)
+            .unwrap_err()
+            .code(),
+        "VAULT_JOURNAL_TRUNCATED"
     );
-    verify_anchored(&path, &keys, MacCheck::Require).unwrap();
 }
 
 #[test]
@@ -753,5 +754,39 @@ fn a_journal_under_process_memory_keys_is_set_aside_by_the_next_process() {
             .unwrap()
             .entries,
         1
+    );
+}
+
+/// The user re-anchors a journal they cut (anyone can run `sio audit anchor`): while the keyring
+/// holds the head, the cut is refused, and `--key-lost` with the key present is refused too (it
+/// would stop the MACs from being checked over a rewritten chain).
+#[test]
+fn re_anchoring_cannot_launder_a_cut_or_skip_the_macs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _store, keys) = anchored_of(dir.path(), 6);
+    let user = Actor {
+        principal: Principal::System("helpdesk:ops".into()),
+        workstation: "WS-TEST-01".into(),
+        ip: None,
+    };
+    let l = lines(&path);
+    write_lines(&path, &l[..3]);
+    std::fs::remove_file(head_file(&path)).ok();
+    assert_eq!(
+        accept_current(&path, &keys, &user, "cut", false)
+            .unwrap_err()
+            .code(),
+        "VAULT_JOURNAL_TRUNCATED"
+    );
+    assert_eq!(
+        accept_current(&path, &keys, &user, "cut", true)
+            .unwrap_err()
+            .code(),
+        "VAULT_JOURNAL_KEY_PRESENT"
+    );
+    // Still refused afterwards: nothing was anchored.
+    assert_eq!(
+        anchored_fails(&path, &keys, MacCheck::Require).0,
+        "VAULT_JOURNAL_TRUNCATED"
     );
 }
