@@ -139,7 +139,7 @@ async fn dispatch(args: Args) -> Result<serde_json::Value, Failure> {
             let ws = agent.info().await?;
             if let Some(out) = &out {
                 std::fs::write(out, &ws.certificate_pem)
-                    .map_err(|e| fail("CLI_IO", format!("{}: {e}", out.display())))?;
+                    .map_err(|e| fail("CLI_OUTPUT", format!("{}: {e}", out.display())))?;
             }
             Ok(json!({
                 "ok": true,

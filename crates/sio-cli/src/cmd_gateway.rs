@@ -88,7 +88,6 @@ struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
-    /// Enrol a user's face for Face ID from several photos (at least 3 good ones).
     /// Record a fingerprint enrolment the helpdesk made at a workstation (`sio fingerprint
     /// enroll` there): verdicts for this user are then accepted only when signed by that
     /// workstation certificate's key. Journaled. Users cannot enrol themselves.
@@ -124,6 +123,7 @@ enum AdminCommand {
         #[arg(long)]
         iin: String,
     },
+    /// Enrol a user's face for Face ID from several photos (at least 3 good ones).
     EnrollFace {
         /// ИИН.
         #[arg(long)]

@@ -503,11 +503,9 @@ fn bad(what: &str) -> Flow {
 }
 
 fn check_iin(iin: &str) -> Result<(), Flow> {
-    if iin.len() == 12 && iin.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(bad("the ИИН must be 12 digits"))
-    }
+    sio_core::Iin::parse(iin)
+        .map(drop)
+        .map_err(|e| bad(&format!("the ИИН: {e}")))
 }
 
 async fn send<W: AsyncWrite + Unpin>(w: &mut W, m: &AgentMessage) -> std::io::Result<()> {
