@@ -384,6 +384,9 @@ fn an_export_reason_with_a_formula_is_neutralised_in_the_csv() {
     assert!(out.status.success(), "{out:?}");
     let csv = String::from_utf8_lossy(&out.stdout);
     let row = csv.lines().nth(1).unwrap();
-    assert!(row.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"case\"\")\""), "{row}");
+    assert!(
+        row.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"case\"\")\""),
+        "{row}"
+    );
     assert!(row.contains(",'@SUM(A1),"), "{row}");
 }
