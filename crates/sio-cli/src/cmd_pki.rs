@@ -1,6 +1,6 @@
 //! `sio pki`: the test PKI shaped like NCA RK (for the reference gateway, demos and tests).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use sio_pki::{PkiError, PkiSpec, Usage};
@@ -56,6 +56,24 @@ enum PkiCommand {
         /// officer would) or `software` (a key file).
         #[arg(long, default_value = "hardware", value_parser = ["hardware", "software"])]
         carrier: String,
+    },
+    /// Issue a workstation certificate and its key (ECDSA P-256, clientAuth, CN = NAME, no ИИН):
+    /// the key the fingerprint agent signs its verdicts with (/etc/sio/workstation.cert.pem and
+    /// /etc/sio/workstation.key.pem, root-owned, mode 0600). Written to
+    /// `workstations/NAME.cert.pem` and `NAME.key.pem` (0600) in DIR; with --out-cert/--out-key
+    /// the certificate is copied and the key moved there (the key is then left nowhere else).
+    Workstation {
+        /// The PKI directory.
+        dir: PathBuf,
+        /// The workstation's name (certificate CN): ASCII letters, digits, `-`, `_`, `.`.
+        #[arg(long)]
+        name: String,
+        /// Also write the certificate (PEM) here.
+        #[arg(long, value_name = "FILE")]
+        out_cert: Option<PathBuf>,
+        /// Write the key (PKCS#8 PEM) here instead, mode 0600 from the first byte.
+        #[arg(long, value_name = "FILE")]
+        out_key: Option<PathBuf>,
     },
 }
 
@@ -150,5 +168,91 @@ fn execute(command: PkiCommand) -> Result<(), PkiError> {
             println!("{}  serial {}", cert.cert_path.display(), cert.serial_hex);
             Ok(())
         }
+        PkiCommand::Workstation {
+            dir,
+            name,
+            out_cert,
+            out_key,
+        } => {
+            let issued = sio_pki::issue_workstation(&dir, &name)?;
+            let mut cert_path = issued.cert_path.clone();
+            let mut key_path = issued.key_path.clone().ok_or_else(|| {
+                PkiError::InvalidSpec("the workstation key was not written".into())
+            })?;
+            if let Some(out) = out_cert {
+                let pem = read(&cert_path)?;
+                write_replacing(&out, pem.as_bytes(), 0o644)?;
+                cert_path = out;
+            }
+            if let Some(out) = out_key {
+                let pem = read(&key_path)?;
+                write_replacing(&out, pem.as_bytes(), 0o600)?;
+                // Moved: the copy in DIR goes, unless --out-key named that very file.
+                if !same_file(&out, &key_path) {
+                    std::fs::remove_file(&key_path).map_err(|e| PkiError::Io {
+                        path: key_path.clone(),
+                        source: e,
+                    })?;
+                }
+                key_path = out;
+            }
+            println!("certificate {}", cert_path.display());
+            println!("key         {}  (mode 0600)", key_path.display());
+            println!("serial      {}", issued.serial_hex);
+            Ok(())
+        }
     }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+fn read(path: &Path) -> Result<zeroize::Zeroizing<String>, PkiError> {
+    std::fs::read_to_string(path)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| PkiError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })
+}
+
+/// Write `bytes` to `path` through a new file beside it (created with `mode`, never following a
+/// link) renamed over `path`: a key is never readable by others, not even for a moment, and a
+/// link planted at `path` is replaced, not followed.
+fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> Result<(), PkiError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let io = |e| PkiError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| PkiError::InvalidSpec(format!("{} is not a file name", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(io)?;
+    let written = file
+        // The umask may have narrowed `mode`: a certificate stays readable.
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .and_then(|()| file.write_all(bytes))
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
 }
