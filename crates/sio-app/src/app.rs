@@ -20,8 +20,7 @@ use sio_protocol::{
 };
 use sio_token::{PcscCard, PivSlot};
 use sio_vault::{
-    Actor, Journal, JournalKeys, KeyStore, MemoryKeyStore, OsKeyring, Principal, Vault,
-    VaultConfig, ViewedResult,
+    Actor, Journal, JournalKeys, KeyStore, Principal, Vault, VaultConfig, ViewedResult,
 };
 use tokio::sync::Mutex as AsyncMutex;
 use uuid::Uuid;
@@ -44,7 +43,7 @@ pub const ENV_POLICY: &str = "SIO_POLICY";
 pub const ENV_DATA_DIR: &str = "SIO_DATA_DIR";
 /// Environment variable: `memory` keeps the vault's and outbox's keys in process memory
 /// (a demonstration: everything stored is lost at exit) instead of the OS keyring.
-pub const ENV_KEYSTORE: &str = "SIO_KEYSTORE";
+pub const ENV_KEYSTORE: &str = sio_vault::ENV_KEYSTORE;
 
 /// How long a previewed document may wait to be signed as previewed (its `signed_at` must be
 /// within the gateway's clock window when it arrives).
@@ -98,27 +97,16 @@ impl AppConfig {
                     .and_then(|p| p.workstation.data_dir)
             })
             .unwrap_or_else(sio_workstation::hardware::default_data_dir);
-        let keys: Arc<dyn KeyStore> = match std::env::var(ENV_KEYSTORE).as_deref() {
-            Ok("memory") => Arc::new(MemoryKeyStore::new()),
-            _ => Arc::new(OsKeyring::new("sio-vault")),
-        };
+        let keys = sio_vault::keystore_from_env("sio-vault");
         AppConfig {
             policy_path,
             data_dir,
             keys,
-            workstation: hostname(),
+            workstation: sio_vault::workstation_name(),
             idle_lock: None,
             policy_must_be_protected: true,
         }
     }
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_owned())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "workstation".to_owned())
 }
 
 /// The logged-in (or logging-in) user's card, channel and session.

@@ -255,14 +255,6 @@ fn os_user() -> String {
     }
 }
 
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_owned())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "workstation".to_owned())
-}
-
 fn run_anchor(args: &AnchorArgs) -> ExitCode {
     let json = args.at.json;
     let (path, keys) = match locate(&args.at) {
@@ -271,7 +263,7 @@ fn run_anchor(args: &AnchorArgs) -> ExitCode {
     };
     let actor = Actor {
         principal: Principal::System(format!("helpdesk:{}", os_user())),
-        workstation: hostname(),
+        workstation: sio_vault::workstation_name(),
         ip: None,
     };
     match accept_current(&path, &keys, &actor, &args.reason, args.key_lost) {

@@ -302,9 +302,7 @@ fn open_stores(store: &Store, principal: Principal) -> Result<Stores, Failure> {
         .map_err(|e| fail(e.code(), e.to_string()))?;
     let actor = Actor {
         principal,
-        workstation: std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_else(|_| "workstation".into()),
+        workstation: sio_vault::workstation_name(),
         ip: None,
     };
     let vault = Vault::open(

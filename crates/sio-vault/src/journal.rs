@@ -234,6 +234,16 @@ impl JournalError {
     }
 }
 
+/// This workstation's name for [`Actor::workstation`]: the kernel's host name, else
+/// `workstation`.
+pub fn workstation_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "workstation".to_owned())
+}
+
 /// Who acts: an officer (by ИИН) or the system itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {

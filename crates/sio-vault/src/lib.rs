@@ -59,7 +59,7 @@ pub use error::{KeyStoreError, VaultError};
 pub use journal::{
     AcceptReport, Actor, ExportRecord, Journal, JournalError, JournalKeys, MacCheck, ObjectRef,
     Operation, Outcome, Principal, Record, VerifyReport, accept_current, exports, exports_anchored,
-    verify, verify_anchored,
+    verify, verify_anchored, workstation_name,
 };
 pub use keystore::{ENV_KEYSTORE, KeyStore, MemoryKeyStore, OsKeyring, keystore_from_env};
 pub use vault::{
