@@ -147,6 +147,9 @@ pub struct Admin {
     conn: Connection,
     data_dir: std::path::PathBuf,
     operator: String,
+    /// The CA and CRL to check certificates against; `None`: those the gateway of this data
+    /// directory recorded when it last started.
+    trust: Option<crate::TlsFiles>,
 }
 
 impl Admin {
@@ -156,7 +159,15 @@ impl Admin {
             conn: crate::db::open(data_dir)?,
             data_dir: data_dir.to_path_buf(),
             operator: "operator".into(),
+            trust: None,
         })
+    }
+
+    /// Check certificates (a workstation's at a fingerprint enrolment) against the CA and CRL of
+    /// `files` rather than those the gateway of this data directory recorded when it started.
+    pub fn with_trust(mut self, files: crate::TlsFiles) -> Self {
+        self.trust = Some(files);
+        self
     }
 
     /// Name the operator whose actions are journaled (default `operator`).
@@ -168,17 +179,9 @@ impl Admin {
         self
     }
 
-    /// Journal an operator's action in the gateway's access journal (2009 rules r.8: date and
-    /// time, user, address, logical part of the resource, operation): the operator as the user,
-    /// `local` as the address, `admin/<what>` as the resource.
+    /// Journal an operator's action ([`journal_action`]) as this handle's operator.
     fn journal_action(&self, what: &str, operation: &str) -> Result<(), GwError> {
-        self.conn
-            .execute(
-                "INSERT INTO journal (at, user, ip, resource, operation, outcome) VALUES (?1, ?2, 'local', ?3, ?4, 'ok')",
-                params![stamp(now()), self.operator, format!("admin/{what}"), operation],
-            )
-            .map_err(GwError::db("journal an operator's action"))?;
-        Ok(())
+        journal_action(&self.conn, &self.operator, what, operation)
     }
 
     /// Enrol `iin`'s face for Face ID from several still images (at least 3 must pass the
@@ -200,12 +203,18 @@ impl Admin {
 
     /// Record a fingerprint enrolment made by the helpdesk at a workstation (the user's finger
     /// in that workstation's OS stack, verdicts signed by that workstation certificate's key);
-    /// journaled. Users cannot record enrolments themselves.
+    /// journaled. Users cannot record enrolments themselves. The workstation certificate must
+    /// chain to the gateway's CA and not be revoked ([`Admin::with_trust`]; by default the CA and
+    /// CRL the gateway of this data directory recorded when it started).
     pub fn enroll_fingerprint(
         &self,
         enrolment: &crate::fingerprint::HelpdeskEnrolment<'_>,
     ) -> Result<sio_protocol::FingerprintEnrolment, GwError> {
-        crate::fingerprint::enrol_by_helpdesk(&self.conn, enrolment)
+        let checker = match &self.trust {
+            Some(files) => crate::tls::trust_checker(files)?,
+            None => crate::tls::recorded_checker(&self.data_dir)?,
+        };
+        crate::fingerprint::enrol_by_helpdesk(&self.conn, &checker, enrolment)
     }
 
     /// End every fingerprint enrolment of `iin`; how many were active. Journaled.
@@ -299,29 +308,46 @@ impl Admin {
         self.journal_action("applications", &format!("refuse {application_id}"))
     }
 
-    /// Unblock a blocked account (journaled). Its rights stay as they were; its sessions were
-    /// ended by the block, so the user logs in again.
+    /// Unblock a blocked account (journaled); its sessions were ended by the block, so the user
+    /// logs in again. Head marks ended with the block and are not restored.
+    ///
+    /// Rights: after a block for a dismissal or a suspension the `hr` and `reports` rights are
+    /// reset. Those rights belong to a post (rule 10 as of 2024: reports access on a motivated
+    /// letter for the post; HR rights for the officer in post), and a dismissed or suspended
+    /// person who comes back holds the post anew — as after a transfer or a re-registration, the
+    /// operator grants them again. After any other block (long absence, the operator's own block
+    /// for a check) the person keeps the post, and the rights stay as they were.
     pub fn unblock(&self, iin: &str) -> Result<(), GwError> {
         Iin::parse(iin)?;
-        let state: Option<String> = self
+        let row: Option<(String, Option<String>)> = self
             .conn
-            .query_row("SELECT state FROM users WHERE iin = ?1", [iin], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT state, blocked_reason FROM users WHERE iin = ?1",
+                [iin],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(GwError::db("look up a user"))?;
-        match state.as_deref() {
+        let reason = match row {
             None => return Err(GwError::UnknownUser),
-            Some("blocked") => {}
+            Some((state, reason)) if state == "blocked" => reason,
             Some(_) => return Err(GwError::AccountNotBlocked),
-        }
+        };
+        let left_the_post = matches!(
+            reason.as_deref().map(str::trim),
+            Some("dismissal" | "suspension")
+        );
         self.conn
             .execute(
-                "UPDATE users SET state = 'registered', blocked_reason = NULL, failed_attempts = 0, locked_until = NULL
+                "UPDATE users SET state = 'registered', blocked_reason = NULL, failed_attempts = 0, locked_until = NULL,
+                        hr = CASE WHEN ?2 THEN 0 ELSE hr END, reports = CASE WHEN ?2 THEN 0 ELSE reports END
                  WHERE iin = ?1 AND state = 'blocked'",
-                [iin],
+                params![iin, left_the_post],
             )
             .map_err(GwError::db("unblock a user"))?;
+        if left_the_post {
+            tracing::info!(user = %iin, "unblocked after a dismissal or suspension: hr and reports rights reset");
+        }
         self.journal_action("users", &format!("unblock {iin}"))
     }
 
@@ -412,10 +438,13 @@ impl Admin {
         self.journal_action("users", &format!("rights {iin} hr={hr} reports={reports}"))
     }
 
-    /// Block an account at once and end its sessions (journaled).
+    /// Block an account at once, end its sessions and its head marks (journaled).
     pub fn block(&self, iin: &str, reason: &str) -> Result<(), GwError> {
-        let n = self
+        let tx = self
             .conn
+            .unchecked_transaction()
+            .map_err(GwError::db("begin a block"))?;
+        let n = tx
             .execute(
                 "UPDATE users SET state = 'blocked', blocked_reason = ?2 WHERE iin = ?1",
                 params![iin, reason],
@@ -424,12 +453,14 @@ impl Admin {
         if n == 0 {
             return Err(GwError::UnknownUser);
         }
-        self.conn
-            .execute(
-                "UPDATE sessions SET ended_at = ?2 WHERE iin = ?1 AND ended_at IS NULL",
-                params![iin, stamp(now())],
-            )
-            .map_err(GwError::db("end sessions"))?;
+        tx.execute(
+            "UPDATE sessions SET ended_at = ?2 WHERE iin = ?1 AND ended_at IS NULL",
+            params![iin, stamp(now())],
+        )
+        .map_err(GwError::db("end sessions"))?;
+        // A blocked head co-signs nothing.
+        crate::hr::end_head_marks(&tx, iin)?;
+        tx.commit().map_err(GwError::db("commit a block"))?;
         self.journal_action("users", &format!("block {iin}"))
     }
 
@@ -656,6 +687,25 @@ impl Admin {
             .map_err(GwError::db("mark the demo head"))?;
         Ok(())
     }
+}
+
+/// Journal an operator's action in the gateway's access journal (2009 rules r.8: date and time,
+/// user, address, logical part of the resource, operation): the operator as the user, `local` as
+/// the address, `admin/<what>` as the resource. The one convention for every operator's action,
+/// the helpdesk's fingerprint enrolments included.
+pub(crate) fn journal_action(
+    conn: &Connection,
+    operator: &str,
+    what: &str,
+    operation: &str,
+) -> Result<(), GwError> {
+    let operation: String = operation.chars().take(400).collect();
+    conn.execute(
+        "INSERT INTO journal (at, user, ip, resource, operation, outcome) VALUES (?1, ?2, 'local', ?3, ?4, 'ok')",
+        params![stamp(now()), operator, format!("admin/{what}"), operation],
+    )
+    .map_err(GwError::db("journal an operator's action"))?;
+    Ok(())
 }
 
 /// Demo case registry: (user, basis, case key, title).

@@ -139,19 +139,26 @@ async fn admit(State(sh): Sh, req: Request, next: Next) -> Response {
 
 /// Run CPU-heavy work (signature checks, face matching) on the bounded blocking pool
 /// (`verify_workers`), never on the async workers that serve the other connections.
+///
+/// The slot is held by the blocking task itself, not by the future awaiting it: a call dropped
+/// meanwhile (client gone, connection closed) does not free the slot while its check still runs,
+/// so no more than `verify_workers` checks ever run at once.
 async fn cpu<T: Send + 'static>(
     sh: &Arc<Shared>,
     f: impl FnOnce() -> Result<T, GwError> + Send + 'static,
 ) -> Result<T, GwError> {
-    let _permit = sh
+    let permit = sh
         .cpu
         .clone()
         .acquire_owned()
         .await
         .map_err(|_| GwError::Internal("the worker pool is closed".into()))?;
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| GwError::Internal(format!("worker: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(|e| GwError::Internal(format!("worker: {e}")))?
 }
 
 /// A valid session of any stage, presented over the TLS certificate it was opened with.

@@ -234,28 +234,10 @@ fn inspect(path: &Path) -> Result<(u32, u64), BackupError> {
     Ok((version, u64::try_from(users).unwrap_or(0)))
 }
 
-/// Create `path`, which must not exist (not even as a link), with mode 0600.
-fn create_new_private(path: &Path) -> std::io::Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        o.mode(0o600);
-    }
-    o.open(path).map(drop)
-}
-
+/// Take group and other permissions away from `path` ([`crate::db::restrict_private`]).
 fn restrict(path: &Path) -> Result<(), BackupError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| io_err(format!("set the mode of {}", path.display()))(e.to_string()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
+    crate::db::restrict_private(path)
+        .map_err(|e| io_err(format!("set the mode of {}", path.display()))(e.to_string()))
 }
 
 /// Write a consistent copy of the database of `data_dir` to `dest` (works while the gateway
@@ -279,7 +261,7 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<BackupInfo, BackupError> {
         {
             // Created 0600 before SQLite opens it: never readable by others, not even briefly
             // (its rollback journal gets the same mode).
-            create_new_private(&tmp)
+            crate::db::create_new_private_file(&tmp)
                 .map_err(|e| io_err(format!("create {}", tmp.display()))(e.to_string()))?;
             let mut dst = Connection::open(&tmp)
                 .map_err(|e| io_err(format!("create {}", tmp.display()))(e.to_string()))?;

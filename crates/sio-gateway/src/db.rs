@@ -336,6 +336,14 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Create `path` empty with mode 0600 if it does not exist (an existing file is left as it is;
 /// [`restrict_private`] fixes its mode).
 pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+    match create_new_private_file(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
+}
+
+/// Create `path` with mode 0600; it must not exist (not even as a link: `AlreadyExists`).
+pub(crate) fn create_new_private_file(path: &Path) -> std::io::Result<()> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
@@ -343,11 +351,7 @@ pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
         o.mode(0o600);
     }
-    match o.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
+    o.open(path).map(drop)
 }
 
 /// Take group and other permissions away from `path` if it is a regular file (not followed if

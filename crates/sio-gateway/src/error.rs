@@ -41,9 +41,10 @@ pub enum GwError {
     /// time (expired, not yet valid, no longer trusted, revocation status unknown).
     #[error("the {0} certificate of this session is not acceptable now: {1}")]
     SessionCertInvalid(&'static str, sio_sign::SignError),
-    /// Too many connections over this client certificate.
-    #[error("too many connections over this certificate: close some and try again")]
-    TooManyConnections,
+    /// A connection over a limit: of this client certificate, of this address, or of the
+    /// gateway; the message says which.
+    #[error("{0}")]
+    TooManyConnections(&'static str),
     /// The call needs a later stage of the session (second factor, consent).
     #[error("{0}")]
     WrongStage(&'static str),
@@ -210,7 +211,7 @@ impl GwError {
             Self::SessionCertMismatch => "GW_SESSION_CERT_MISMATCH",
             Self::CertRevoked(_) => "GW_CERT_REVOKED",
             Self::SessionCertInvalid(..) => "GW_SESSION_CERT_INVALID",
-            Self::TooManyConnections => "GW_TOO_MANY_CONNECTIONS",
+            Self::TooManyConnections(_) => "GW_TOO_MANY_CONNECTIONS",
             Self::WrongStage(_) => "GW_WRONG_STAGE",
             Self::ConsentRequired => "GW_CONSENT_REQUIRED",
             Self::ChallengeInvalid => "GW_CHALLENGE_INVALID",
@@ -275,7 +276,7 @@ impl GwError {
             | Self::SessionCertMismatch
             | Self::CertRevoked(_)
             | Self::SessionCertInvalid(..) => StatusCode::UNAUTHORIZED,
-            Self::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyConnections(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::ChallengeInvalid
             | Self::SoftwareCarrier
             | Self::CarrierNotHardware

@@ -71,6 +71,10 @@ pub enum FingerprintRefused {
     /// The signed verdict or the enrolment does not hold together.
     #[error("the fingerprint document is not valid: {0}")]
     Invalid(&'static str),
+    /// The helpdesk's workstation certificate does not pass the check against the gateway's CA
+    /// and current CRL (another CA, revoked, expired, revocation status unknown).
+    #[error("the workstation certificate is not acceptable to the gateway: {0}")]
+    WorkstationUntrusted(sio_sign::SignError),
     /// The workstation's reader did not recognise the finger.
     #[error("the finger was not recognised ({tries_left} attempts left before the account locks)")]
     NoMatch {
@@ -88,6 +92,7 @@ impl FingerprintRefused {
             Self::EnrolForbidden => "GW_FINGERPRINT_ENROL_FORBIDDEN",
             Self::ChallengeInvalid => "GW_FINGERPRINT_CHALLENGE_INVALID",
             Self::Invalid(_) => "GW_FINGERPRINT_INVALID",
+            Self::WorkstationUntrusted(_) => "GW_FINGERPRINT_WORKSTATION_UNTRUSTED",
             Self::NoMatch { .. } => "GW_FINGERPRINT_NO_MATCH",
         }
     }
@@ -99,7 +104,7 @@ impl FingerprintRefused {
             Self::NotEnrolled | Self::NotWorkstation | Self::EnrolForbidden => {
                 StatusCode::FORBIDDEN
             }
-            Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) | Self::WorkstationUntrusted(_) => StatusCode::BAD_REQUEST,
             Self::ChallengeInvalid | Self::NoMatch { .. } => StatusCode::UNAUTHORIZED,
         }
     }
@@ -199,9 +204,14 @@ fn clean_name(v: &str) -> bool {
 
 /// Record an enrolment made by the helpdesk: the user's finger at the workstation whose
 /// certificate is given. Replaces an active enrolment of the same finger at the same workstation.
-/// Journaled (`journal`, operation `admin enroll-fingerprint`).
+/// The certificate must be a workstation's (no ИИН, client authentication) and pass `checker`
+/// (the gateway's CA and current CRL, validity now): one the gateway would refuse at the verdict
+/// is not recorded. Journaled as the operator's action ([`crate::admin::journal_action`]: the
+/// helpdesk officer as the user, resource `admin/fingerprint`, operation
+/// `admin enroll-fingerprint by …`).
 pub(crate) fn enrol_by_helpdesk(
     conn: &Connection,
+    checker: &sio_sign::Verifier,
     e: &HelpdeskEnrolment<'_>,
 ) -> Result<FingerprintEnrolment, GwError> {
     sio_core::Iin::parse(e.iin)?;
@@ -230,13 +240,11 @@ pub(crate) fn enrol_by_helpdesk(
         )));
     }
     sio_sign::check_purpose(&der, sio_sign::KeyPurpose::Authentication)?;
+    // Validity now, the chain to the gateway's CA and the CRL: the checks the verdicts will meet.
+    checker
+        .check_certificate(&der)
+        .map_err(|err| refused(FingerprintRefused::WorkstationUntrusted(err)))?;
     let at = now();
-    let now_sys = std::time::SystemTime::now();
-    if now_sys < summary.not_before || now_sys > summary.not_after {
-        return Err(refused(FingerprintRefused::Invalid(
-            "the workstation certificate is not valid now",
-        )));
-    }
     let user: Option<String> = conn
         .query_row("SELECT state FROM users WHERE iin = ?1", [e.iin], |r| {
             r.get(0)
@@ -291,12 +299,14 @@ pub(crate) fn enrol_by_helpdesk(
             ],
         )
         .map_err(GwError::db("record a fingerprint enrolment"))?;
-        journal_operator(
+        crate::admin::journal_action(
             conn,
-            e.iin,
+            e.operator,
+            "fingerprint",
             &format!(
-                "admin enroll-fingerprint by {}: {} at workstation {workstation} (certificate sha256 {hash})",
+                "admin enroll-fingerprint by {} for {}: {} at workstation {workstation} (certificate sha256 {hash})",
                 e.operator,
+                e.iin,
                 e.finger.name()
             ),
         )
@@ -331,24 +341,14 @@ pub(crate) fn remove_by_helpdesk(
                 params![iin, stamp(now())],
             )
             .map_err(GwError::db("remove fingerprint enrolments"))?;
-        journal_operator(
+        crate::admin::journal_action(
             conn,
-            iin,
-            &format!("admin remove-fingerprint by {operator}: {n} enrolment(s) ended"),
+            operator,
+            "fingerprint",
+            &format!("admin remove-fingerprint by {operator} for {iin}: {n} enrolment(s) ended"),
         )?;
         Ok(n)
     })
-}
-
-/// A record of the operator's action in the access journal (2009 rules r.8 fields).
-fn journal_operator(conn: &Connection, iin: &str, operation: &str) -> Result<(), GwError> {
-    let operation: String = operation.chars().take(400).collect();
-    conn.execute(
-        "INSERT INTO journal (at, user, ip, resource, operation, outcome) VALUES (?1, ?2, 'operator', 'fingerprint/enrolments', ?3, 'ok')",
-        params![stamp(now()), iin, operation],
-    )
-    .map_err(GwError::db("journal an operator action"))?;
-    Ok(())
 }
 
 /// `POST /v1/login/fingerprint/challenge`: the same answer for every user in stage
@@ -397,26 +397,17 @@ fn verify_workstation_signed(
     sh: &Shared,
     received: &ReceivedSigned,
 ) -> Result<Workstation, GwError> {
-    // Chain to the CA, CRL, clientAuth + digitalSignature, the signature over the canonical bytes.
+    // Chain to the CA, CRL, validity now, clientAuth + digitalSignature, the signature over the
+    // canonical bytes.
     let verified = sh
         .tls
         .verifiers()?
         .login(&received.canonical, &received.cms_der)?;
+    // Validity at the gateway's clock, whatever signing time the signer claims, was checked by
+    // the verifier (`validity_at_now`, crate::verify).
     // A personal certificate (the user's card, anyone's) names a person: not a workstation.
     if verified.certificate.iin.is_some() {
         return Err(refused(FingerprintRefused::NotWorkstation));
-    }
-    // Validity at the gateway's clock, whatever signing time the signer claims.
-    let now_sys = std::time::SystemTime::now();
-    if now_sys < verified.certificate.not_before {
-        return Err(GwError::Sign(sio_sign::SignError::CertificateNotYetValid {
-            subject: verified.certificate.common_name.clone().unwrap_or_default(),
-        }));
-    }
-    if now_sys > verified.certificate.not_after {
-        return Err(GwError::Sign(sio_sign::SignError::CertificateExpired {
-            subject: verified.certificate.common_name.clone().unwrap_or_default(),
-        }));
     }
     Ok(Workstation {
         sha256: sha256_hex(&verified.certificate_der),

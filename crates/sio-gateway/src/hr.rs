@@ -95,14 +95,26 @@ fn account(conn: &Connection, iin: &str) -> Result<Option<Account>, GwError> {
     .map_err(GwError::db("look up the applicant"))
 }
 
-/// Whether the operator has marked `iin` as a head of the body `bin`.
+/// Whether the operator has marked `iin` as a head of the body `bin`, and the head's account,
+/// when the head has one, is not blocked: a blocked head co-signs nothing, whatever marks remain
+/// (every blocking also ends the marks, [`end_head_marks`]).
 pub(crate) fn is_head(conn: &Connection, iin: &str, bin: &str) -> Result<bool, GwError> {
     conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM heads WHERE iin = ?1 AND organisation_bin = ?2)",
+        "SELECT EXISTS (SELECT 1 FROM heads h WHERE h.iin = ?1 AND h.organisation_bin = ?2
+             AND NOT EXISTS (SELECT 1 FROM users u WHERE u.iin = h.iin AND u.state = 'blocked'))",
         params![iin, bin],
         |r| r.get(0),
     )
     .map_err(GwError::db("look up the heads of a body"))
+}
+
+/// End every head mark of `iin` (in every body): on every blocking of the account, whatever its
+/// reason or path (an HR application, the operator's block). Marks are not restored by an
+/// unblock; the operator marks the head again if they still are one.
+pub(crate) fn end_head_marks(conn: &Connection, iin: &str) -> Result<(), GwError> {
+    conn.execute("DELETE FROM heads WHERE iin = ?1", [iin])
+        .map_err(GwError::db("end a head's marks"))?;
+    Ok(())
 }
 
 /// The body an application acts in, from the gateway's records — never from the document:
@@ -318,17 +330,8 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
                 params![doc.applicant.iin, stamp(at)],
             )
             .map_err(GwError::db("end the sessions of a blocked account"))?;
-            if matches!(
-                doc.blocking_reason,
-                Some(BlockingReason::Dismissal | BlockingReason::Suspension)
-            ) {
-                // A dismissed or suspended head no longer co-signs for the body.
-                tx.execute(
-                    "DELETE FROM heads WHERE iin = ?1 AND organisation_bin = ?2",
-                    params![doc.applicant.iin, org],
-                )
-                .map_err(GwError::db("end a head's mark"))?;
-            }
+            // A blocked head no longer co-signs for any body, whatever the reason.
+            end_head_marks(&tx, &doc.applicant.iin)?;
             tx.commit().map_err(GwError::db("commit a blocking"))?;
             tracing::warn!(application = %id, "account blocked by application");
             ("done", Some(stamp(at)))
@@ -451,8 +454,7 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
                     ],
                 )
                 .map_err(GwError::db("register a blocked account again"))?;
-                tx.execute("DELETE FROM heads WHERE iin = ?1", [&applicant])
-                    .map_err(GwError::db("end a head's marks"))?;
+                end_head_marks(&tx, &applicant)?;
             }
             _ => {
                 return Err(invalid(
@@ -461,6 +463,19 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
             }
         },
         "transfer" => {
+            // A transfer changes the post of an active account only: a blocked (dismissed,
+            // suspended) or still pending account has no post to change. Approving it would set
+            // a new role on an account someone blocked; it comes back by an unblock or a new
+            // registration instead.
+            match current.as_ref().map(|a| a.state.as_str()) {
+                Some("registered") => {}
+                Some(_) => {
+                    return Err(invalid(
+                        "the account is blocked or not yet registered: refuse this transfer",
+                    ));
+                }
+                None => return Err(invalid("no account with this ИИН: refuse this transfer")),
+            }
             if current.as_ref().map(|a| a.organisation_bin.as_str()) != Some(org.as_str()) {
                 return Err(GwError::ApplicationOtherBody(
                     "the person is no longer staff of the body that filed the transfer",
@@ -480,8 +495,7 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
                 ],
             )
             .map_err(GwError::db("carry out a transfer"))?;
-            tx.execute("DELETE FROM heads WHERE iin = ?1", [&applicant])
-                .map_err(GwError::db("end a head's marks"))?;
+            end_head_marks(&tx, &applicant)?;
         }
         _ => {}
     }

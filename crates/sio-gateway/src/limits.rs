@@ -51,6 +51,27 @@ impl Refused {
             Self::ConnectionsPerCert => "connections of this certificate",
         }
     }
+
+    /// What the refused client is told (`GW_TOO_MANY_CONNECTIONS`), for each limit.
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            Self::ConnectionsPerCert => {
+                "too many connections over this certificate: close some and try again"
+            }
+            Self::ConnectionsPerIp => {
+                "too many connections from this address (or its network): close some and try again"
+            }
+            Self::Connections => {
+                "the gateway serves as many connections as it can at the moment: try again shortly"
+            }
+            Self::PendingPerIp => {
+                "too many connections are being opened from this address (or its network): wait and try again"
+            }
+            Self::Pending => {
+                "the gateway is opening as many connections as it can at the moment: try again shortly"
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +97,23 @@ struct State {
     established_by_ip: HashMap<IpAddr, usize>,
     by_cert: HashMap<String, CertSlots>,
     live: HashMap<u64, Arc<LiveConn>>,
+}
+
+/// The key an address is counted under by the per-address limits. One host or site usually
+/// holds a whole IPv6 /64 and can pick any address in it, so an IPv6 address counts as its /64;
+/// an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, a dual-stack socket) is the IPv4 address it
+/// carries, counted with the same host's plain IPv4 connections.
+pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+            }
+        },
+    }
 }
 
 fn decrement<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, key: &K) {
@@ -127,6 +165,7 @@ impl Registry {
     /// An address already at its connection limit (or a full gateway) is refused here too,
     /// before any handshake work.
     pub(crate) fn begin(self: &Arc<Self>, ip: IpAddr) -> Result<Pending, Refused> {
+        let ip = address_key(ip);
         let l = self.limits;
         let mut s = self.state();
         if s.established >= l.connections {
@@ -165,7 +204,8 @@ impl Registry {
             drop(s);
             return Err((Refused::Connections, pending));
         }
-        if s.established_by_ip.get(&peer.ip()).copied().unwrap_or(0) >= l.connections_per_ip {
+        let key = address_key(peer.ip());
+        if s.established_by_ip.get(&key).copied().unwrap_or(0) >= l.connections_per_ip {
             drop(s);
             return Err((Refused::ConnectionsPerIp, pending));
         }
@@ -183,7 +223,7 @@ impl Registry {
         slots.connections += 1;
         let in_flight = slots.in_flight.clone();
         s.established += 1;
-        *s.established_by_ip.entry(peer.ip()).or_insert(0) += 1;
+        *s.established_by_ip.entry(key).or_insert(0) += 1;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (stop, _) = watch::channel(false);
         let conn = Arc::new(LiveConn {
@@ -213,6 +253,7 @@ impl Registry {
 /// A pending-handshake slot, given back when dropped.
 pub(crate) struct Pending {
     reg: Arc<Registry>,
+    /// The address's key ([`address_key`]).
     ip: IpAddr,
 }
 
@@ -236,7 +277,7 @@ impl Drop for Established {
         let mut s = self.reg.state();
         s.live.remove(&self.id);
         s.established = s.established.saturating_sub(1);
-        decrement(&mut s.established_by_ip, &self.conn.peer.ip());
+        decrement(&mut s.established_by_ip, &address_key(self.conn.peer.ip()));
         if let Some(slots) = s.by_cert.get_mut(&self.conn.cert_sha) {
             slots.connections = slots.connections.saturating_sub(1);
             if slots.connections == 0 {
@@ -297,5 +338,58 @@ impl LiveConn {
     pub(crate) fn used_any(&self, token_hashes: &HashSet<String>) -> bool {
         let s = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         s.iter().any(|t| token_hashes.contains(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn ipv6_addresses_count_as_their_64() {
+        let a = address_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd"));
+        assert_eq!(a, ip("2001:db8:1:2::"));
+        assert_eq!(address_key(ip("2001:db8:1:2::1")), a);
+        assert_eq!(address_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")), a);
+        assert_ne!(address_key(ip("2001:db8:1:3::1")), a);
+        assert_eq!(address_key(ip("::1")), ip("::"));
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_count_as_ipv4() {
+        assert_eq!(address_key(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(
+            address_key(ip("::ffff:192.0.2.7")),
+            address_key(ip("192.0.2.7"))
+        );
+        assert_ne!(address_key(ip("::ffff:192.0.2.7")), ip("192.0.2.8"));
+    }
+
+    #[test]
+    fn each_limit_has_its_own_message() {
+        use super::Refused::*;
+        let all = [
+            Pending,
+            PendingPerIp,
+            Connections,
+            ConnectionsPerIp,
+            ConnectionsPerCert,
+        ];
+        let messages: std::collections::HashSet<_> = all.iter().map(|r| r.message()).collect();
+        assert_eq!(messages.len(), all.len());
+        assert!(ConnectionsPerCert.message().contains("this certificate"));
+        assert!(ConnectionsPerIp.message().contains("this address"));
+        assert!(!Connections.message().contains("certificate"));
+    }
+
+    #[test]
+    fn ipv4_addresses_are_their_own_key() {
+        assert_eq!(address_key(ip("127.0.0.1")), ip("127.0.0.1"));
+        assert_ne!(address_key(ip("10.0.0.1")), address_key(ip("10.0.0.2")));
     }
 }

@@ -25,7 +25,7 @@ use rusqlite::{Connection, params};
 use sio_sign::{KeyPurpose, SignError};
 
 use crate::certs::sha256_hex;
-use crate::clock::{now, parse, stamp};
+use crate::clock::{now, stamp};
 use crate::error::GwError;
 use crate::server::{ConnInfo, Shared};
 
@@ -165,10 +165,13 @@ fn end_sessions_over(
         rows.collect::<Result<_, _>>()
             .map_err(GwError::db("list the sessions of a certificate"))?
     };
+    if open.is_empty() {
+        return Ok(());
+    }
     for (token_hash, iin) in open {
         end_session(sh, db, &token_hash, &iin, code, why)?;
     }
-    Ok(())
+    crate::auth::erase_codes_of_ended_sessions(db)
 }
 
 fn session_certs(
@@ -230,6 +233,7 @@ pub(crate) fn check_session(
                 "GW_NO_SESSION",
                 "authentication certificate not on record",
             )?;
+            crate::auth::erase_codes_of_ended_sessions(db)?;
         }
         return Err(GwError::NoSession);
     }
@@ -238,6 +242,7 @@ pub(crate) fn check_session(
             if s.open && ends_session(&e) {
                 let why = describe(*kind, &e, der);
                 end_session(sh, db, s.token_hash, s.iin, e.code(), &why)?;
+                crate::auth::erase_codes_of_ended_sessions(db)?;
             }
             return Err(e);
         }
@@ -257,8 +262,10 @@ fn describe(kind: Kind, e: &GwError, der: &[u8]) -> String {
     format!("{} certificate {serial} {what}", kind.label())
 }
 
-/// End a session because a certificate it rests on failed (journaled), void its SMS codes and
-/// close the connections it was presented over.
+/// End a session because a certificate it rests on failed (journaled) and close the connections
+/// it was presented over. Its unused SMS codes are voided and blanked by the trigger
+/// `otps_end_with_session` in the same statement; the callers truncate the log once
+/// ([`crate::auth::erase_codes_of_ended_sessions`]) after ending what they end.
 fn end_session(
     sh: &Shared,
     db: &Connection,
@@ -280,7 +287,6 @@ fn end_session(
             params![stamp(at), iin, format!("end session: {why}"), code],
         )
         .map_err(GwError::db("journal the end of a session"))?;
-        crate::auth::erase_codes_of_ended_sessions(db)?;
         tracing::warn!(user = %iin, %code, reason = %why, "session ended: a certificate it rests on failed the re-check");
     }
     let one: HashSet<String> = std::iter::once(token_hash.to_string()).collect();
@@ -391,57 +397,63 @@ pub(crate) fn bind_signers(sh: &Shared, token_hash: &str, iin: &str, body: &[u8]
 /// After a CRL change: re-check every open session's certificates and every live connection's
 /// TLS certificate; end the sessions and close the connections that fail. Returns the numbers of
 /// sessions ended and connections closed.
+///
+/// The database is locked only to read the open, unexpired sessions' certificates and again to
+/// end the sessions that failed, never while certificates are checked (chain and CRL work on
+/// every certificate): calls go on meanwhile. A session ended or expired in between is left as
+/// it is (ending is conditional on `ended_at IS NULL`).
 pub(crate) fn sweep(sh: &Shared) -> Result<(usize, usize), GwError> {
-    let at = now();
-    let mut ended: HashSet<String> = HashSet::new();
-    {
+    let rows: Vec<(String, String, String, String, Vec<u8>)> = {
         let db = sh.db()?;
-        let rows: Vec<(String, String, String, String, String, Vec<u8>)> = {
-            let mut stmt = db
-                .prepare(
-                    "SELECT s.token_hash, s.iin, s.expires_at, c.kind, c.sha256, c.der
-                     FROM sessions s JOIN session_certs c ON c.session = s.token_hash
-                     WHERE s.ended_at IS NULL",
-                )
-                .map_err(GwError::db("list open sessions"))?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                })
-                .map_err(GwError::db("list open sessions"))?;
-            rows.collect::<Result<_, _>>()
-                .map_err(GwError::db("list open sessions"))?
+        let mut stmt = db
+            .prepare(
+                "SELECT s.token_hash, s.iin, c.kind, c.sha256, c.der
+                 FROM sessions s JOIN session_certs c ON c.session = s.token_hash
+                 WHERE s.ended_at IS NULL AND s.expires_at > ?1",
+            )
+            .map_err(GwError::db("list open sessions"))?;
+        let rows = stmt
+            .query_map([stamp(now())], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .map_err(GwError::db("list open sessions"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(GwError::db("list open sessions"))?
+    };
+    // Checked without the database: (token hash, ИИН, code, why) of each session that fails.
+    let mut ended: HashSet<String> = HashSet::new();
+    let mut failed: Vec<(String, String, &'static str, String)> = Vec::new();
+    for (token_hash, iin, kind, sha, der) in rows {
+        if ended.contains(&token_hash) {
+            continue;
+        }
+        let Some(kind) = Kind::parse(&kind) else {
+            continue;
         };
-        for (token_hash, iin, expires, kind, sha, der) in rows {
-            if ended.contains(&token_hash) || parse(&expires).is_none_or(|e| e < at) {
-                continue;
-            }
-            let Some(kind) = Kind::parse(&kind) else {
-                continue;
-            };
-            if let Err(e) = check_cert(sh, kind, &sha, &der) {
-                if ends_session(&e) {
-                    let why = describe(kind, &e, &der);
-                    end_session(sh, &db, &token_hash, &iin, e.code(), &why)?;
-                    ended.insert(token_hash);
-                }
+        if let Err(e) = check_cert(sh, kind, &sha, &der) {
+            if ends_session(&e) {
+                let why = describe(kind, &e, &der);
+                ended.insert(token_hash.clone());
+                failed.push((token_hash, iin, e.code(), why));
             }
         }
     }
+    if !failed.is_empty() {
+        let db = sh.db()?;
+        for (token_hash, iin, code, why) in &failed {
+            end_session(sh, &db, token_hash, iin, code, why)?;
+        }
+        // The trigger `otps_end_with_session` voided and blanked the codes as each session ended;
+        // this sweeps the rest of the outbox and truncates the log, once.
+        crate::auth::erase_codes_of_ended_sessions(&db)?;
+    }
     let mut closed = 0;
     for live in sh.conns.live() {
-        let failed = live.used_any(&ended)
+        let fails = live.used_any(&ended)
             || check_cert(sh, Kind::Tls, &live.cert_sha, &live.cert_der)
                 .err()
                 .is_some_and(|e| ends_session(&e));
-        if failed {
+        if fails {
             live.close();
             closed += 1;
         }

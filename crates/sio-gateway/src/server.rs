@@ -171,6 +171,11 @@ impl Gateway {
     pub async fn start(config: GatewayConfig) -> Result<GatewayHandle, GwError> {
         let conn = crate::db::open(&config.data_dir)?;
         let tls = TlsState::new(config.tls.clone())?;
+        // For the operator's tools on the same data directory: the CA and CRL to check
+        // certificates against (e.g. a workstation's at a fingerprint enrolment).
+        if let Err(e) = crate::tls::record_trust(&config.data_dir, &config.tls) {
+            tracing::warn!(error = %e, "could not record the trust files for the operator's tools");
+        }
         let rng = ring::rand::SystemRandom::new();
         let otp_key = ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &rng)
             .map_err(|_| GwError::Internal("no randomness for the OTP key".into()))?;
@@ -279,7 +284,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
                 Ok(e) => e,
                 Err((why, pending)) => {
                     tracing::info!(%peer, limit = why.as_str(), "connection refused after the handshake");
-                    refuse(tls, &shared).await;
+                    refuse(tls, &shared, why).await;
                     drop(pending);
                     return;
                 }
@@ -327,12 +332,19 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
     watcher.abort();
 }
 
-/// Answer the first call on a connection over the limits with `GW_TOO_MANY_CONNECTIONS`, then
-/// close it. It keeps its pending-handshake slot meanwhile, for a short time only.
-async fn refuse(tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>, shared: &Shared) {
-    let service = hyper::service::service_fn(|_req: Request<hyper::body::Incoming>| async {
-        Ok::<_, std::convert::Infallible>(GwError::TooManyConnections.into_response())
-    });
+/// Answer the first call on a connection over the limits with `GW_TOO_MANY_CONNECTIONS` and a
+/// message naming the limit (`why`), then close it. It keeps its pending-handshake slot
+/// meanwhile, for a short time only.
+async fn refuse(
+    tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+    shared: &Shared,
+    why: crate::limits::Refused,
+) {
+    let message = why.message();
+    let service =
+        hyper::service::service_fn(move |_req: Request<hyper::body::Incoming>| async move {
+            Ok::<_, std::convert::Infallible>(GwError::TooManyConnections(message).into_response())
+        });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(shared.config.header_timeout)

@@ -82,34 +82,36 @@ fn cfg_err(what: &str, path: &Path, e: impl std::fmt::Display) -> GwError {
     GwError::Config(format!("{what} {}: {e}", path.display()))
 }
 
-fn load(files: &TlsFiles) -> Result<Loaded, GwError> {
-    let crl_mtime = mtime(&files.crl);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let ca: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.ca_cert)
-        .map_err(|e| cfg_err("CA certificate", &files.ca_cert, e))?
+/// The CA certificates and the CRL (when its file exists) of these files.
+fn read_trust(
+    ca_cert: &Path,
+    crl: Option<&Path>,
+) -> Result<
+    (
+        Vec<CertificateDer<'static>>,
+        Vec<CertificateRevocationListDer<'static>>,
+    ),
+    GwError,
+> {
+    let ca: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca_cert)
+        .map_err(|e| cfg_err("CA certificate", ca_cert, e))?
         .collect::<Result<_, _>>()
-        .map_err(|e| cfg_err("CA certificate", &files.ca_cert, e))?;
+        .map_err(|e| cfg_err("CA certificate", ca_cert, e))?;
     if ca.is_empty() {
-        return Err(cfg_err("CA certificate", &files.ca_cert, "no certificate"));
-    }
-    let mut roots = rustls::RootCertStore::empty();
-    for c in &ca {
-        roots
-            .add(c.clone())
-            .map_err(|e| cfg_err("CA certificate", &files.ca_cert, e))?;
+        return Err(cfg_err("CA certificate", ca_cert, "no certificate"));
     }
     let mut crls: Vec<CertificateRevocationListDer<'static>> = Vec::new();
-    if let Some(path) = files.crl.as_ref().filter(|p| p.exists()) {
+    if let Some(path) = crl.filter(|p| p.exists()) {
         crls = CertificateRevocationListDer::pem_file_iter(path)
             .map_err(|e| cfg_err("CRL", path, e))?
             .collect::<Result<_, _>>()
             .map_err(|e| cfg_err("CRL", path, e))?;
     }
-    let trust = Trust {
-        ca_certs: ca.iter().map(|c| c.as_ref().to_vec()).collect(),
-        crls: crls.iter().map(|c| c.as_ref().to_vec()).collect(),
-    };
-    let verifiers = Arc::new(Verifiers::new(&trust)?);
+    Ok((ca, crls))
+}
+
+/// The checker of single certificates (any purpose): chain to the CA, validity now, the CRL.
+fn certificate_checker(trust: &Trust) -> Result<sio_sign::Verifier, GwError> {
     let mut certs = sio_sign::Verifier::new(&trust.ca_certs)
         .map_err(|e| GwError::Config(format!("CA for certificate checks: {e}")))?;
     for crl in &trust.crls {
@@ -117,6 +119,87 @@ fn load(files: &TlsFiles) -> Result<Loaded, GwError> {
             .with_crl(crl)
             .map_err(|e| GwError::Config(format!("CRL for certificate checks: {e}")))?;
     }
+    Ok(certs)
+}
+
+/// The file in the data directory where a started gateway records where its CA certificate and
+/// CRL are, so that the operator's tools ([`crate::admin::Admin`]) check certificates against
+/// the same trust as the gateway (e.g. a workstation certificate at a fingerprint enrolment).
+pub(crate) const TRUST_FILE: &str = "gateway-trust.json";
+
+/// Record in `data_dir` where the trust material of `files` is (absolute paths; mode 0600).
+pub(crate) fn record_trust(data_dir: &Path, files: &TlsFiles) -> Result<(), GwError> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let record = serde_json::json!({
+        "ca_cert": abs(&files.ca_cert),
+        "crl": files.crl.as_deref().map(abs),
+    });
+    let dest = data_dir.join(TRUST_FILE);
+    let tmp = data_dir.join(format!(".{TRUST_FILE}.tmp-{}", std::process::id()));
+    let io = |what: &str, e: std::io::Error| GwError::Config(format!("{what}: {e}"));
+    let _ = std::fs::remove_file(&tmp);
+    crate::db::create_new_private_file(&tmp).map_err(|e| io("record the trust files", e))?;
+    std::fs::write(&tmp, record.to_string()).map_err(|e| io("record the trust files", e))?;
+    std::fs::rename(&tmp, &dest).map_err(|e| io("record the trust files", e))?;
+    Ok(())
+}
+
+/// A checker of single certificates against the trust the gateway of `data_dir` recorded when
+/// it last started ([`record_trust`]), with the CA certificate and CRL as they are now.
+pub(crate) fn recorded_checker(data_dir: &Path) -> Result<sio_sign::Verifier, GwError> {
+    let path = data_dir.join(TRUST_FILE);
+    let text = std::fs::read(&path).map_err(|e| {
+        GwError::Config(format!(
+            "the gateway's CA and CRL are not known in {} ({e}): start the gateway once with this data directory",
+            data_dir.display()
+        ))
+    })?;
+    let record: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| GwError::Config(format!("{}: {e}", path.display())))?;
+    let ca_cert = record
+        .get("ca_cert")
+        .and_then(|v| v.as_str())
+        .map(PathBuf::from)
+        .ok_or_else(|| GwError::Config(format!("{}: no CA certificate", path.display())))?;
+    let crl = record
+        .get("crl")
+        .and_then(|v| v.as_str())
+        .map(PathBuf::from);
+    let files = TlsFiles {
+        ca_cert,
+        crl,
+        server_cert: PathBuf::new(),
+        server_key: PathBuf::new(),
+    };
+    trust_checker(&files)
+}
+
+/// A checker of single certificates against the CA certificate and CRL of `files`, as they are
+/// now.
+pub(crate) fn trust_checker(files: &TlsFiles) -> Result<sio_sign::Verifier, GwError> {
+    let (ca, crls) = read_trust(&files.ca_cert, files.crl.as_deref())?;
+    certificate_checker(&Trust {
+        ca_certs: ca.iter().map(|c| c.as_ref().to_vec()).collect(),
+        crls: crls.iter().map(|c| c.as_ref().to_vec()).collect(),
+    })
+}
+
+fn load(files: &TlsFiles) -> Result<Loaded, GwError> {
+    let crl_mtime = mtime(&files.crl);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let (ca, crls) = read_trust(&files.ca_cert, files.crl.as_deref())?;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in &ca {
+        roots
+            .add(c.clone())
+            .map_err(|e| cfg_err("CA certificate", &files.ca_cert, e))?;
+    }
+    let trust = Trust {
+        ca_certs: ca.iter().map(|c| c.as_ref().to_vec()).collect(),
+        crls: crls.iter().map(|c| c.as_ref().to_vec()).collect(),
+    };
+    let verifiers = Arc::new(Verifiers::new(&trust)?);
+    let certs = certificate_checker(&trust)?;
     let mut vb = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone());
     if !crls.is_empty() {
         vb = vb.with_crls(crls);

@@ -106,12 +106,15 @@ async fn the_registered_workstation_passes_once_and_its_verdict_cannot_be_replay
         .unwrap_err();
     assert_eq!(e.body.code, "GW_FINGERPRINT_CHALLENGE_INVALID");
 
-    // The operator's enrolment is journaled.
+    // The operator's enrolment is journaled as every operator's action: the helpdesk officer as
+    // the user, `local` as the address, the user enrolled in the operation.
     let journal = env.admin().journal(50).unwrap();
     assert!(
-        journal
-            .iter()
-            .any(|j| j.user == iin && j.operation.contains("admin enroll-fingerprint")),
+        journal.iter().any(|j| j.user == "helpdesk officer Test"
+            && j.ip == "local"
+            && j.resource == "admin/fingerprint"
+            && j.operation.contains("admin enroll-fingerprint")
+            && j.operation.contains(&iin)),
         "{journal:?}"
     );
 }
@@ -331,5 +334,50 @@ async fn the_helpdesk_cannot_register_a_personal_certificate_as_a_workstation() 
     rec.iin = &iin;
     rec.operator = " ";
     assert!(env.admin().enroll_fingerprint(&rec).is_err());
+    assert!(env.admin().fingerprint_enrolments(&iin).unwrap().is_empty());
+}
+
+/// A workstation certificate of another CA (valid, for client authentication, no ИИН) is refused
+/// at enrolment: the helpdesk records only certificates the gateway's CA issued and has not
+/// revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_certificate_of_another_ca_is_refused_at_enrolment() {
+    let env = Env::start().await;
+    let iin = env.iin(INVESTIGATOR);
+    let other = tempfile::tempdir().unwrap();
+    let other_pki =
+        sio_pki::generate(&other.path().join("pki"), &sio_pki::PkiSpec::demo()).unwrap();
+    let foreign = sio_pki::issue_workstation(&other_pki.dir, "arm-01").unwrap();
+    let pem = std::fs::read(&foreign.cert_path).unwrap();
+    let e = env
+        .admin()
+        .enroll_fingerprint(&HelpdeskEnrolment {
+            iin: &iin,
+            workstation_certificate: &pem,
+            finger: Finger::RightIndexFinger,
+            device: None,
+            operator: "helpdesk officer Test",
+        })
+        .unwrap_err();
+    assert_eq!(e.code(), "GW_FINGERPRINT_WORKSTATION_UNTRUSTED", "{e}");
+    assert!(env.admin().fingerprint_enrolments(&iin).unwrap().is_empty());
+    // A revoked workstation certificate of the gateway's own CA is refused alike.
+    let ws = sio_pki::issue_workstation(&env.pki.dir, "arm-02").unwrap();
+    let serial = sio_sign::CertSummary::from_der(&ws.cert_der)
+        .unwrap()
+        .serial_hex;
+    sio_pki::revoke(&env.pki.dir, &serial).unwrap();
+    let pem = std::fs::read(&ws.cert_path).unwrap();
+    let e = env
+        .admin()
+        .enroll_fingerprint(&HelpdeskEnrolment {
+            iin: &iin,
+            workstation_certificate: &pem,
+            finger: Finger::RightIndexFinger,
+            device: None,
+            operator: "helpdesk officer Test",
+        })
+        .unwrap_err();
+    assert_eq!(e.code(), "GW_FINGERPRINT_WORKSTATION_UNTRUSTED", "{e}");
     assert!(env.admin().fingerprint_enrolments(&iin).unwrap().is_empty());
 }

@@ -569,3 +569,161 @@ async fn a_user_files_their_own_transfer() {
         (Some(18), POLICE.0)
     );
 }
+
+/// A blocked head co-signs nothing: the operator's block ends the head's marks, and even a mark
+/// made again while the account is blocked does not let the head co-sign.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_head_cannot_co_sign() {
+    let env = Env::start().await;
+    let admin = env.admin();
+    admin
+        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
+        .unwrap();
+    let hr = env.active_client(HEAD).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let own_transfer = || {
+        let mut doc = application(
+            ApplicationAction::Transfer,
+            (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+            POLICE,
+            (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        );
+        doc.application_id = uuid::Uuid::new_v4();
+        signed(doc, &[sign_pair(&serikova), sign_pair(&ivanov)])
+    };
+    admin.block(IVANOV, "служебная проверка").unwrap();
+    assert!(
+        admin.heads().unwrap().iter().all(|h| h.iin != IVANOV),
+        "the block ends his head marks"
+    );
+    assert_eq!(
+        refused(&hr, &own_transfer()).await,
+        "GW_HEAD_NOT_REGISTERED"
+    );
+    // Marked again while blocked: still no co-signature.
+    admin
+        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
+        .unwrap();
+    assert_eq!(
+        refused(&hr, &own_transfer()).await,
+        "GW_HEAD_NOT_REGISTERED"
+    );
+    // Unblocked (and still marked), he co-signs again.
+    admin.unblock(IVANOV).unwrap();
+    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &own_transfer()).await.unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+}
+
+/// A blocking by application ends the head's marks in every body, whatever the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_by_application_ends_every_head_mark() {
+    let env = Env::start().await;
+    let admin = env.admin();
+    admin
+        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
+        .unwrap();
+    admin
+        .mark_head(IVANOV, PROSECUTION.0, "ИВАНОВ АЛЕКСЕЙ", "советник")
+        .unwrap();
+    let hr = env.active_client(HEAD).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let mut block = application(
+        ApplicationAction::Blocking,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    block.blocking_reason = Some(BlockingReason::Other);
+    block.blocking_reason_text = Some("служебная проверка".into());
+    let st: ApplicationStatus = hr
+        .post(
+            paths::APPLICATIONS,
+            &signed(block, &[sign_pair(&ivanov), sign_pair(&serikova)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Done);
+    assert!(admin.heads().unwrap().iter().all(|h| h.iin != IVANOV));
+}
+
+/// A transfer filed while the account was active is not carried out once the account is blocked
+/// (a dismissal): the operator's approval is refused and the account stays as it is. An unblock
+/// after a dismissal resets the `hr` and `reports` rights (the post is held anew); after any
+/// other block the rights stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_of_a_blocked_account_is_not_approved() {
+    let env = Env::start().await;
+    let admin = env.admin();
+    admin.set_rights(IVANOV, true, true).unwrap();
+    let hr = env.active_client(HEAD).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let transfer = application(
+        ApplicationAction::Transfer,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    let st: ApplicationStatus = hr
+        .post(
+            paths::APPLICATIONS,
+            &signed(
+                transfer.clone(),
+                &[sign_pair(&ivanov), sign_pair(&serikova)],
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+    let dismissal = application(
+        ApplicationAction::Blocking,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    let st: ApplicationStatus = hr
+        .post(
+            paths::APPLICATIONS,
+            &signed(dismissal, &[sign_pair(&ivanov), sign_pair(&serikova)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Done);
+
+    let e = admin
+        .approve(&transfer.application_id.to_string())
+        .unwrap_err();
+    assert_eq!(e.code(), "GW_APPLICATION_INVALID", "{e}");
+    let row = user_row(&env, IVANOV);
+    assert_eq!(
+        (row.state.as_str(), row.role),
+        ("blocked", Some(3)),
+        "the blocked account keeps its old post"
+    );
+    let pending = admin
+        .applications()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.application_id == transfer.application_id.to_string())
+        .unwrap();
+    assert_eq!(pending.state, "pending", "the operator refuses it");
+
+    // Unblocked after the dismissal: no HR or reports rights until the operator grants them.
+    admin.unblock(IVANOV).unwrap();
+    let row = user_row(&env, IVANOV);
+    assert_eq!(
+        (row.state.as_str(), row.hr, row.reports),
+        ("registered", false, false)
+    );
+    // After the operator's own block (a check), the rights stay.
+    admin.set_rights(IVANOV, true, true).unwrap();
+    admin.block(IVANOV, "служебная проверка").unwrap();
+    admin.unblock(IVANOV).unwrap();
+    let row = user_row(&env, IVANOV);
+    assert_eq!(
+        (row.state.as_str(), row.hr, row.reports),
+        ("registered", true, true)
+    );
+    // Once active again, the transfer can be approved.
+    admin.approve(&transfer.application_id.to_string()).unwrap();
+    assert_eq!(user_row(&env, IVANOV).role, Some(18));
+}

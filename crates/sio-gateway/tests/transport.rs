@@ -428,6 +428,7 @@ async fn connections_per_certificate_are_limited_with_a_code() {
     let text = health_over(&mut fourth).await;
     assert!(text.starts_with("HTTP/1.1 429"), "{text}");
     assert!(text.contains("GW_TOO_MANY_CONNECTIONS"), "{text}");
+    assert!(text.contains("over this certificate"), "{text}");
     let mut rest = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), fourth.read_to_end(&mut rest)).await;
     // Another certificate is served; a slot given back is usable again.
