@@ -90,8 +90,10 @@ pub struct EmergencyEntry {
     pub recorded_by: String,
 }
 
-/// An application as listed, with the person's account as the gateway's records have it now
-/// (not as the document says).
+/// An application as listed: the person's account as the gateway's records have it now (not as
+/// the document says), next to what approving the application would set from the stored
+/// document (`requested_*`), and the differences as `field: current → requested` lines
+/// (`changes`) so that a change of the SMS phone, the role or the body is seen before approval.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApplicationRow {
     /// Id.
@@ -112,16 +114,132 @@ pub struct ApplicationRow {
     pub submitted_by: String,
     /// ИИН of the co-signing head, if any.
     pub head_iin: Option<String>,
+    /// What approval would change on the account, one `field: current → requested` line each
+    /// (a pending registration or transfer; empty for a blocking, carried out at once, and once
+    /// decided).
+    pub changes: Vec<String>,
+    /// The account's state (registered / blocked / pending), if any.
+    pub target_state: Option<String>,
+    /// The person's current full name (records).
+    pub target_full_name: Option<String>,
+    /// The full name approval sets (a registration: the document's).
+    pub requested_full_name: Option<String>,
     /// The person's current body (records), if they have an account.
     pub target_organisation_bin: Option<String>,
     /// Its name.
     pub target_organisation_name: Option<String>,
+    /// The body approval puts the person in (registration, transfer): the body the application
+    /// acts in.
+    pub requested_organisation_bin: Option<String>,
+    /// Its name.
+    pub requested_organisation_name: Option<String>,
     /// The person's current role (records).
     pub target_role: Option<u8>,
+    /// The role approval sets (the document's; none: a user who sends no requests).
+    pub requested_role: Option<u8>,
     /// The person's mobile number for SMS codes (records).
     pub target_mobile: Option<String>,
-    /// The account's state (registered / blocked / pending), if any.
-    pub target_state: Option<String>,
+    /// The mobile number for SMS codes approval sets (the document's).
+    pub requested_mobile: Option<String>,
+    /// The person's current unit (records).
+    pub target_unit: Option<String>,
+    /// The unit approval sets (the document's).
+    pub requested_unit: Option<String>,
+    /// The person's current position (records).
+    pub target_position: Option<String>,
+    /// The position approval sets (the document's).
+    pub requested_position: Option<String>,
+}
+
+impl ApplicationRow {
+    /// Fill the `requested_*` fields and `changes` from the stored document (registration and
+    /// transfer; a blocking changes nothing on approval).
+    fn with_request(mut self, document: &[u8], requested_org_name: Option<String>) -> Self {
+        if !matches!(self.action.as_str(), "registration" | "transfer") {
+            return self;
+        }
+        let doc: sio_protocol::ApplicationDocument = match serde_json::from_slice(document) {
+            Ok(d) => d,
+            Err(e) => {
+                self.changes.push(format!(
+                    "the stored document cannot be read ({e}): refuse it"
+                ));
+                return self;
+            }
+        };
+        self.requested_full_name = Some(doc.applicant.full_name);
+        self.requested_organisation_bin = Some(self.organisation_bin.clone());
+        self.requested_organisation_name = requested_org_name;
+        self.requested_role = doc.role;
+        self.requested_mobile = Some(doc.contacts.mobile_phone);
+        self.requested_unit = Some(doc.workplace.unit);
+        self.requested_position = Some(doc.workplace.position);
+
+        if self.state != "pending" {
+            // Decided: the records already hold what was approved (or never will).
+            return self;
+        }
+        let shown = |v: Option<&str>| match v {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => "—".to_string(),
+        };
+        let role = |r: Option<u8>| r.map_or_else(|| "—".to_string(), |r| r.to_string());
+        let body = |bin: Option<&str>, name: Option<&str>| match (bin, name) {
+            (Some(b), Some(n)) => format!("{b} ({n})"),
+            (b, _) => shown(b),
+        };
+        let mut changes = Vec::new();
+        let mut change = |field: &str, current: String, requested: String| {
+            if current != requested {
+                changes.push(format!("{field}: {current} → {requested}"));
+            }
+        };
+        if self.action == "registration" {
+            change(
+                "state",
+                shown(self.target_state.as_deref()),
+                "registered".to_string(),
+            );
+            change(
+                "full name",
+                shown(self.target_full_name.as_deref()),
+                shown(self.requested_full_name.as_deref()),
+            );
+        }
+        change(
+            "body",
+            body(
+                self.target_organisation_bin.as_deref(),
+                self.target_organisation_name.as_deref(),
+            ),
+            body(
+                self.requested_organisation_bin.as_deref(),
+                self.requested_organisation_name.as_deref(),
+            ),
+        );
+        change("role", role(self.target_role), role(self.requested_role));
+        change(
+            "mobile (SMS codes)",
+            shown(self.target_mobile.as_deref()),
+            shown(self.requested_mobile.as_deref()),
+        );
+        change(
+            "unit",
+            shown(self.target_unit.as_deref()),
+            shown(self.requested_unit.as_deref()),
+        );
+        change(
+            "position",
+            shown(self.target_position.as_deref()),
+            shown(self.requested_position.as_deref()),
+        );
+        if self.action == "transfer" || self.target_state.as_deref() == Some("blocked") {
+            // What the approval resets whatever the document says (crate::hr::approve).
+            changes.push("hr and reports rights, head marks: reset".to_string());
+        }
+        self.changes = changes;
+        self
+    }
 }
 
 /// A head of a body, as marked by the operator: only they co-sign that body's HR applications.
@@ -371,8 +489,8 @@ impl Admin {
             )
             .map_err(GwError::db("look up a body"))?;
         if !known {
-            return Err(GwError::Config(format!(
-                "no body with БИН {bin}: add it first (add-user or seed-demo)"
+            return Err(GwError::AdminInput(format!(
+                "--org: no body with БИН {bin}: add it first (add-user or seed-demo)"
             )));
         }
         self.conn
@@ -587,14 +705,14 @@ impl Admin {
         recorded_by: &str,
     ) -> Result<i64, GwError> {
         let from = crate::clock::parse(delay_from).ok_or_else(|| {
-            GwError::Config("delay start must be RFC 3339, e.g. 2026-03-01T10:00:00+05:00".into())
+            GwError::AdminInput(
+                "--from: the delay start must be RFC 3339, e.g. 2026-03-01T10:00:00+05:00".into(),
+            )
         })?;
         let until = match delay_until {
-            Some(u) => {
-                Some(stamp(crate::clock::parse(u).ok_or_else(|| {
-                    GwError::Config("delay end must be RFC 3339".into())
-                })?))
-            }
+            Some(u) => Some(stamp(crate::clock::parse(u).ok_or_else(|| {
+                GwError::AdminInput("--until: the delay end must be RFC 3339".into())
+            })?)),
             None => None,
         };
         self.conn
@@ -630,22 +748,27 @@ impl Admin {
             .map_err(GwError::db("read the emergency journal"))
     }
 
-    /// Applications, newest first.
+    /// Applications, newest first, each with the account as it is now and what approval would
+    /// set ([`ApplicationRow`]).
     pub fn applications(&self) -> Result<Vec<ApplicationRow>, GwError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT a.application_id, a.action, a.applicant_iin, a.state, a.received_at, a.late,
                         a.organisation_bin, a.submitted_by, a.head_iin,
-                        u.organisation_bin, o.name, u.role, u.mobile, u.state
+                        u.organisation_bin, o.name, u.role, u.mobile, u.state,
+                        u.full_name, u.unit, u.position, a.document, ao.name
                  FROM applications a
                  LEFT JOIN users u ON u.iin = a.applicant_iin
                  LEFT JOIN organisations o ON o.bin = u.organisation_bin
+                 LEFT JOIN organisations ao ON ao.bin = a.organisation_bin
                  ORDER BY a.received_at DESC",
             )
             .map_err(GwError::db("list applications"))?;
         let rows = stmt
             .query_map([], |r| {
+                let document: Vec<u8> = r.get(17)?;
+                let requested_org_name: Option<String> = r.get(18)?;
                 Ok(ApplicationRow {
                     application_id: r.get(0)?,
                     action: r.get(1)?,
@@ -656,12 +779,24 @@ impl Admin {
                     organisation_bin: r.get(6)?,
                     submitted_by: r.get(7)?,
                     head_iin: r.get(8)?,
+                    changes: Vec::new(),
+                    target_state: r.get(13)?,
+                    target_full_name: r.get(14)?,
+                    requested_full_name: None,
                     target_organisation_bin: r.get(9)?,
                     target_organisation_name: r.get(10)?,
+                    requested_organisation_bin: None,
+                    requested_organisation_name: None,
                     target_role: r.get(11)?,
+                    requested_role: None,
                     target_mobile: r.get(12)?,
-                    target_state: r.get(13)?,
-                })
+                    requested_mobile: None,
+                    target_unit: r.get(15)?,
+                    requested_unit: None,
+                    target_position: r.get(16)?,
+                    requested_position: None,
+                }
+                .with_request(&document, requested_org_name))
             })
             .map_err(GwError::db("list applications"))?;
         rows.collect::<Result<_, _>>()

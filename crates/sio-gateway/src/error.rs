@@ -189,6 +189,10 @@ pub enum GwError {
     /// The fingerprint factor or an enrolment was refused (`GW_FINGERPRINT_*`).
     #[error("{0}")]
     Fingerprint(crate::fingerprint::FingerprintRefused),
+    /// An operator's command (`sio gateway admin …`) has an invalid argument: the message names
+    /// the argument and what it must be. Nothing was changed.
+    #[error("the operator's command has an invalid argument: {0}")]
+    AdminInput(String),
     /// Configuration or start-up failure.
     #[error("cannot start the gateway: {0}")]
     Config(String),
@@ -252,6 +256,7 @@ impl GwError {
             Self::Face(e) => e.code(),
             Self::Fingerprint(e) => e.code(),
             Self::Db { .. } => "GW_STORAGE",
+            Self::AdminInput(_) => "GW_ADMIN_INPUT",
             Self::Config(_) => "GW_CONFIG",
             Self::Internal(_) => "GW_INTERNAL",
         }
@@ -263,9 +268,10 @@ impl GwError {
             Self::Protocol(_) | Self::Rule(_) | Self::BadPeriod(_) => StatusCode::BAD_REQUEST,
             Self::Face(e) => e.status(),
             Self::Fingerprint(e) => e.status(),
-            Self::ApplicationInvalid(_) | Self::ClockSkew { .. } | Self::ExportInvalid(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::ApplicationInvalid(_)
+            | Self::ClockSkew { .. }
+            | Self::ExportInvalid(_)
+            | Self::AdminInput(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound | Self::RequestNotFound | Self::ApplicationNotFound => {

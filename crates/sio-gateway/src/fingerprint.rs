@@ -216,7 +216,7 @@ pub(crate) fn enrol_by_helpdesk(
 ) -> Result<FingerprintEnrolment, GwError> {
     sio_core::Iin::parse(e.iin)?;
     if !clean_name(e.operator) {
-        return Err(GwError::Config(
+        return Err(GwError::AdminInput(
             "--by: the helpdesk officer's name (no control characters, at most 200 bytes)".into(),
         ));
     }
@@ -330,7 +330,7 @@ pub(crate) fn remove_by_helpdesk(
 ) -> Result<usize, GwError> {
     sio_core::Iin::parse(iin)?;
     if !clean_name(operator) {
-        return Err(GwError::Config(
+        return Err(GwError::AdminInput(
             "--by: the helpdesk officer's name (no control characters, at most 200 bytes)".into(),
         ));
     }

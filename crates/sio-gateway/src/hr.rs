@@ -311,56 +311,57 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
     };
 
     let exists = account(&conn, &doc.applicant.iin)?.is_some();
-    let (state, done_at) = match doc.action {
-        ApplicationAction::Blocking => {
-            let reason = serde_json::to_value(doc.blocking_reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let tx = conn
-                .unchecked_transaction()
-                .map_err(GwError::db("begin a blocking"))?;
-            tx.execute(
-                "UPDATE users SET state = 'blocked', blocked_reason = ?2 WHERE iin = ?1",
-                params![doc.applicant.iin, reason],
-            )
-            .map_err(GwError::db("block an account"))?;
-            tx.execute(
-                "UPDATE sessions SET ended_at = ?2 WHERE iin = ?1 AND ended_at IS NULL",
-                params![doc.applicant.iin, stamp(at)],
-            )
-            .map_err(GwError::db("end the sessions of a blocked account"))?;
-            // A blocked head no longer co-signs for any body, whatever the reason.
-            end_head_marks(&tx, &doc.applicant.iin)?;
-            tx.commit().map_err(GwError::db("commit a blocking"))?;
-            tracing::warn!(application = %id, "account blocked by application");
-            ("done", Some(stamp(at)))
-        }
-        ApplicationAction::Registration => {
-            if !exists {
-                conn.execute(
-                    "INSERT INTO users (iin, full_name, organisation_bin, role, state, mobile, unit, position, created_at)
-                     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8)",
-                    params![
-                        doc.applicant.iin,
-                        doc.applicant.full_name,
-                        org,
-                        doc.role,
-                        doc.contacts.mobile_phone,
-                        doc.workplace.unit,
-                        doc.workplace.position,
-                        stamp(at)
-                    ],
-                )
-                .map_err(GwError::db("record a pending account"))?;
-            }
-            // A blocked account stays blocked until the operator approves.
-            ("pending", None)
-        }
-        ApplicationAction::Transfer => ("pending", None),
-    };
+    let reason = serde_json::to_value(doc.blocking_reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    // One transaction: what the application does at once (a blocking, a pending account) and
+    // its record are committed together, durably (on disk before the client hears "accepted"),
+    // or not at all — no block without its application, no application without its block.
     crate::db::durable(&conn, |conn| {
-        conn.execute(
+        let tx = conn
+            .unchecked_transaction()
+            .map_err(GwError::db("begin an application"))?;
+        let (state, done_at) = match doc.action {
+            ApplicationAction::Blocking => {
+                tx.execute(
+                    "UPDATE users SET state = 'blocked', blocked_reason = ?2 WHERE iin = ?1",
+                    params![doc.applicant.iin, reason],
+                )
+                .map_err(GwError::db("block an account"))?;
+                tx.execute(
+                    "UPDATE sessions SET ended_at = ?2 WHERE iin = ?1 AND ended_at IS NULL",
+                    params![doc.applicant.iin, stamp(at)],
+                )
+                .map_err(GwError::db("end the sessions of a blocked account"))?;
+                // A blocked head no longer co-signs for any body, whatever the reason.
+                end_head_marks(&tx, &doc.applicant.iin)?;
+                ("done", Some(stamp(at)))
+            }
+            ApplicationAction::Registration => {
+                if !exists {
+                    tx.execute(
+                        "INSERT INTO users (iin, full_name, organisation_bin, role, state, mobile, unit, position, created_at)
+                         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8)",
+                        params![
+                            doc.applicant.iin,
+                            doc.applicant.full_name,
+                            org,
+                            doc.role,
+                            doc.contacts.mobile_phone,
+                            doc.workplace.unit,
+                            doc.workplace.position,
+                            stamp(at)
+                        ],
+                    )
+                    .map_err(GwError::db("record a pending account"))?;
+                }
+                // A blocked account stays blocked until the operator approves.
+                ("pending", None)
+            }
+            ApplicationAction::Transfer => ("pending", None),
+        };
+        tx.execute(
             "INSERT INTO applications (application_id, action, applicant_iin, organisation_bin, submitted_by, document,
                                        document_sha256, cms, state, received_at, done_at, late, head_iin)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -380,8 +381,12 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
                 head_iin
             ],
         )
-        .map_err(GwError::db("store an application"))
+        .map_err(GwError::db("store an application"))?;
+        tx.commit().map_err(GwError::db("commit an application"))
     })?;
+    if doc.action == ApplicationAction::Blocking {
+        tracing::warn!(application = %id, "account blocked by application");
+    }
     load_status(&conn, &id)?
         .map(|(s, _, _)| s)
         .ok_or(GwError::ApplicationNotFound)

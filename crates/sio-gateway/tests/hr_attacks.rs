@@ -344,6 +344,28 @@ async fn a_transfer_into_another_body_is_refused_and_a_move_is_a_new_registratio
         "blocked",
         "blocked until approved"
     );
+    // The operator sees the move before approving it: the body, the state and the role.
+    let rows = env.admin().applications().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.application_id == registration.application_id.to_string())
+        .unwrap();
+    assert_eq!(row.target_organisation_bin.as_deref(), Some(POLICE.0));
+    assert_eq!(
+        row.requested_organisation_bin.as_deref(),
+        Some(PROSECUTION.0)
+    );
+    assert_eq!((row.target_role, row.requested_role), (Some(3), Some(1)));
+    for expected in [
+        format!(
+            "body: {} ({}) → {} ({})",
+            POLICE.0, POLICE.1, PROSECUTION.0, PROSECUTION.1
+        ),
+        "state: blocked → registered".to_string(),
+        "role: 3 → 1".to_string(),
+    ] {
+        assert!(row.changes.contains(&expected), "{:?}", row.changes);
+    }
     env.admin()
         .approve(&registration.application_id.to_string())
         .unwrap();
@@ -726,4 +748,159 @@ async fn a_transfer_of_a_blocked_account_is_not_approved() {
     // Once active again, the transfer can be approved.
     admin.approve(&transfer.application_id.to_string()).unwrap();
     assert_eq!(user_row(&env, IVANOV).role, Some(18));
+}
+
+/// Review finding: the operator approves a transfer seeing what it changes. The listing shows
+/// the account as it is (the SMS phone and role of the records) next to what the document asks
+/// (`requested_*`), and each difference as `field: current → requested`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_sees_the_phone_and_role_an_own_transfer_changes() {
+    let env = Env::start().await;
+    let ivanov_c = env.active_client(INVESTIGATOR).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let mut own = application(
+        ApplicationAction::Transfer,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    own.contacts.mobile_phone = "+77019998877".into();
+    own.workplace.unit = "Следственное управление".into();
+    own.workplace.position = "старший следователь".into();
+    let st: ApplicationStatus = ivanov_c
+        .post(
+            paths::APPLICATIONS,
+            &signed(own.clone(), &[sign_pair(&ivanov), sign_pair(&serikova)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+
+    let rows = env.admin().applications().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.application_id == own.application_id.to_string())
+        .unwrap();
+    // Current (records) and requested (document), side by side.
+    assert_eq!(row.target_mobile.as_deref(), Some("+77010000001"));
+    assert_eq!(row.requested_mobile.as_deref(), Some("+77019998877"));
+    assert_eq!(row.target_role, Some(3));
+    assert_eq!(row.requested_role, Some(18));
+    assert_eq!(
+        row.requested_unit.as_deref(),
+        Some("Следственное управление")
+    );
+    assert_eq!(
+        row.requested_position.as_deref(),
+        Some("старший следователь")
+    );
+    assert_eq!(row.requested_organisation_bin.as_deref(), Some(POLICE.0));
+    assert!(
+        row.changes
+            .iter()
+            .any(|c| c == "mobile (SMS codes): +77010000001 → +77019998877"),
+        "{:?}",
+        row.changes
+    );
+    assert!(
+        row.changes.iter().any(|c| c == "role: 3 → 18"),
+        "{:?}",
+        row.changes
+    );
+    assert!(
+        row.changes.iter().all(|c| !c.starts_with("body:")),
+        "a transfer stays in the body: {:?}",
+        row.changes
+    );
+    // The same in what `sio gateway admin applications` prints (the row as JSON).
+    let json = serde_json::to_value(row).unwrap();
+    assert_eq!(json["target_mobile"], "+77010000001");
+    assert_eq!(json["requested_mobile"], "+77019998877");
+
+    // Approval applies exactly what was shown.
+    env.admin()
+        .approve(&own.application_id.to_string())
+        .unwrap();
+    let rows = env.admin().applications().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.application_id == own.application_id.to_string())
+        .unwrap();
+    assert_eq!(row.target_mobile.as_deref(), Some("+77019998877"));
+    assert_eq!(row.target_role, Some(18));
+}
+
+/// Review finding: a blocking and its application record are one transaction. If the record
+/// cannot be stored (here a trigger makes the insert fail), the account is not blocked either
+/// and the sessions and head marks stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_without_its_record_is_not_committed() {
+    let env = Env::start().await;
+    let admin = env.admin();
+    admin
+        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
+        .unwrap();
+    let hr = env.active_client(HEAD).await;
+    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let db = rusqlite::Connection::open(env.data.join(sio_gateway::db::DB_FILE)).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER test_applications_fail BEFORE INSERT ON applications
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .unwrap();
+    let block = application(
+        ApplicationAction::Blocking,
+        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        POLICE,
+        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+    );
+    let body = signed(block.clone(), &[sign_pair(&ivanov), sign_pair(&serikova)]);
+    assert_eq!(refused(&hr, &body).await, "GW_STORAGE");
+    assert_eq!(user_row(&env, IVANOV).state, "registered");
+    assert!(admin.heads().unwrap().iter().any(|h| h.iin == IVANOV));
+    assert!(
+        admin
+            .applications()
+            .unwrap()
+            .iter()
+            .all(|r| r.application_id != block.application_id.to_string())
+    );
+
+    // Once storage works again the same signed application blocks, with its record.
+    db.execute_batch("DROP TRIGGER test_applications_fail;")
+        .unwrap();
+    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    assert_eq!(st.state, ApplicationState::Done);
+    assert_eq!(user_row(&env, IVANOV).state, "blocked");
+    assert!(admin.heads().unwrap().iter().all(|h| h.iin != IVANOV));
+}
+
+/// Review finding: an operator's bad argument is `GW_ADMIN_INPUT` (not `GW_CONFIG`, "the
+/// gateway could not start"), and nothing is changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operators_bad_argument_is_gw_admin_input() {
+    let env = Env::start().await;
+    let admin = env.admin();
+    // A well-formed БИН of no body the gateway knows.
+    let unknown = (0..100)
+        .filter_map(|i| sio_core::Bin::from_first11(&format!("991201{i:05}")).ok())
+        .map(|b| b.as_string())
+        .find(|b| b != POLICE.0 && b != PROSECUTION.0)
+        .unwrap();
+    let err = admin
+        .mark_head(IVANOV, &unknown, "ИВАНОВ АЛЕКСЕЙ", "начальник")
+        .unwrap_err();
+    assert_eq!(err.code(), "GW_ADMIN_INPUT", "{err}");
+    assert!(err.to_string().contains("--org"), "{err}");
+    assert!(admin.heads().unwrap().iter().all(|h| h.iin != IVANOV));
+
+    let err = admin.remove_fingerprint(IVANOV, "\u{7}").unwrap_err();
+    assert_eq!(err.code(), "GW_ADMIN_INPUT", "{err}");
+    assert!(err.to_string().contains("--by"), "{err}");
+
+    let err = admin
+        .emergency_add(IVANOV, "yesterday", None, "нет доступа", "op")
+        .unwrap_err();
+    assert_eq!(err.code(), "GW_ADMIN_INPUT", "{err}");
+    assert!(admin.emergency_list().unwrap().is_empty());
 }
