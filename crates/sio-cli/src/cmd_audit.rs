@@ -154,7 +154,7 @@ fn run_verify(args: &JournalArgs) -> ExitCode {
     match verify_anchored(&path, &keys, macs(args)) {
         Ok(report) => {
             if json {
-                println!(
+                crate::print_line(&format!(
                     "{}",
                     serde_json::json!({
                         "ok": true,
@@ -164,9 +164,9 @@ fn run_verify(args: &JournalArgs) -> ExitCode {
                         "macs_checked": report.macs_checked,
                         "macs_checked_from": report.macs_checked_from,
                     })
-                );
+                ));
             } else {
-                println!("{}", describe(&report));
+                crate::print_line(&describe(&report));
             }
             ExitCode::SUCCESS
         }
@@ -210,7 +210,9 @@ fn run_exports(args: &JournalArgs, csv: bool) -> ExitCode {
         eprintln!("warning: the journal's MACs were not checked (--no-mac)");
     }
     if csv {
-        println!("seq,time,user,workstation,request_id,result_id,reason,destination,sha256");
+        crate::print_line(
+            "seq,time,user,workstation,request_id,result_id,reason,destination,sha256",
+        );
         for r in &rows {
             let fields = [
                 r.seq.to_string(),
@@ -228,11 +230,11 @@ fn run_exports(args: &JournalArgs, csv: bool) -> ExitCode {
                 .iter()
                 .map(|f| sio_client::reports::csv_field(f))
                 .collect();
-            println!("{}", quoted.join(","));
+            crate::print_line(&quoted.join(","));
         }
     } else {
         for r in &rows {
-            println!("{}", serde_json::to_string(r).unwrap_or_default());
+            crate::print_line(&serde_json::to_string(r).unwrap_or_default());
         }
     }
     ExitCode::SUCCESS
@@ -269,7 +271,7 @@ fn run_anchor(args: &AnchorArgs) -> ExitCode {
     match accept_current(&path, &keys, &actor, &args.reason, args.key_lost) {
         Ok(r) => {
             if json {
-                println!(
+                crate::print_line(&format!(
                     "{}",
                     serde_json::json!({
                         "ok": true,
@@ -278,18 +280,18 @@ fn run_anchor(args: &AnchorArgs) -> ExitCode {
                         "previous_anchor": r.previous_anchor,
                         "macs_checked": r.macs_checked,
                     })
-                );
+                ));
             } else {
                 let macs = if r.macs_checked {
                     "their MACs valid"
                 } else {
                     "their MACs NOT checked (key lost); MACs are checked from the new entry on"
                 };
-                println!(
+                crate::print_line(&format!(
                     "ANCHORED {} entries accepted ({macs}); entry {} `journal.anchored` records \
                      it; the keyring held before: {}",
                     r.accepted_entries, r.seq, r.previous_anchor
-                );
+                ));
             }
             ExitCode::SUCCESS
         }
@@ -297,17 +299,18 @@ fn run_anchor(args: &AnchorArgs) -> ExitCode {
     }
 }
 
+/// A refusal: the code on standard output (also when its reader has gone away, the exit status
+/// stays a failure).
 fn fail(json: bool, (code, seq, message): &Failure) -> ExitCode {
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({"ok": false, "code": code, "seq": seq, "message": message})
-        );
+    use std::io::Write as _;
+    let line = if json {
+        serde_json::json!({"ok": false, "code": code, "seq": seq, "message": message}).to_string()
     } else {
         match seq {
-            Some(seq) => println!("FAILED {code} at entry {seq}: {message}"),
-            None => println!("FAILED {code}: {message}"),
+            Some(seq) => format!("FAILED {code} at entry {seq}: {message}"),
+            None => format!("FAILED {code}: {message}"),
         }
-    }
+    };
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
     ExitCode::FAILURE
 }

@@ -405,25 +405,8 @@ fn run_gateway(a: RunArgs) -> ExitCode {
 
 fn print_json<T: serde::Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
-        Ok(s) => print_line(&s),
+        Ok(s) => crate::print_line(&s),
         Err(e) => eprintln!("error: {e}"),
-    }
-}
-
-/// Write `text` and a newline to standard output, never panicking as `println!` does on a closed
-/// pipe. Called once a command's work is done: a reader that has gone away (`sio gateway admin
-/// users | head -1`) ends the command quietly with success, since it took what it wanted; any
-/// other write error ends it with failure.
-fn print_line(text: &str) {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
-            std::process::exit(1);
-        }
     }
 }
 
@@ -495,10 +478,10 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
             operator,
         } => {
             let cert = std::fs::read(&workstation_cert).map_err(|e| {
-                sio_gateway::GwError::Config(format!("{}: {e}", workstation_cert.display()))
+                sio_gateway::GwError::AdminInput(format!("{}: {e}", workstation_cert.display()))
             })?;
             let finger = sio_protocol::Finger::from_name(&finger).ok_or_else(|| {
-                sio_gateway::GwError::Config(format!(
+                sio_gateway::GwError::AdminInput(format!(
                     "--finger {finger:?}: a name like right-index-finger"
                 ))
             })?;
@@ -535,7 +518,7 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
                 by,
             } => {
                 let id = adm.emergency_add(&user, &from, until.as_deref(), &description, &by)?;
-                print_line(&id.to_string());
+                crate::print_line(&id.to_string());
             }
             EmergencyCommand::List => print_json(&adm.emergency_list()?),
         },

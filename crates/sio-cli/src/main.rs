@@ -67,6 +67,23 @@ enum Command {
 }
 
 /// Write `sio.1` and one page per subcommand (`sio-gateway.1`, `sio-gateway-admin.1`, …).
+/// Write `text` and a newline to standard output, never panicking as `println!` does on a closed
+/// pipe. Called once a command's work is done: a reader that has gone away (`sio gateway admin
+/// users | head -1`) ends the command quietly with success, since it took what it wanted; any
+/// other write error ends it with failure.
+pub(crate) fn print_line(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 fn man(dir: &std::path::Path) -> ExitCode {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
