@@ -3,7 +3,9 @@
 #   the reference gateway over mutual TLS 1.3 with a fresh test PKI and the demo accounts,
 #   the virtual PIV smart card in a real pcscd holding the demo investigator's keys,
 #   and the officer's login: PIN → signed challenge → SMS code (read from the gateway's outbox)
-#   → consent signed on the first login → an active session.
+#   → consent signed on the first login → an active session; then, on the command line, the
+#   officer's day: a request composed, signed on the card and sent, its result shown once and
+#   destroyed, the audit journal verified.
 # Idempotent. Everything lives under $SIO_DEMO_DIR (default /tmp/sio-demo); the gateway keeps
 # running afterwards on 127.0.0.1:8443 (stop it with: kill $(cat $SIO_DEMO_DIR/gateway.pid)).
 #
@@ -34,6 +36,11 @@ INVESTIGATOR=850415300121
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 bash scripts/setup.sh
+# The vault's and the journal's keys live in the kernel keyring of a session (a desktop login has
+# one): the whole demo runs in one, so that the `sio` processes it starts share them.
+if [ "$APP" = 0 ] && [ -z "${SIO_DEMO_IN_KEYRING:-}" ]; then
+    SIO_DEMO_IN_KEYRING=1 exec keyctl session sio-demo bash "${BASH_SOURCE[0]}" "$@"
+fi
 cargo build -q -p sio-cli -p sio-virtual-card
 SIO="$ROOT/target/debug/sio"
 mkdir -p "$DEMO"
@@ -126,6 +133,59 @@ result=$(cat <&"${LOGIN[0]}")
 wait "${LOGIN_PID:-}" 2>/dev/null || true
 echo "$result" | jq .
 echo "$result" | jq -e '.ok' >/dev/null
+
+# The officer's day on the command line: a request the rules allow, signed on the card, sent, the
+# result shown once and destroyed, the audit journal verified. A fresh workstation directory per
+# run: its journal's head is anchored in the keyring under its path.
+WS="$DEMO/workstation.$(date +%s)"
+REQUEST=(--role 3 --basis criminal --erdr 241500031000123 --subject 900101300106 --service 1)
+sms_count() {
+    "$SIO" gateway admin --data "$DEMO/gateway" sms-outbox | jq -r --arg iin "$INVESTIGATOR" '[.[] | select(.iin == $iin)] | length'
+}
+# The newest SMS code for the investigator once there are more than $1 codes.
+sms_after() {
+    local code=""
+    for _ in $(seq 300); do
+        code=$("$SIO" gateway admin --data "$DEMO/gateway" sms-outbox |
+            jq -r --arg iin "$INVESTIGATOR" --argjson n "$1" '[.[] | select(.iin == $iin)] | if length > $n then (max_by(.id).text | capture("(?<c>[0-9]{6})").c) else empty end')
+        [ -n "$code" ] && break
+        sleep 0.1
+    done
+    [ -n "$code" ] || { echo "no SMS code arrived" >&2; exit 1; }
+    echo "$code"
+}
+
+say "Compose: criminal case 241500031000123, the subject's ИИН, service 1 — checked against the rules before signing"
+"$SIO" request compose "${REQUEST[@]}" --preview | jq -c '{role, basis, service, case, subject}'
+
+say "Sign on the card (PIN for this one signature), send over mutual TLS (card PIN, SMS code), wait for the result"
+before=$(sms_count)
+coproc SEND { "$SIO" request send --policy "$DEMO/policy.toml" --stdin --data-dir "$WS" "${REQUEST[@]}" \
+    2>"$DEMO/send.log" {CARD_LOCK}>&-; }
+printf '%s\n%s\n' "$PIN" "$PIN" >&"${SEND[1]}"
+code=$(sms_after "$before")
+echo "(the SMS outbox holds code $code)"
+echo "$code" >&"${SEND[1]}"
+exec {SEND[1]}>&-
+sent=$(cat <&"${SEND[0]}")
+wait "${SEND_PID:-}" 2>/dev/null || true
+REQUEST_ID=$(echo "$sent" | jq -r 'select(.status.state == "result_ready") | .request_id' | head -1)
+[ -n "$REQUEST_ID" ] || { echo "$sent"; cat "$DEMO/send.log" >&2; exit 1; }
+echo "request $REQUEST_ID: result ready, kept encrypted in the vault"
+"$SIO" request list --data-dir "$WS" | jq -c '{request_id, state: .status.state}'
+
+say "View the result once: shown, then destroyed (crypto-erase)"
+echo "$PIN" | "$SIO" request view "$REQUEST_ID" --stdin --data-dir "$WS" {CARD_LOCK}>&-
+left=$("$SIO" request list --data-dir "$WS" | jq -c 'select(.status.state == "in_vault")')
+[ -z "$left" ] || { echo "still in the vault: $left" >&2; exit 1; }
+echo "the vault holds no result any more"
+if echo "$PIN" | "$SIO" request view "$REQUEST_ID" --stdin --data-dir "$WS" >/dev/null 2>&1 {CARD_LOCK}>&-; then
+    echo "the result could be viewed twice" >&2; exit 1
+fi
+echo "viewing it again is refused: the local copy no longer exists"
+
+say "The audit journal: hash-chained, MAC'd, its head anchored in the keyring"
+"$SIO" audit verify --journal "$WS/audit.jsonl"
 
 say "Done"
 echo "The gateway keeps running on https://$LISTEN; its journal: $SIO gateway admin --data $DEMO/gateway journal"
