@@ -119,16 +119,23 @@ pub(crate) fn submit(
     let grant = spec.check()?;
     let case_key = spec.case.case_key();
     let conn = sh.db()?;
-    let assigned: Option<i64> = conn
-        .query_row(
-            "SELECT 1 FROM cases WHERE basis = ?1 AND case_key = ?2 AND user_iin = ?3",
-            params![spec.basis.key(), case_key, user.iin],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(GwError::db("look up the case registry"))?;
-    if assigned.is_none() {
-        return Err(GwError::CaseNotAssigned);
+    // The operator checks that the case is in the user's proceedings (rule 5), except for a
+    // request for international legal assistance: 2015 r.5 exempts part 2 of r.22 from that
+    // check, and the 2024 text of rule 5 its point 23. Such a request has no case of the user's
+    // in ЕРДР to look up; its reference is the foreign request and the RK authority's cover letter.
+    let exempt = matches!(spec.case, sio_core::CaseReference::LegalAssistance { .. });
+    if !exempt {
+        let assigned: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM cases WHERE basis = ?1 AND case_key = ?2 AND user_iin = ?3",
+                params![spec.basis.key(), case_key, user.iin],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(GwError::db("look up the case registry"))?;
+        if assigned.is_none() {
+            return Err(GwError::CaseNotAssigned);
+        }
     }
     let variant = match grant.variant {
         Variant::Full => "full",

@@ -102,6 +102,24 @@ async fn request_result_idempotency_and_rules() {
         .await
         .unwrap_err();
     assert_eq!(e.body.code, "GW_CASE_NOT_ASSIGNED");
+    // International legal assistance is exempt from the registry check (2015 r.5 on r.22 part 2;
+    // 2024 rule 5 on its point 23): no case of the user's is on record, and it is accepted.
+    let d = c.request_doc(
+        &iin,
+        3,
+        BasisKey::Criminal,
+        service,
+        CaseReference::LegalAssistance {
+            request_no: "MLA-2026/417".into(),
+            requesting_body: "Prosecutor General's Office of the Kyrgyz Republic".into(),
+            cover_letter_no: "2-13-2026/5521".into(),
+        },
+    );
+    let st = c
+        .post::<RequestStatus>(paths::REQUESTS, &c.sign_request(&d))
+        .await
+        .unwrap();
+    assert_eq!(st.state, RequestState::Processing);
     // Role × basis (role 3 has no civil cases).
     let d = c.request_doc(
         &iin,
