@@ -23,8 +23,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use common::*;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::ServerName;
 use sio_gateway::{BackgroundGateway, GatewayConfig, TlsFiles};
 use sio_protocol::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -49,24 +48,6 @@ fn ms(d: Duration) -> String {
 struct Target {
     port: u16,
     tls_attacker: Arc<rustls::ClientConfig>,
-}
-
-fn tls_config(env: &Env, cert: &std::path::Path, key: &std::path::Path) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_file_iter(&env.pki.ca_cert).unwrap() {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .unwrap()
-        .map(|c| c.unwrap())
-        .collect();
-    let key = PrivateKeyDer::from_pem_file(key).unwrap();
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key)
-        .unwrap()
 }
 
 async fn tcp_from(port: u16, source: Ipv4Addr) -> std::io::Result<TcpStream> {
@@ -248,65 +229,6 @@ struct Extra {
 
 // --- the CMS with many SignerInfos (as in tests/transport.rs) ---
 
-fn der_head(b: &[u8]) -> (usize, usize) {
-    if b[1] < 0x80 {
-        return (2, b[1] as usize);
-    }
-    let n = (b[1] & 0x7f) as usize;
-    (
-        2 + n,
-        b[2..2 + n]
-            .iter()
-            .fold(0usize, |a, x| (a << 8) | *x as usize),
-    )
-}
-
-fn der_children(mut b: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    while !b.is_empty() {
-        let (h, l) = der_head(b);
-        out.push(&b[..h + l]);
-        b = &b[h + l..];
-    }
-    out
-}
-
-fn der(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = value.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(value);
-    out
-}
-
-fn value_of(b: &[u8]) -> &[u8] {
-    let (h, l) = der_head(b);
-    &b[h..h + l]
-}
-
-fn with_signer_infos(cms: &[u8], n: usize) -> Vec<u8> {
-    let ci = der_children(value_of(cms));
-    let sd = value_of(value_of(ci[1]));
-    let mut parts: Vec<Vec<u8>> = der_children(sd).into_iter().map(<[u8]>::to_vec).collect();
-    let infos = parts.pop().unwrap();
-    let one = der_children(value_of(&infos))[0].to_vec();
-    parts.push(der(0x31, &one.repeat(n)));
-    let sd = der(0x30, &parts.concat());
-    der(0x30, &[ci[0], &der(0xa0, &sd)[..]].concat())
-}
-
-/// Measure health latency on a thread of its own: over one kept-alive connection, and over a new
-/// connection per call.
 fn probe(env: &Env, stop_after: Duration) -> (Vec<Duration>, Vec<Duration>, usize) {
     let keep = env.client(PROSECUTOR);
     let mut pem = std::fs::read(&env.user(PROSECUTOR).auth.cert_path).unwrap();
@@ -383,7 +305,7 @@ fn main() {
     let inv = env.user(INVESTIGATOR).clone();
     let target = Arc::new(Target {
         port,
-        tls_attacker: Arc::new(tls_config(
+        tls_attacker: Arc::new(tls13_client_config(
             &env,
             &inv.auth.cert_path,
             inv.auth.key_path.as_ref().unwrap(),

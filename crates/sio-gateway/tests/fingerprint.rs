@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::*;
@@ -32,17 +32,41 @@ fn workstation(env: &Env, name: &str) -> Workstation {
 
 /// The helpdesk records `user`'s right index finger at `ws`.
 fn enrol(env: &Env, user: usize, ws: &Workstation) -> FingerprintEnrolment {
-    let iin = env.iin(user);
-    let pem = std::fs::read(&ws.cert).unwrap();
+    enrol_cert(env, &env.iin(user), &ws.cert).unwrap()
+}
+
+/// The helpdesk's record of `iin`'s right index finger at the workstation certificate `pem`.
+fn helpdesk_enrolment<'a>(iin: &'a str, pem: &'a [u8]) -> HelpdeskEnrolment<'a> {
+    HelpdeskEnrolment {
+        iin,
+        workstation_certificate: pem,
+        finger: Finger::RightIndexFinger,
+        device: None,
+        operator: "helpdesk officer Test",
+    }
+}
+
+/// The helpdesk tries to record `iin`'s right index finger at the certificate in file `cert`.
+fn enrol_cert(
+    env: &Env,
+    iin: &str,
+    cert: &Path,
+) -> Result<FingerprintEnrolment, sio_gateway::GwError> {
+    let pem = std::fs::read(cert).unwrap();
     env.admin()
-        .enroll_fingerprint(&HelpdeskEnrolment {
-            iin: &iin,
-            workstation_certificate: &pem,
-            finger: Finger::RightIndexFinger,
-            device: None,
-            operator: "helpdesk officer Test",
-        })
-        .unwrap()
+        .enroll_fingerprint(&helpdesk_enrolment(iin, &pem))
+}
+
+/// `verdict` signed with the workstation's key.
+fn signed_by(ws: &Workstation, verdict: FingerprintVerdictDocument) -> serde_json::Value {
+    signed(verdict, &[(&ws.cert, &ws.key)])
+}
+
+/// The verdict `body` is sent and must be refused.
+async fn verdict_refused(c: &Client, body: &serde_json::Value) -> Failure {
+    c.post::<SessionInfo>(paths::LOGIN_FINGERPRINT, body)
+        .await
+        .unwrap_err()
 }
 
 /// A client of `user` past the card (stage `second_factor`).
@@ -94,16 +118,13 @@ async fn the_registered_workstation_passes_once_and_its_verdict_cannot_be_replay
 
     let c = at_second_factor(&env, INVESTIGATOR).await;
     let ch = challenge(&c).await;
-    let body = signed(verdict(&ch, &iin, &ws.sha256), &[(&ws.cert, &ws.key)]);
+    let body = signed_by(&ws, verdict(&ch, &iin, &ws.sha256));
     let s: SessionInfo = c.post(paths::LOGIN_FINGERPRINT, &body).await.unwrap();
     assert_ne!(s.stage, SessionStage::SecondFactor);
 
     // The same verdict in a new session: the challenge was single use and bound to the session.
     let c2 = at_second_factor(&env, INVESTIGATOR).await;
-    let e = c2
-        .post::<SessionInfo>(paths::LOGIN_FINGERPRINT, &body)
-        .await
-        .unwrap_err();
+    let e = verdict_refused(&c2, &body).await;
     assert_eq!(e.body.code, "GW_FINGERPRINT_CHALLENGE_INVALID");
 
     // The operator's enrolment is journaled as every operator's action: the helpdesk officer as
@@ -130,10 +151,7 @@ async fn a_verdict_signed_with_the_users_own_card_key_is_refused() {
     // The attacker names the registered workstation but can only sign with the card's keys.
     let u = env.user(INVESTIGATOR).clone();
     let body = signed(verdict(&ch, &iin, &ws.sha256), &[auth_pair(&u)]);
-    let e = c
-        .post::<SessionInfo>(paths::LOGIN_FINGERPRINT, &body)
-        .await
-        .unwrap_err();
+    let e = verdict_refused(&c, &body).await;
     assert_eq!(e.body.code, "GW_FINGERPRINT_NOT_WORKSTATION");
     assert_eq!(e.status, reqwest::StatusCode::FORBIDDEN);
     // It counts as a failed second factor, and the session stays where it was.
@@ -143,10 +161,7 @@ async fn a_verdict_signed_with_the_users_own_card_key_is_refused() {
     // The signing key (emailProtection) is no better.
     let ch = challenge(&c).await;
     let body = signed(verdict(&ch, &iin, &ws.sha256), &[sign_pair(&u)]);
-    let e = c
-        .post::<SessionInfo>(paths::LOGIN_FINGERPRINT, &body)
-        .await
-        .unwrap_err();
+    let e = verdict_refused(&c, &body).await;
     assert!(e.body.code.starts_with("SIGN_"), "{:?}", e.body);
 }
 
@@ -161,37 +176,22 @@ async fn a_verdict_from_another_valid_workstation_is_refused() {
 
     // Signed by arm-02 and honest about it.
     let ch = challenge(&c).await;
-    let body = signed(
-        verdict(&ch, &iin, &other.sha256),
-        &[(&other.cert, &other.key)],
-    );
-    let e = c
-        .post::<SessionInfo>(paths::LOGIN_FINGERPRINT, &body)
-        .await
-        .unwrap_err();
+    let body = signed_by(&other, verdict(&ch, &iin, &other.sha256));
+    let e = verdict_refused(&c, &body).await;
     assert_eq!(e.body.code, "GW_FINGERPRINT_NOT_ENROLLED");
     // Signed by arm-02 but naming arm-01's certificate.
     let ch = challenge(&c).await;
-    let body = signed(
-        verdict(&ch, &iin, &registered.sha256),
-        &[(&other.cert, &other.key)],
-    );
-    let e = c
-        .post::<SessionInfo>(paths::LOGIN_FINGERPRINT, &body)
-        .await
-        .unwrap_err();
+    let body = signed_by(&other, verdict(&ch, &iin, &registered.sha256));
+    let e = verdict_refused(&c, &body).await;
     assert_eq!(e.body.code, "GW_FINGERPRINT_INVALID");
     // A user with no enrolment at all gets the same answer as a wrong workstation.
     let p = at_second_factor(&env, PROSECUTOR).await;
     let ch = challenge(&p).await;
-    let body = signed(
+    let body = signed_by(
+        &registered,
         verdict(&ch, &env.iin(PROSECUTOR), &registered.sha256),
-        &[(&registered.cert, &registered.key)],
     );
-    let e = p
-        .post::<SessionInfo>(paths::LOGIN_FINGERPRINT, &body)
-        .await
-        .unwrap_err();
+    let e = verdict_refused(&p, &body).await;
     assert_eq!(e.body.code, "GW_FINGERPRINT_NOT_ENROLLED");
 }
 
@@ -213,7 +213,7 @@ async fn a_revoked_workstation_certificate_is_refused() {
     for _ in 0..20 {
         let c = at_second_factor(&env, INVESTIGATOR).await;
         let ch = challenge(&c).await;
-        let body = signed(verdict(&ch, &iin, &ws.sha256), &[(&ws.cert, &ws.key)]);
+        let body = signed_by(&ws, verdict(&ch, &iin, &ws.sha256));
         match c.post::<SessionInfo>(paths::LOGIN_FINGERPRINT, &body).await {
             Err(e) => {
                 last = e.body.code;
@@ -305,28 +305,12 @@ async fn the_helpdesk_cannot_register_a_personal_certificate_as_a_workstation() 
     let env = Env::start().await;
     let u = env.user(INVESTIGATOR).clone();
     let iin = env.iin(INVESTIGATOR);
-    let pem = std::fs::read(&u.auth.cert_path).unwrap();
-    let e = env
-        .admin()
-        .enroll_fingerprint(&HelpdeskEnrolment {
-            iin: &iin,
-            workstation_certificate: &pem,
-            finger: Finger::RightIndexFinger,
-            device: None,
-            operator: "helpdesk officer Test",
-        })
-        .unwrap_err();
+    let e = enrol_cert(&env, &iin, &u.auth.cert_path).unwrap_err();
     assert_eq!(e.code(), "GW_FINGERPRINT_INVALID");
     // Nor for an unknown user, nor without saying who records it.
     let ws = workstation(&env, "arm-01");
     let pem = std::fs::read(&ws.cert).unwrap();
-    let mut rec = HelpdeskEnrolment {
-        iin: "900101300106",
-        workstation_certificate: &pem,
-        finger: Finger::RightIndexFinger,
-        device: None,
-        operator: "helpdesk officer Test",
-    };
+    let mut rec = helpdesk_enrolment("900101300106", &pem);
     assert_eq!(
         env.admin().enroll_fingerprint(&rec).unwrap_err().code(),
         "GW_UNKNOWN_USER"
@@ -348,17 +332,7 @@ async fn a_workstation_certificate_of_another_ca_is_refused_at_enrolment() {
     let other_pki =
         sio_pki::generate(&other.path().join("pki"), &sio_pki::PkiSpec::demo()).unwrap();
     let foreign = sio_pki::issue_workstation(&other_pki.dir, "arm-01").unwrap();
-    let pem = std::fs::read(&foreign.cert_path).unwrap();
-    let e = env
-        .admin()
-        .enroll_fingerprint(&HelpdeskEnrolment {
-            iin: &iin,
-            workstation_certificate: &pem,
-            finger: Finger::RightIndexFinger,
-            device: None,
-            operator: "helpdesk officer Test",
-        })
-        .unwrap_err();
+    let e = enrol_cert(&env, &iin, &foreign.cert_path).unwrap_err();
     assert_eq!(e.code(), "GW_FINGERPRINT_WORKSTATION_UNTRUSTED", "{e}");
     assert!(env.admin().fingerprint_enrolments(&iin).unwrap().is_empty());
     // A revoked workstation certificate of the gateway's own CA is refused alike.
@@ -367,17 +341,7 @@ async fn a_workstation_certificate_of_another_ca_is_refused_at_enrolment() {
         .unwrap()
         .serial_hex;
     sio_pki::revoke(&env.pki.dir, &serial).unwrap();
-    let pem = std::fs::read(&ws.cert_path).unwrap();
-    let e = env
-        .admin()
-        .enroll_fingerprint(&HelpdeskEnrolment {
-            iin: &iin,
-            workstation_certificate: &pem,
-            finger: Finger::RightIndexFinger,
-            device: None,
-            operator: "helpdesk officer Test",
-        })
-        .unwrap_err();
+    let e = enrol_cert(&env, &iin, &ws.cert_path).unwrap_err();
     assert_eq!(e.code(), "GW_FINGERPRINT_WORKSTATION_UNTRUSTED", "{e}");
     assert!(env.admin().fingerprint_enrolments(&iin).unwrap().is_empty());
 }

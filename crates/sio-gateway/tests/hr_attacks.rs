@@ -7,6 +7,7 @@
 mod common;
 
 use common::*;
+use sio_pki::GeneratedUser;
 use sio_protocol::*;
 
 const POLICE: (&str, &str) = ("040340001233", "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)");
@@ -14,6 +15,62 @@ const PROSECUTION: (&str, &str) = ("050540000125", "ПРОКУРАТУРА ГО�
 const IVANOV: &str = "850415300121";
 const SERIKOVA: &str = "901120400238";
 const ZHUMABEKOV: &str = "780302300344";
+
+/// The three demo users as (ИИН, full name).
+mod who {
+    pub(crate) const IVANOV: (&str, &str) = (super::IVANOV, "ИВАНОВ АЛЕКСЕЙ");
+    pub(crate) const SERIKOVA: (&str, &str) = (super::SERIKOVA, "СЕРІКОВА АЙГЕРІМ");
+    pub(crate) const ZHUMABEKOV: (&str, &str) = (super::ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР");
+}
+
+/// The demo users' keys: (Серікова — HEAD, Жумабеков — PROSECUTOR, Иванов — INVESTIGATOR).
+fn people(env: &Env) -> (GeneratedUser, GeneratedUser, GeneratedUser) {
+    (
+        env.user(HEAD).clone(),
+        env.user(PROSECUTOR).clone(),
+        env.user(INVESTIGATOR).clone(),
+    )
+}
+
+/// `doc` signed by each of `by` with their signing keys, in that order.
+fn co_signed(doc: ApplicationDocument, by: &[&GeneratedUser]) -> serde_json::Value {
+    let pairs: Vec<_> = by.iter().map(|u| sign_pair(u)).collect();
+    signed(doc, &pairs)
+}
+
+/// Files the application; it must be accepted.
+async fn accepted(c: &Client, body: &serde_json::Value) -> ApplicationStatus {
+    c.post(paths::APPLICATIONS, body).await.unwrap()
+}
+
+/// The operator marks Иванов a deputy head of the police.
+fn mark_ivanov_deputy_head_of_police(admin: &sio_gateway::admin::Admin) {
+    admin
+        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
+        .unwrap();
+}
+
+/// The operator marks Жумабеков a head of the prosecution.
+fn mark_zhumabekov_head_of_prosecution(admin: &sio_gateway::admin::Admin) {
+    admin
+        .mark_head(
+            ZHUMABEKOV,
+            PROSECUTION.0,
+            "ЖУМАБЕКОВ ДАНИЯР",
+            "прокурор города",
+        )
+        .unwrap();
+}
+
+/// The operator's listing row of `doc`.
+fn application_row(env: &Env, doc: &ApplicationDocument) -> sio_gateway::admin::ApplicationRow {
+    env.admin()
+        .applications()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.application_id == doc.application_id.to_string())
+        .unwrap()
+}
 
 fn application(
     action: ApplicationAction,
@@ -60,6 +117,36 @@ fn application(
     }
 }
 
+/// Иванов's application in the police, Серікова as the head.
+fn ivanovs_in_police(action: ApplicationAction) -> ApplicationDocument {
+    application(action, who::IVANOV, POLICE, who::SERIKOVA)
+}
+
+/// The blocking of the prosecutor Жумабеков, Иванов (of the police) named as the head.
+fn prosecutors_blocking_with_ivanov_as_head() -> ApplicationDocument {
+    application(
+        ApplicationAction::Blocking,
+        who::ZHUMABEKOV,
+        PROSECUTION,
+        who::IVANOV,
+    )
+}
+
+/// A copy of `doc` as a new application (a fresh id).
+fn anew(doc: &ApplicationDocument) -> ApplicationDocument {
+    let mut doc = doc.clone();
+    doc.application_id = uuid::Uuid::new_v4();
+    doc
+}
+
+/// A copy of `doc` as a new application with `head` (ИИН, full name) as the head.
+fn with_head(doc: &ApplicationDocument, (iin, name): (&str, &str)) -> ApplicationDocument {
+    let mut doc = anew(doc);
+    doc.head.iin = iin.into();
+    doc.head.full_name = name.into();
+    doc
+}
+
 fn user_row(env: &Env, iin: &str) -> sio_gateway::admin::UserRow {
     env.admin()
         .users()
@@ -83,27 +170,21 @@ async fn police_hr_with_a_non_head_cannot_block_a_prosecutor() {
     let env = Env::start().await;
     let prosecutor = env.active_client(PROSECUTOR).await;
     let hr = env.active_client(HEAD).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let (serikova, _, ivanov) = people(&env);
 
-    let doc = application(
-        ApplicationAction::Blocking,
-        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
-        PROSECUTION,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-    );
-    let signers = [sign_pair(&serikova), sign_pair(&ivanov)];
+    let doc = prosecutors_blocking_with_ivanov_as_head();
+    let signers = [&serikova, &ivanov];
     assert_eq!(
-        refused(&hr, &signed(doc.clone(), &signers)).await,
+        refused(&hr, &co_signed(doc.clone(), &signers)).await,
         "GW_APPLICATION_OTHER_BODY"
     );
     // Naming the police as the prosecutor's workplace in the document changes nothing: the body
     // comes from the gateway's records.
-    let mut lying = doc.clone();
-    lying.application_id = uuid::Uuid::new_v4();
+    let mut lying = anew(&doc);
     lying.workplace.organisation_bin = POLICE.0.into();
     lying.workplace.organisation_name = POLICE.1.into();
     assert_eq!(
-        refused(&hr, &signed(lying, &signers)).await,
+        refused(&hr, &co_signed(lying, &signers)).await,
         "GW_APPLICATION_OTHER_BODY"
     );
     assert_eq!(user_row(&env, ZHUMABEKOV).state, "registered");
@@ -117,40 +198,20 @@ async fn police_hr_with_a_non_head_cannot_block_a_prosecutor() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn police_hr_with_a_real_police_head_cannot_block_a_prosecutor() {
     let env = Env::start().await;
-    env.admin()
-        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
-        .unwrap();
+    mark_ivanov_deputy_head_of_police(&env.admin());
     let prosecutor = env.active_client(PROSECUTOR).await;
     let hr = env.active_client(HEAD).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
-    let doc = application(
-        ApplicationAction::Blocking,
-        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
-        PROSECUTION,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-    );
+    let (serikova, _, ivanov) = people(&env);
+    let doc = prosecutors_blocking_with_ivanov_as_head();
     assert_eq!(
-        refused(
-            &hr,
-            &signed(doc, &[sign_pair(&serikova), sign_pair(&ivanov)])
-        )
-        .await,
+        refused(&hr, &co_signed(doc, &[&serikova, &ivanov])).await,
         "GW_APPLICATION_OTHER_BODY"
     );
     // A transfer or a registration of the prosecutor by the police is refused alike.
     for action in [ApplicationAction::Transfer, ApplicationAction::Registration] {
-        let doc = application(
-            action,
-            (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
-            POLICE,
-            (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        );
+        let doc = application(action, who::ZHUMABEKOV, POLICE, who::IVANOV);
         assert_eq!(
-            refused(
-                &hr,
-                &signed(doc, &[sign_pair(&serikova), sign_pair(&ivanov)])
-            )
-            .await,
+            refused(&hr, &co_signed(doc, &[&serikova, &ivanov])).await,
             "GW_APPLICATION_OTHER_BODY",
             "{action:?}"
         );
@@ -169,37 +230,23 @@ async fn police_hr_with_a_real_police_head_cannot_block_a_prosecutor() {
 async fn a_co_signer_who_is_not_a_head_of_the_body_is_refused() {
     let env = Env::start().await;
     let hr = env.active_client(HEAD).await;
-    let (serikova, zhumabekov, ivanov) = (
-        env.user(HEAD).clone(),
-        env.user(PROSECUTOR).clone(),
-        env.user(INVESTIGATOR).clone(),
-    );
+    let (serikova, zhumabekov, ivanov) = people(&env);
     let doc = application(
         ApplicationAction::Blocking,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        who::IVANOV,
         POLICE,
-        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
+        who::ZHUMABEKOV,
     );
-    let body = signed(doc.clone(), &[sign_pair(&serikova), sign_pair(&zhumabekov)]);
+    let body = co_signed(doc.clone(), &[&serikova, &zhumabekov]);
     assert_eq!(refused(&hr, &body).await, "GW_HEAD_NOT_REGISTERED");
     // A head of the prosecution is not a head of the police.
-    env.admin()
-        .mark_head(
-            ZHUMABEKOV,
-            PROSECUTION.0,
-            "ЖУМАБЕКОВ ДАНИЯР",
-            "прокурор города",
-        )
-        .unwrap();
+    mark_zhumabekov_head_of_prosecution(&env.admin());
     assert_eq!(refused(&hr, &body).await, "GW_HEAD_NOT_REGISTERED");
     assert_eq!(user_row(&env, IVANOV).state, "registered");
     // Once the operator removes the demo head's mark, her co-signature is refused too.
     env.admin().unmark_head(SERIKOVA, POLICE.0).unwrap();
-    let mut by_serikova = doc.clone();
-    by_serikova.application_id = uuid::Uuid::new_v4();
-    by_serikova.head.iin = SERIKOVA.into();
-    by_serikova.head.full_name = "СЕРІКОВА АЙГЕРІМ".into();
-    let body = signed(by_serikova, &[sign_pair(&ivanov), sign_pair(&serikova)]);
+    let by_serikova = with_head(&doc, who::SERIKOVA);
+    let body = co_signed(by_serikova, &[&ivanov, &serikova]);
     assert_eq!(refused(&hr, &body).await, "GW_HEAD_NOT_REGISTERED");
     // Marked again, the same application is accepted: the block takes effect.
     env.admin()
@@ -210,7 +257,7 @@ async fn a_co_signer_who_is_not_a_head_of_the_body_is_refused() {
             "начальник управления",
         )
         .unwrap();
-    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    let st = accepted(&hr, &body).await;
     assert_eq!(st.state, ApplicationState::Done);
     assert_eq!(user_row(&env, IVANOV).state, "blocked");
     let journal = env.admin().journal(50).unwrap();
@@ -238,77 +285,48 @@ async fn a_transfer_into_another_body_is_refused_and_a_move_is_a_new_registratio
     admin.set_rights(IVANOV, true, true).unwrap();
     // The prosecution's HR officer and head.
     admin.set_rights(ZHUMABEKOV, true, true).unwrap();
-    admin
-        .mark_head(
-            ZHUMABEKOV,
-            PROSECUTION.0,
-            "ЖУМАБЕКОВ ДАНИЯР",
-            "прокурор города",
-        )
-        .unwrap();
+    mark_zhumabekov_head_of_prosecution(&admin);
     let police_hr = env.active_client(HEAD).await;
     let prosecution_hr = env.active_client(PROSECUTOR).await;
     let ivanov_c = env.active_client(INVESTIGATOR).await;
-    let (serikova, zhumabekov, ivanov) = (
-        env.user(HEAD).clone(),
-        env.user(PROSECUTOR).clone(),
-        env.user(INVESTIGATOR).clone(),
-    );
+    let (serikova, zhumabekov, ivanov) = people(&env);
 
     // The police HR moves Ivanov into the prosecution: refused.
     let to_prosecution = application(
         ApplicationAction::Transfer,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        who::IVANOV,
         PROSECUTION,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+        who::SERIKOVA,
     );
     assert_eq!(
         refused(
             &police_hr,
-            &signed(
-                to_prosecution.clone(),
-                &[sign_pair(&ivanov), sign_pair(&serikova)]
-            )
+            &co_signed(to_prosecution.clone(), &[&ivanov, &serikova])
         )
         .await,
         "GW_APPLICATION_OTHER_BODY"
     );
     // Ivanov's own transfer into the prosecution: refused.
-    let mut own = to_prosecution.clone();
-    own.application_id = uuid::Uuid::new_v4();
+    let own = anew(&to_prosecution);
     assert_eq!(
-        refused(
-            &ivanov_c,
-            &signed(own, &[sign_pair(&ivanov), sign_pair(&serikova)])
-        )
-        .await,
+        refused(&ivanov_c, &co_signed(own, &[&ivanov, &serikova])).await,
         "GW_APPLICATION_OTHER_BODY"
     );
     // The prosecution's HR takes him with their own head: not their staff.
-    let mut taken = to_prosecution.clone();
-    taken.application_id = uuid::Uuid::new_v4();
-    taken.head.iin = ZHUMABEKOV.into();
-    taken.head.full_name = "ЖУМАБЕКОВ ДАНИЯР".into();
+    let taken = with_head(&to_prosecution, who::ZHUMABEKOV);
     assert_eq!(
-        refused(
-            &prosecution_hr,
-            &signed(taken, &[sign_pair(&ivanov), sign_pair(&zhumabekov)])
-        )
-        .await,
+        refused(&prosecution_hr, &co_signed(taken, &[&ivanov, &zhumabekov])).await,
         "GW_APPLICATION_OTHER_BODY"
     );
     // Nor can it register him while he is an active police officer.
     let mut registration = application(
         ApplicationAction::Registration,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+        who::IVANOV,
         PROSECUTION,
-        (ZHUMABEKOV, "ЖУМАБЕКОВ ДАНИЯР"),
+        who::ZHUMABEKOV,
     );
     registration.role = Some(1);
-    let reg_body = signed(
-        registration.clone(),
-        &[sign_pair(&ivanov), sign_pair(&zhumabekov)],
-    );
+    let reg_body = co_signed(registration.clone(), &[&ivanov, &zhumabekov]);
     assert_eq!(
         refused(&prosecution_hr, &reg_body).await,
         "GW_APPLICATION_OTHER_BODY"
@@ -320,24 +338,10 @@ async fn a_transfer_into_another_body_is_refused_and_a_move_is_a_new_registratio
     );
 
     // The lawful move: the police block him (dismissal), then the prosecution registers him.
-    let dismissal = application(
-        ApplicationAction::Blocking,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
-    let st: ApplicationStatus = police_hr
-        .post(
-            paths::APPLICATIONS,
-            &signed(dismissal, &[sign_pair(&ivanov), sign_pair(&serikova)]),
-        )
-        .await
-        .unwrap();
+    let dismissal = ivanovs_in_police(ApplicationAction::Blocking);
+    let st = accepted(&police_hr, &co_signed(dismissal, &[&ivanov, &serikova])).await;
     assert_eq!(st.state, ApplicationState::Done);
-    let st: ApplicationStatus = prosecution_hr
-        .post(paths::APPLICATIONS, &reg_body)
-        .await
-        .unwrap();
+    let st = accepted(&prosecution_hr, &reg_body).await;
     assert_eq!(st.state, ApplicationState::Pending);
     assert_eq!(
         user_row(&env, IVANOV).state,
@@ -345,11 +349,7 @@ async fn a_transfer_into_another_body_is_refused_and_a_move_is_a_new_registratio
         "blocked until approved"
     );
     // The operator sees the move before approving it: the body, the state and the role.
-    let rows = env.admin().applications().unwrap();
-    let row = rows
-        .iter()
-        .find(|r| r.application_id == registration.application_id.to_string())
-        .unwrap();
+    let row = application_row(&env, &registration);
     assert_eq!(row.target_organisation_bin.as_deref(), Some(POLICE.0));
     assert_eq!(
         row.requested_organisation_bin.as_deref(),
@@ -394,23 +394,9 @@ async fn a_transfer_resets_hr_and_reports_rights() {
         .unwrap();
     let hr = env.active_client(HEAD).await;
     let ivanov_c = env.active_client(INVESTIGATOR).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
-    let transfer = application(
-        ApplicationAction::Transfer,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
-    let st: ApplicationStatus = hr
-        .post(
-            paths::APPLICATIONS,
-            &signed(
-                transfer.clone(),
-                &[sign_pair(&ivanov), sign_pair(&serikova)],
-            ),
-        )
-        .await
-        .unwrap();
+    let (serikova, _, ivanov) = people(&env);
+    let transfer = ivanovs_in_police(ApplicationAction::Transfer);
+    let st = accepted(&hr, &co_signed(transfer.clone(), &[&ivanov, &serikova])).await;
     assert_eq!(st.state, ApplicationState::Pending);
     assert!(user_row(&env, IVANOV).hr, "nothing changes before approval");
     env.admin()
@@ -429,17 +415,13 @@ async fn a_transfer_resets_hr_and_reports_rights() {
     // At once, over his open session: no HR filing, no reports.
     let mut block = application(
         ApplicationAction::Blocking,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+        who::SERIKOVA,
         POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+        who::SERIKOVA,
     );
     block.head.iin = IVANOV.into();
     assert_eq!(
-        refused(
-            &ivanov_c,
-            &signed(block, &[sign_pair(&ivanov), sign_pair(&serikova)])
-        )
-        .await,
+        refused(&ivanov_c, &co_signed(block, &[&ivanov, &serikova])).await,
         "GW_NO_HR_RIGHTS"
     );
     let today = sio_core::time::to_astana(chrono::Utc::now()).date_naive();
@@ -512,54 +494,29 @@ async fn the_operator_unblocks_and_it_is_journaled() {
 async fn a_user_files_their_own_transfer() {
     let env = Env::start().await;
     let ivanov_c = env.active_client(INVESTIGATOR).await;
-    let (serikova, zhumabekov, ivanov) = (
-        env.user(HEAD).clone(),
-        env.user(PROSECUTOR).clone(),
-        env.user(INVESTIGATOR).clone(),
-    );
-    let own = application(
-        ApplicationAction::Transfer,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
+    let (serikova, zhumabekov, ivanov) = people(&env);
+    let own = ivanovs_in_police(ApplicationAction::Transfer);
     // Alone: the head's co-signature is required.
     assert_eq!(
-        refused(&ivanov_c, &signed(own.clone(), &[sign_pair(&ivanov)])).await,
+        refused(&ivanov_c, &co_signed(own.clone(), &[&ivanov])).await,
         "GW_SIGNER_COUNT"
     );
     // With someone who is no head of the police.
-    let mut fake = own.clone();
-    fake.application_id = uuid::Uuid::new_v4();
+    let mut fake = anew(&own);
     fake.head.iin = ZHUMABEKOV.into();
     assert_eq!(
-        refused(
-            &ivanov_c,
-            &signed(fake, &[sign_pair(&ivanov), sign_pair(&zhumabekov)])
-        )
-        .await,
+        refused(&ivanov_c, &co_signed(fake, &[&ivanov, &zhumabekov])).await,
         "GW_HEAD_NOT_REGISTERED"
     );
     // Not an HR officer: he may not file a colleague's transfer.
-    let mut colleague = own.clone();
-    colleague.application_id = uuid::Uuid::new_v4();
+    let mut colleague = anew(&own);
     colleague.applicant.iin = SERIKOVA.into();
     colleague.applicant.full_name = "СЕРІКОВА АЙГЕРІМ".into();
     assert_eq!(
-        refused(
-            &ivanov_c,
-            &signed(colleague, &[sign_pair(&ivanov), sign_pair(&serikova)])
-        )
-        .await,
+        refused(&ivanov_c, &co_signed(colleague, &[&ivanov, &serikova])).await,
         "GW_NO_HR_RIGHTS"
     );
-    let st: ApplicationStatus = ivanov_c
-        .post(
-            paths::APPLICATIONS,
-            &signed(own.clone(), &[sign_pair(&ivanov), sign_pair(&serikova)]),
-        )
-        .await
-        .unwrap();
+    let st = accepted(&ivanov_c, &co_signed(own.clone(), &[&ivanov, &serikova])).await;
     assert_eq!(st.state, ApplicationState::Pending);
     assert!(!st.late);
     let mine: ApplicationStatus = ivanov_c
@@ -568,11 +525,7 @@ async fn a_user_files_their_own_transfer() {
         .unwrap();
     assert_eq!(mine.application_id, own.application_id);
 
-    let rows = env.admin().applications().unwrap();
-    let row = rows
-        .iter()
-        .find(|r| r.application_id == own.application_id.to_string())
-        .unwrap();
+    let row = application_row(&env, &own);
     assert_eq!(row.submitted_by, IVANOV);
     assert_eq!(row.head_iin.as_deref(), Some(SERIKOVA));
     assert_eq!(row.organisation_bin, POLICE.0);
@@ -598,20 +551,18 @@ async fn a_user_files_their_own_transfer() {
 async fn a_blocked_head_cannot_co_sign() {
     let env = Env::start().await;
     let admin = env.admin();
-    admin
-        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
-        .unwrap();
+    mark_ivanov_deputy_head_of_police(&admin);
     let hr = env.active_client(HEAD).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let (serikova, _, ivanov) = people(&env);
     let own_transfer = || {
         let mut doc = application(
             ApplicationAction::Transfer,
-            (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
+            who::SERIKOVA,
             POLICE,
-            (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
+            who::IVANOV,
         );
         doc.application_id = uuid::Uuid::new_v4();
-        signed(doc, &[sign_pair(&serikova), sign_pair(&ivanov)])
+        co_signed(doc, &[&serikova, &ivanov])
     };
     admin.block(IVANOV, "служебная проверка").unwrap();
     assert!(
@@ -623,16 +574,14 @@ async fn a_blocked_head_cannot_co_sign() {
         "GW_HEAD_NOT_REGISTERED"
     );
     // Marked again while blocked: still no co-signature.
-    admin
-        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
-        .unwrap();
+    mark_ivanov_deputy_head_of_police(&admin);
     assert_eq!(
         refused(&hr, &own_transfer()).await,
         "GW_HEAD_NOT_REGISTERED"
     );
     // Unblocked (and still marked), he co-signs again.
     admin.unblock(IVANOV).unwrap();
-    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &own_transfer()).await.unwrap();
+    let st = accepted(&hr, &own_transfer()).await;
     assert_eq!(st.state, ApplicationState::Pending);
 }
 
@@ -641,29 +590,16 @@ async fn a_blocked_head_cannot_co_sign() {
 async fn a_blocking_by_application_ends_every_head_mark() {
     let env = Env::start().await;
     let admin = env.admin();
-    admin
-        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
-        .unwrap();
+    mark_ivanov_deputy_head_of_police(&admin);
     admin
         .mark_head(IVANOV, PROSECUTION.0, "ИВАНОВ АЛЕКСЕЙ", "советник")
         .unwrap();
     let hr = env.active_client(HEAD).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
-    let mut block = application(
-        ApplicationAction::Blocking,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
+    let (serikova, _, ivanov) = people(&env);
+    let mut block = ivanovs_in_police(ApplicationAction::Blocking);
     block.blocking_reason = Some(BlockingReason::Other);
     block.blocking_reason_text = Some("служебная проверка".into());
-    let st: ApplicationStatus = hr
-        .post(
-            paths::APPLICATIONS,
-            &signed(block, &[sign_pair(&ivanov), sign_pair(&serikova)]),
-        )
-        .await
-        .unwrap();
+    let st = accepted(&hr, &co_signed(block, &[&ivanov, &serikova])).await;
     assert_eq!(st.state, ApplicationState::Done);
     assert!(admin.heads().unwrap().iter().all(|h| h.iin != IVANOV));
 }
@@ -678,37 +614,12 @@ async fn a_transfer_of_a_blocked_account_is_not_approved() {
     let admin = env.admin();
     admin.set_rights(IVANOV, true, true).unwrap();
     let hr = env.active_client(HEAD).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
-    let transfer = application(
-        ApplicationAction::Transfer,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
-    let st: ApplicationStatus = hr
-        .post(
-            paths::APPLICATIONS,
-            &signed(
-                transfer.clone(),
-                &[sign_pair(&ivanov), sign_pair(&serikova)],
-            ),
-        )
-        .await
-        .unwrap();
+    let (serikova, _, ivanov) = people(&env);
+    let transfer = ivanovs_in_police(ApplicationAction::Transfer);
+    let st = accepted(&hr, &co_signed(transfer.clone(), &[&ivanov, &serikova])).await;
     assert_eq!(st.state, ApplicationState::Pending);
-    let dismissal = application(
-        ApplicationAction::Blocking,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
-    let st: ApplicationStatus = hr
-        .post(
-            paths::APPLICATIONS,
-            &signed(dismissal, &[sign_pair(&ivanov), sign_pair(&serikova)]),
-        )
-        .await
-        .unwrap();
+    let dismissal = ivanovs_in_police(ApplicationAction::Blocking);
+    let st = accepted(&hr, &co_signed(dismissal, &[&ivanov, &serikova])).await;
     assert_eq!(st.state, ApplicationState::Done);
 
     let e = admin
@@ -721,12 +632,7 @@ async fn a_transfer_of_a_blocked_account_is_not_approved() {
         ("blocked", Some(3)),
         "the blocked account keeps its old post"
     );
-    let pending = admin
-        .applications()
-        .unwrap()
-        .into_iter()
-        .find(|a| a.application_id == transfer.application_id.to_string())
-        .unwrap();
+    let pending = application_row(&env, &transfer);
     assert_eq!(pending.state, "pending", "the operator refuses it");
 
     // Unblocked after the dismissal: no HR or reports rights until the operator grants them.
@@ -757,30 +663,15 @@ async fn a_transfer_of_a_blocked_account_is_not_approved() {
 async fn the_operator_sees_the_phone_and_role_an_own_transfer_changes() {
     let env = Env::start().await;
     let ivanov_c = env.active_client(INVESTIGATOR).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
-    let mut own = application(
-        ApplicationAction::Transfer,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
+    let (serikova, _, ivanov) = people(&env);
+    let mut own = ivanovs_in_police(ApplicationAction::Transfer);
     own.contacts.mobile_phone = "+77019998877".into();
     own.workplace.unit = "Следственное управление".into();
     own.workplace.position = "старший следователь".into();
-    let st: ApplicationStatus = ivanov_c
-        .post(
-            paths::APPLICATIONS,
-            &signed(own.clone(), &[sign_pair(&ivanov), sign_pair(&serikova)]),
-        )
-        .await
-        .unwrap();
+    let st = accepted(&ivanov_c, &co_signed(own.clone(), &[&ivanov, &serikova])).await;
     assert_eq!(st.state, ApplicationState::Pending);
 
-    let rows = env.admin().applications().unwrap();
-    let row = rows
-        .iter()
-        .find(|r| r.application_id == own.application_id.to_string())
-        .unwrap();
+    let row = application_row(&env, &own);
     // Current (records) and requested (document), side by side.
     assert_eq!(row.target_mobile.as_deref(), Some("+77010000001"));
     assert_eq!(row.requested_mobile.as_deref(), Some("+77019998877"));
@@ -821,11 +712,7 @@ async fn the_operator_sees_the_phone_and_role_an_own_transfer_changes() {
     env.admin()
         .approve(&own.application_id.to_string())
         .unwrap();
-    let rows = env.admin().applications().unwrap();
-    let row = rows
-        .iter()
-        .find(|r| r.application_id == own.application_id.to_string())
-        .unwrap();
+    let row = application_row(&env, &own);
     assert_eq!(row.target_mobile.as_deref(), Some("+77019998877"));
     assert_eq!(row.target_role, Some(18));
 }
@@ -837,24 +724,17 @@ async fn the_operator_sees_the_phone_and_role_an_own_transfer_changes() {
 async fn a_blocking_without_its_record_is_not_committed() {
     let env = Env::start().await;
     let admin = env.admin();
-    admin
-        .mark_head(IVANOV, POLICE.0, "ИВАНОВ АЛЕКСЕЙ", "заместитель начальника")
-        .unwrap();
+    mark_ivanov_deputy_head_of_police(&admin);
     let hr = env.active_client(HEAD).await;
-    let (serikova, ivanov) = (env.user(HEAD).clone(), env.user(INVESTIGATOR).clone());
+    let (serikova, _, ivanov) = people(&env);
     let db = rusqlite::Connection::open(env.data.join(sio_gateway::db::DB_FILE)).unwrap();
     db.execute_batch(
         "CREATE TRIGGER test_applications_fail BEFORE INSERT ON applications
          BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
     )
     .unwrap();
-    let block = application(
-        ApplicationAction::Blocking,
-        (IVANOV, "ИВАНОВ АЛЕКСЕЙ"),
-        POLICE,
-        (SERIKOVA, "СЕРІКОВА АЙГЕРІМ"),
-    );
-    let body = signed(block.clone(), &[sign_pair(&ivanov), sign_pair(&serikova)]);
+    let block = ivanovs_in_police(ApplicationAction::Blocking);
+    let body = co_signed(block.clone(), &[&ivanov, &serikova]);
     assert_eq!(refused(&hr, &body).await, "GW_STORAGE");
     assert_eq!(user_row(&env, IVANOV).state, "registered");
     assert!(admin.heads().unwrap().iter().any(|h| h.iin == IVANOV));
@@ -869,7 +749,7 @@ async fn a_blocking_without_its_record_is_not_committed() {
     // Once storage works again the same signed application blocks, with its record.
     db.execute_batch("DROP TRIGGER test_applications_fail;")
         .unwrap();
-    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    let st = accepted(&hr, &body).await;
     assert_eq!(st.state, ApplicationState::Done);
     assert_eq!(user_row(&env, IVANOV).state, "blocked");
     assert!(admin.heads().unwrap().iter().all(|h| h.iin != IVANOV));

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::ServerName;
 use sio_protocol::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -37,33 +36,11 @@ impl Reply {
     }
 }
 
-fn tls_config(env: &Env, cert: &Path, key: &Path) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_file_iter(&env.pki.ca_cert).unwrap() {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .unwrap()
-        .map(|c| c.unwrap())
-        .collect();
-    let key = PrivateKeyDer::from_pem_file(key).unwrap();
-    Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key)
-        .unwrap(),
-    )
-}
-
 impl Raw {
     async fn connect(env: &Env, cert: &Path, key: &Path) -> std::io::Result<Raw> {
         let port = env.gw.as_ref().unwrap().local_addr().port();
         let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-        let mut s = tokio_rustls::TlsConnector::from(tls_config(env, cert, key))
+        let mut s = tokio_rustls::TlsConnector::from(Arc::new(tls13_client_config(env, cert, key)))
             .connect(ServerName::try_from("localhost").unwrap(), tcp)
             .await?;
         // TLS 1.3: a refused client certificate shows on the first read, not in connect().
@@ -134,22 +111,11 @@ fn auth_files(u: &sio_pki::GeneratedUser) -> (PathBuf, PathBuf) {
 /// A client whose TLS certificate is the workstation's, logging in as user `i` (the login signed
 /// with the user's authentication key).
 fn workstation_client(env: &Env, ws: &sio_pki::IssuedCert, i: usize) -> Client {
-    let mut pem = std::fs::read(&ws.cert_path).unwrap();
-    pem.extend(std::fs::read(ws.key_path.as_ref().unwrap()).unwrap());
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(&env.pki.ca_cert).unwrap()).unwrap();
-    let http = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .identity(reqwest::Identity::from_pem(&pem).unwrap())
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    Client {
-        http,
-        base: env.base.clone(),
-        token: None,
-        user: env.user(i).clone(),
-    }
+    env.client_with_tls(
+        &ws.cert_path,
+        ws.key_path.as_ref().unwrap(),
+        env.user(i).clone(),
+    )
 }
 
 /// Log `c` in fully (signature, SMS, consent).

@@ -58,22 +58,7 @@ fn expired_investigator(env: &Env) -> sio_pki::GeneratedUser {
 /// the signed login, and only the CMS check stands between an expired certificate and a session.
 fn workstation_client(env: &Env, user: sio_pki::GeneratedUser) -> Client {
     let ws = sio_pki::issue_workstation(&env.pki.dir, "arm-time").unwrap();
-    let mut pem = std::fs::read(&ws.cert_path).unwrap();
-    pem.extend(std::fs::read(ws.key_path.as_ref().unwrap()).unwrap());
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(&env.pki.ca_cert).unwrap()).unwrap();
-    let http = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .identity(reqwest::Identity::from_pem(&pem).unwrap())
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    Client {
-        http,
-        base: env.base.clone(),
-        token: None,
-        user,
-    }
+    env.client_with_tls(&ws.cert_path, ws.key_path.as_ref().unwrap(), user)
 }
 
 /// Log in over `c`'s TLS certificate with a login document signed by `c.user`'s authentication

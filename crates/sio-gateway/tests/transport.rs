@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::ServerName;
 use sio_protocol::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -20,23 +19,7 @@ fn port(env: &Env) -> u16 {
 
 async fn raw_tls(env: &Env, user: usize) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
     let u = env.user(user);
-    let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_file_iter(&env.pki.ca_cert).unwrap() {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&u.auth.cert_path)
-        .unwrap()
-        .map(|c| c.unwrap())
-        .collect();
-    let key = PrivateKeyDer::from_pem_file(u.auth.key_path.as_ref().unwrap()).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS13])
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_client_auth_cert(chain, key)
-    .unwrap();
+    let config = tls13_client_config(env, &u.auth.cert_path, u.auth.key_path.as_ref().unwrap());
     let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port(env)))
         .await
         .unwrap();
@@ -475,65 +458,6 @@ async fn slow_bodies_hold_no_call_slot() {
         let text = String::from_utf8_lossy(&buf);
         assert!(text.contains("GW_BODY_TIMEOUT"), "{text}");
     }
-}
-
-/// DER: (tag, header length, value length) of the element at the start of `b`.
-fn der_head(b: &[u8]) -> (u8, usize, usize) {
-    let tag = b[0];
-    if b[1] < 0x80 {
-        return (tag, 2, b[1] as usize);
-    }
-    let n = (b[1] & 0x7f) as usize;
-    let len = b[2..2 + n]
-        .iter()
-        .fold(0usize, |a, x| (a << 8) | *x as usize);
-    (tag, 2 + n, len)
-}
-
-fn der_children(mut b: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    while !b.is_empty() {
-        let (_, h, l) = der_head(b);
-        out.push(&b[..h + l]);
-        b = &b[h + l..];
-    }
-    out
-}
-
-fn der(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = value.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(value);
-    out
-}
-
-fn value_of(b: &[u8]) -> &[u8] {
-    let (_, h, l) = der_head(b);
-    &b[h..h + l]
-}
-
-/// The same CMS with its (valid) SignerInfo repeated `n` times: each copy verifies, so without a
-/// count limit every copy costs a public-key operation.
-fn with_signer_infos(cms: &[u8], n: usize) -> Vec<u8> {
-    let ci = der_children(value_of(cms));
-    let sd = value_of(value_of(ci[1]));
-    let mut parts: Vec<Vec<u8>> = der_children(sd).into_iter().map(<[u8]>::to_vec).collect();
-    let infos = parts.pop().unwrap();
-    let one = der_children(value_of(&infos))[0].to_vec();
-    parts.push(der(0x31, &one.repeat(n)));
-    let sd = der(0x30, &parts.concat());
-    der(0x30, &[ci[0], &der(0xa0, &sd)[..]].concat())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

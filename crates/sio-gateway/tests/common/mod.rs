@@ -8,11 +8,14 @@
     clippy::expect_used
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{FixedOffset, Utc};
 use reqwest::StatusCode;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -90,8 +93,18 @@ impl Env {
     /// A client presenting `tls_user`'s authentication certificate.
     pub fn client(&self, tls_user: usize) -> Client {
         let u = self.user(tls_user);
-        let mut pem = std::fs::read(&u.auth.cert_path).unwrap();
-        pem.extend(std::fs::read(u.auth.key_path.as_ref().unwrap()).unwrap());
+        self.client_with_tls(
+            &u.auth.cert_path,
+            u.auth.key_path.as_ref().unwrap(),
+            u.clone(),
+        )
+    }
+
+    /// A client presenting the TLS certificate `cert` (key `key`, PEM files) — a user's or a
+    /// workstation's — and signing as `user`.
+    pub fn client_with_tls(&self, cert: &Path, key: &Path, user: GeneratedUser) -> Client {
+        let mut pem = std::fs::read(cert).unwrap();
+        pem.extend(std::fs::read(key).unwrap());
         let ca =
             reqwest::Certificate::from_pem(&std::fs::read(&self.pki.ca_cert).unwrap()).unwrap();
         let http = reqwest::Client::builder()
@@ -105,7 +118,7 @@ impl Env {
             http,
             base: self.base.clone(),
             token: None,
-            user: u.clone(),
+            user,
         }
     }
 
@@ -330,4 +343,81 @@ pub fn full_service_for(role: u8, basis: sio_core::Basis) -> u8 {
         .find(|(_, a)| *a == sio_core::Access::Full)
         .map(|(s, _)| s.number())
         .unwrap()
+}
+
+/// A raw TLS 1.3 client configuration: trusts the test CA, presents `cert` with `key` (PEM).
+pub fn tls13_client_config(env: &Env, cert: &Path, key: &Path) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(&env.pki.ca_cert).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(key).unwrap();
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .unwrap()
+}
+
+/// DER: (header length, value length) of the element at the start of `b`.
+pub fn der_head(b: &[u8]) -> (usize, usize) {
+    if b[1] < 0x80 {
+        return (2, b[1] as usize);
+    }
+    let n = (b[1] & 0x7f) as usize;
+    let len = b[2..2 + n]
+        .iter()
+        .fold(0usize, |a, x| (a << 8) | *x as usize);
+    (2 + n, len)
+}
+
+pub fn der_children(mut b: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let (h, l) = der_head(b);
+        out.push(&b[..h + l]);
+        b = &b[h + l..];
+    }
+    out
+}
+
+pub fn der(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = value.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+pub fn value_of(b: &[u8]) -> &[u8] {
+    let (h, l) = der_head(b);
+    &b[h..h + l]
+}
+
+/// The same CMS with its (valid) SignerInfo repeated `n` times: each copy verifies, so without a
+/// count limit every copy costs a public-key operation.
+pub fn with_signer_infos(cms: &[u8], n: usize) -> Vec<u8> {
+    let ci = der_children(value_of(cms));
+    let sd = value_of(value_of(ci[1]));
+    let mut parts: Vec<Vec<u8>> = der_children(sd).into_iter().map(<[u8]>::to_vec).collect();
+    let infos = parts.pop().unwrap();
+    let one = der_children(value_of(&infos))[0].to_vec();
+    parts.push(der(0x31, &one.repeat(n)));
+    let sd = der(0x30, &parts.concat());
+    der(0x30, &[ci[0], &der(0xa0, &sd)[..]].concat())
 }
