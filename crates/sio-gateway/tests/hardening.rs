@@ -9,45 +9,6 @@ mod common;
 use common::*;
 use sio_protocol::*;
 
-fn transfer(name: &str, head_name: &str) -> ApplicationDocument {
-    ApplicationDocument {
-        doc: ApplicationDocType::V1,
-        application_id: uuid::Uuid::new_v4(),
-        action: ApplicationAction::Transfer,
-        applicant: Applicant {
-            full_name: name.into(),
-            iin: "850415300121".into(),
-        },
-        workplace: Workplace {
-            organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "040340001233".into(),
-            unit: "Криминальная полиция".into(),
-            position: "оперуполномоченный".into(),
-        },
-        contacts: Contacts {
-            work_phone: "+77172000001".into(),
-            mobile_phone: "+77010000011".into(),
-            email: "ivanov@example.invalid".into(),
-            work_address: "г. Астана".into(),
-        },
-        role: Some(18),
-        blocking_reason: None,
-        blocking_reason_text: None,
-        order_signed_at: Some(astana_now() - chrono::Duration::hours(2)),
-        confirmations: Confirmations {
-            consent: true,
-            holds_nca_signature: true,
-            personal_data: true,
-        },
-        head: Head {
-            position: "начальник".into(),
-            full_name: head_name.into(),
-            iin: "901120400238".into(),
-        },
-        signed_at: astana_now(),
-    }
-}
-
 /// An HR officer's application whose names carry a right-to-left override, a bidi isolate, a
 /// spreadsheet formula or a tab is refused by the gateway (`CORE_NAME_INVALID`), properly
 /// signed by both signers; nothing is stored.
@@ -69,7 +30,7 @@ async fn names_with_direction_controls_or_formulas_are_refused() {
         ("ИВАНОВ АЛЕКСЕЙ", "СЕРІКОВА\u{202D}"),
     ];
     for (name, head_name) in cases {
-        let doc = transfer(name, head_name);
+        let doc = ivanov_transfer(name, head_name);
         let body = signed(doc.clone(), &[sign_pair(&inv), sign_pair(&head)]);
         let e = hr
             .post::<ApplicationStatus>(paths::APPLICATIONS, &body)

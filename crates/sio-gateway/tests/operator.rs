@@ -108,42 +108,7 @@ async fn transfer_waits_for_approval() {
     let hr = env.active_client(HEAD).await;
     let head = env.user(HEAD).clone();
     let inv = env.user(INVESTIGATOR).clone();
-    let doc = ApplicationDocument {
-        doc: ApplicationDocType::V1,
-        application_id: uuid::Uuid::new_v4(),
-        action: ApplicationAction::Transfer,
-        applicant: Applicant {
-            full_name: "ИВАНОВ АЛЕКСЕЙ".into(),
-            iin: "850415300121".into(),
-        },
-        workplace: Workplace {
-            organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "040340001233".into(),
-            unit: "Криминальная полиция".into(),
-            position: "оперуполномоченный".into(),
-        },
-        contacts: Contacts {
-            work_phone: "+77172000001".into(),
-            mobile_phone: "+77010000011".into(),
-            email: "ivanov@example.invalid".into(),
-            work_address: "г. Астана".into(),
-        },
-        role: Some(18),
-        blocking_reason: None,
-        blocking_reason_text: None,
-        order_signed_at: Some(astana_now() - chrono::Duration::hours(2)),
-        confirmations: Confirmations {
-            consent: true,
-            holds_nca_signature: true,
-            personal_data: true,
-        },
-        head: Head {
-            position: "начальник".into(),
-            full_name: "СЕРІКОВА АЙГЕРІМ".into(),
-            iin: "901120400238".into(),
-        },
-        signed_at: astana_now(),
-    };
+    let doc = ivanov_transfer("ИВАНОВ АЛЕКСЕЙ", "СЕРІКОВА АЙГЕРІМ");
     let body = signed(doc.clone(), &[sign_pair(&inv), sign_pair(&head)]);
     let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
     assert_eq!(st.state, ApplicationState::Pending);

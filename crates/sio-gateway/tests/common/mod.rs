@@ -421,3 +421,45 @@ pub fn with_signer_infos(cms: &[u8], n: usize) -> Vec<u8> {
     let sd = der(0x30, &parts.concat());
     der(0x30, &[ci[0], &der(0xa0, &sd)[..]].concat())
 }
+
+/// The investigator Иванов's transfer within the police, under the names given, with Серікова
+/// as the head.
+#[allow(dead_code)] // not every test file files applications
+pub fn ivanov_transfer(name: &str, head_name: &str) -> ApplicationDocument {
+    ApplicationDocument {
+        doc: ApplicationDocType::V1,
+        application_id: uuid::Uuid::new_v4(),
+        action: ApplicationAction::Transfer,
+        applicant: Applicant {
+            full_name: name.into(),
+            iin: "850415300121".into(),
+        },
+        workplace: Workplace {
+            organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
+            organisation_bin: "040340001233".into(),
+            unit: "Криминальная полиция".into(),
+            position: "оперуполномоченный".into(),
+        },
+        contacts: Contacts {
+            work_phone: "+77172000001".into(),
+            mobile_phone: "+77010000011".into(),
+            email: "ivanov@example.invalid".into(),
+            work_address: "г. Астана".into(),
+        },
+        role: Some(18),
+        blocking_reason: None,
+        blocking_reason_text: None,
+        order_signed_at: Some(astana_now() - chrono::Duration::hours(2)),
+        confirmations: Confirmations {
+            consent: true,
+            holds_nca_signature: true,
+            personal_data: true,
+        },
+        head: Head {
+            position: "начальник".into(),
+            full_name: head_name.into(),
+            iin: "901120400238".into(),
+        },
+        signed_at: astana_now(),
+    }
+}
