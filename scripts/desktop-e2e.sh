@@ -7,7 +7,8 @@
 # gateway's outbox, compose, preview, sign and send a request, view the result, close it and see it
 # shredded, diagnosis), then the card gets the head's keys, the department head's token goes into
 # vpcd's second slot, and hr.mjs (the HR officer files a dismissal co-signed by the department head,
-# and a blocking of their own). Screenshots of every screen in kk, ru, en go to tests/desktop/artifacts/
+# and a blocking of their own). Every screen is checked with axe-core (no serious or critical
+# violation) and, in kk and ru, for English words outside an allow-list (lib.mjs). Screenshots of every screen in kk, ru, en go to tests/desktop/artifacts/
 # (git-ignored), with <spec>-problems.txt listing text that does not fit.
 #
 # Installs what it needs: tauri-driver (cargo install --locked, pinned) into ~/.cargo/bin if absent,
@@ -19,7 +20,9 @@
 # Environment:
 #   SIO_E2E_ARTIFACTS   screenshot directory (default tests/desktop/artifacts)
 #   SIO_E2E_KEEP=1      keep the temporary world (PKI, gateway data, app home) for a look afterwards
-#   SIO_E2E_SPECS       the specs to run, space-separated (default "officer hr")
+#   SIO_E2E_SPECS       the specs to run, space-separated (default "officer keyboard astana-time hr";
+#                       keyboard.mjs: the officer's day with WebDriver key actions only; astana-time.mjs:
+#                       the SMS code's "valid until" shown in WebKitGTK equals the gateway's Astana time)
 #   SIO_E2E_APP         a prebuilt app binary to test instead of building src-tauri (debug);
 #                       with SIO_E2E_NO_BUILD=1 the built sio and sio-virtual-card are used as they are
 #   WEBKIT_DRIVER       native WebDriver (default /usr/bin/WebKitWebDriver)
@@ -29,7 +32,7 @@ E2E="$ROOT/tests/desktop"
 TAURI_DRIVER_VERSION=2.1.0
 WEBKIT_DRIVER=${WEBKIT_DRIVER:-/usr/bin/WebKitWebDriver}
 ART=${SIO_E2E_ARTIFACTS:-$E2E/artifacts}
-SPECS=${SIO_E2E_SPECS:-officer hr}
+SPECS=${SIO_E2E_SPECS:-officer keyboard astana-time hr}
 INVESTIGATOR=850415300121
 HEAD=901120400238
 DEPARTMENT_HEAD=780302300344
@@ -82,7 +85,10 @@ if [ "${1:-}" = "--inner" ]; then
     status=0
     for spec in $SPECS; do
         case "$spec" in
-            officer) provision "$INVESTIGATOR" ИВАНОВ АЛЕКСЕЙ ;;
+            officer | astana-time) provision "$INVESTIGATOR" ИВАНОВ АЛЕКСЕЙ ;;
+            # A fresh app data directory: the outbox of an earlier spec was sealed with keys that
+            # died with its process (SIO_KEYSTORE=memory) and cannot be listed by a new one.
+            keyboard) rm -rf "$SIO_DATA_DIR" && provision "$INVESTIGATOR" ИВАНОВ АЛЕКСЕЙ ;;
             hr) provision "$HEAD" СЕРІКОВА АЙГЕРІМ && second_card "$DEPARTMENT_HEAD" АХМЕТОВ ЕРЛАН ;;
         esac
         log "spec $spec"
@@ -180,6 +186,8 @@ export SIO_E2E_GATEWAY_DATA="$WORLD/gateway"
 # them a head of that body (only marked heads co-sign; the demo accounts mark Серікова already).
 "$SIO_E2E_SIO" gateway admin --data "$WORLD/gateway" head --iin "$DEPARTMENT_HEAD" --org 040340001233 \
     --name "АХМЕТОВ ЕРЛАН" --position "Начальник департамента" --by e2e >/dev/null
+# The police department's code in ЕРДР, the organisation code of its HR forms (2015 Appendix 5).
+"$SIO_E2E_SIO" gateway admin --data "$WORLD/gateway" org-code --org 040340001233 --code 191501 --by e2e >/dev/null
 cat >"$WORLD/policy.toml" <<POLICY
 # The administrator's policy of the test workstation.
 [gateway]
@@ -188,7 +196,11 @@ ca = "$WORLD/pki/ca.cert.pem"
 
 [air_gap]
 on_violation = "warn"
+
+[results]
+export_dirs = ["$WORLD/case-materials"]
 POLICY
+mkdir -p "$WORLD/case-materials"
 
 # The app's own files (settings, outbox, vault) in the world, not in the user's home.
 mkdir -p "$WORLD/home"

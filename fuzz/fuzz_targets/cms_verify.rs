@@ -8,7 +8,9 @@ use sio_sign::Verifier;
 const CA: &[u8] = include_bytes!("../ca.der");
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(verifier) = Verifier::new(&[CA]) else { return };
+    let Ok(verifier) = Verifier::new(&[CA]) else {
+        return;
+    };
     let _ = verifier.verify(data, None);
     let _ = verifier.verify(data, Some(b"content"));
     let _ = sio_sign::signers_of(data);

@@ -1,8 +1,9 @@
 //! АРМ СИО ПСО, the desktop application: a thin Tauri v2 shell over `sio-app`.
 //!
-//! One command per entry of the UI's contract (ui/src/lib/backend/tauri.ts), each forwarding its
-//! JSON argument object to [`sio_app::App::dispatch`]; events of the application layer go to
-//! the window with `emit`. No logic lives here. Configuration: see src-tauri/README.md
+//! One Tauri command per entry of the contract's command table (declared once in
+//! crates/sio-app/src/dispatch.rs; the UI's side is generated into ui/src/lib/types/app.ts), each
+//! forwarding its JSON argument object to [`sio_app::App::dispatch`]; events of the application
+//! layer go to the window with `emit`. No logic lives here. Configuration: see src-tauri/README.md
 //! (`SIO_POLICY`, `SIO_DATA_DIR`, `SIO_KEYSTORE`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -34,7 +35,8 @@ fn payload(request: &tauri::ipc::Request<'_>) -> Value {
     }
 }
 
-/// One Tauri command per contract command, each a plain forward to `App::dispatch`.
+/// One Tauri command per contract command, each a plain forward to `App::dispatch`. Called by
+/// `sio_app::for_each_command!` with every name of the table.
 macro_rules! commands {
     ($($name:ident),* $(,)?) => {
         $(
@@ -46,45 +48,15 @@ macro_rules! commands {
                 app.dispatch(stringify!($name), payload(&request)).await
             }
         )*
-        /// The names registered with `invoke_handler`.
-        const REGISTERED: &[&str] = &[$(stringify!($name)),*];
         fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
             tauri::generate_handler![$($name),*]
         }
     };
 }
 
-commands!(
-    list_readers,
-    list_certificates,
-    pin_status,
-    login,
-    request_sms_code,
-    verify_sms_code,
-    verify_biometric,
-    consent_text,
-    sign_consent,
-    session,
-    lock,
-    unlock,
-    logout,
-    catalogue,
-    allowed_services,
-    case_forms,
-    preview_request,
-    sign_and_send,
-    list_requests,
-    open_result,
-    close_result,
-    export_result,
-    submit_application,
-    list_applications,
-    report,
-    diagnose,
-    get_settings,
-    set_settings,
-    about,
-);
+// The list is the contract's command table (crates/sio-app/src/dispatch.rs), handed over by
+// `sio_app::for_each_command!`: a command added there is registered here without an edit.
+sio_app::for_each_command!(commands);
 
 fn main() {
     tracing_subscriber::fmt()
@@ -94,11 +66,6 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    debug_assert_eq!(
-        REGISTERED,
-        sio_app::COMMANDS,
-        "every contract command is registered"
-    );
 
     let sink = Arc::new(WindowSink::default());
     let app = App::new(AppConfig::from_env(), sink.clone());

@@ -10,7 +10,8 @@
 //   SIO_E2E_GATEWAY_DATA  the gateway's data directory (SMS outbox)
 //   SIO_E2E_ARTIFACTS     where screenshots go (default tests/desktop/artifacts)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { remote } from 'webdriverio';
@@ -157,18 +158,103 @@ async function saveShot(browser, name) {
 let shots = 0;
 export const shotCount = () => shots;
 
+// --- accessibility: axe-core (npm axe-core, pinned in package-lock.json) injected through the
+// WebDriver session; a serious or critical violation on any screen fails the run -----------------
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Violations found, per screen (also written to <spec>-a11y.txt). */
+export const a11yReport = [];
+
+/** Run axe-core on the current screen; serious and critical violations become problems. */
+export async function axeCheck(browser, name) {
+  const loaded = await browser.execute(() => typeof window.axe !== 'undefined');
+  if (!loaded) await browser.execute(`${AXE_SOURCE}\n;window.axe = window.axe || axe; return true;`);
+  const found = await browser.executeAsync((done) => {
+    window.axe
+      .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+      .then((r) => done([{ id: 'passes', impact: 'none', help: `${r.passes.length} rules passed, ${r.incomplete.length} need review`, nodes: [] }, ...r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))]))
+      .catch((e) => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));
+  });
+  for (const v of found) {
+    a11yReport.push(`${name}: [${v.impact}] ${v.id}: ${v.help} (${v.nodes.join(', ')})`);
+    if (v.impact === 'serious' || v.impact === 'critical') problems.push(`a11y ${name}: [${v.impact}] ${v.id}: ${v.help} (${v.nodes.join(', ')})`);
+  }
+  return found;
+}
+
+// --- no English on kk and ru screens: a DOM text scan (visible text, aria-label, placeholder) ----
+// Allowed: all-capitals tokens (failure codes, PIN, PUK, SMS, PDF, JSON, IIN-like acronyms), the
+// product name "Face ID", and whatever the app marks translate="no" (proper names from
+// certificates and readers, versions, addresses) or lang="en" (technical details for the helpdesk).
+const ALLOWED_WORDS = new Set(['Face', 'ID']);
+export const englishFound = [];
+
+/** English words on the current screen (kk or ru), outside the allow-list. */
+export async function englishWords(browser) {
+  const words = await browser.execute(() => {
+    const out = new Set();
+    const add = (text) => {
+      const clean = text
+        .replace(/https?:\/\/\S+/g, ' ')
+        .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, ' ')
+        .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b/gi, ' ');
+      for (const w of clean.match(/[A-Za-z][A-Za-z'’]*/g) ?? []) if (w.length > 1) out.add(w);
+    };
+    const skip = (el) => !!el.closest('[lang=en], [translate=no], code, pre, script, style, [data-lang], noscript');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || skip(el) || el.getClientRects().length === 0) continue;
+      add(n.textContent ?? '');
+    }
+    for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
+      if (skip(el) || el.getClientRects().length === 0) continue;
+      for (const a of ['aria-label', 'placeholder', 'title']) if (el.getAttribute(a)) add(el.getAttribute(a));
+    }
+    return [...out];
+  });
+  return words.filter((w) => !ALLOWED_WORDS.has(w) && !/^[A-Z0-9_]+$/.test(w));
+}
+
 /**
  * Screenshot the current screen in kk, ru and en (`<lang>-<name>.png`), checking in each that
  * text fits; the app is left in `keep` (default en) afterwards.
  */
-export async function shots3(browser, name, keep = 'en') {
+export async function shots3(browser, name, keep = 'en', at = null) {
+  let first = true;
   for (const lang of [...LANGS.filter((l) => l !== keep), keep]) {
     await click(browser, `[data-lang=${lang}]`);
     await browser.pause(150); // layout after the texts change
+    // The part of the screen the shot is about (the language buttons are at the top).
+    if (at) await browser.execute((s) => document.querySelector(s)?.scrollIntoView({ block: 'start' }), at);
     await saveShot(browser, `${lang}-${name}`);
     shots++;
     for (const b of await overflow(browser)) problems.push(`[${lang}] ${name}: ${b}`);
+    if (lang !== 'en') {
+      const en = await englishWords(browser);
+      if (en.length) {
+        englishFound.push(`[${lang}] ${name}: ${en.join(' ')}`);
+        problems.push(`[${lang}] ${name}: English words on the screen: ${en.join(' ')}`);
+      }
+    }
+    if (first) await axeCheck(browser, name);
+    first = false;
   }
+}
+
+/**
+ * Screenshot the current screen in the language it is in (`<lang>-<name>.png`), with the same
+ * checks as shots3 but without touching the language switcher (for the keyboard-only run).
+ */
+export async function shotHere(browser, name) {
+  const lang = await browser.execute(() => document.documentElement.lang);
+  await saveShot(browser, `${lang}-${name}`);
+  shots++;
+  for (const b of await overflow(browser)) problems.push(`[${lang}] ${name}: ${b}`);
+  if (lang !== 'en') {
+    const en = await englishWords(browser);
+    if (en.length) problems.push(`[${lang}] ${name}: English words on the screen: ${en.join(' ')}`);
+  }
+  await axeCheck(browser, name);
 }
 
 /** The SMS outbox of the gateway (`sio gateway admin sms-outbox`). */
@@ -197,33 +283,46 @@ export async function smsCode(iin, afterId, timeout = 30000) {
   }
 }
 
+/** Whether `sel` is displayed now. */
+export async function isShown(browser, sel) {
+  return (await browser.$(sel)).isDisplayed().catch(() => false);
+}
+
 /**
- * Log in as the card's holder: reader → certificate → PIN → SMS code from the gateway's outbox →
+ * Log in as the card's holder: (reader → certificate, when the app cannot choose alone) → PIN →
+ * SMS code from the gateway's outbox (sent by the app at once when SMS is the only factor) →
  * consent on the first login. Screenshots of every login screen in the three languages.
+ * A lone reader with a card and a lone authentication certificate are chosen by the app.
  */
 export async function login(browser, iin, tag) {
   // The officer's own card is in the first virtual reader (a second person's token may sit in the
-  // second one).
+  // second one: then the reader is chosen by hand).
   const reader = '[data-reader="Virtual PCD 00 00"]:not([disabled])';
-  await expectScreen(browser, reader, 'login: reader with the card');
-  await shots3(browser, `${tag}01-login-reader`);
-  await click(browser, reader);
-  await expectScreen(browser, '[data-cert]', 'login: certificates');
-  await shots3(browser, `${tag}02-login-certificate`);
-  await click(browser, '[data-cert]');
+  await expectScreen(browser, `#login-pin, ${reader}`, 'login: PIN or reader');
+  if (!(await isShown(browser, '#login-pin'))) {
+    await shots3(browser, `${tag}01-login-reader`);
+    await click(browser, reader);
+    await expectScreen(browser, '#login-pin, [data-cert]', 'login: PIN or certificates');
+    if (!(await isShown(browser, '#login-pin'))) {
+      await shots3(browser, `${tag}02-login-certificate`);
+      await click(browser, '[data-cert]');
+    }
+  }
+  await expectScreen(browser, '#login-pin', 'login: PIN');
+  const focused = await browser.execute(() => document.activeElement?.id ?? '');
+  if (focused !== 'login-pin') problems.push(`login: focus is on "${focused}", not on the PIN field`);
   await type(browser, '#login-pin', PIN);
   await shots3(browser, `${tag}03-login-pin`);
   const before = lastSmsId(iin);
   await click(browser, '[data-action=sign-in]');
-  // The factor chooser is shown only when the gateway offers more than the SMS code.
-  await expectScreen(browser, '[data-factor=sms], [data-action=sms-send]', 'login: second factor');
-  if (await (await browser.$('[data-factor=sms]')).isDisplayed().catch(() => false)) {
+  // The factor chooser is shown only when the gateway offers more than the SMS code; with the SMS
+  // code alone it is sent at once.
+  await expectScreen(browser, '[data-factor=sms], [data-testid=sms-sent]', 'login: second factor');
+  if (await isShown(browser, '[data-factor=sms]')) {
     await shots3(browser, `${tag}04-login-factor`);
     await click(browser, '[data-factor=sms]');
-  } else {
-    await shots3(browser, `${tag}04-login-sms-send`);
+    await click(browser, '[data-action=sms-send]');
   }
-  await click(browser, '[data-action=sms-send]');
   await expectScreen(browser, '[data-testid=sms-sent]', 'login: SMS sent');
   const code = await smsCode(iin, before);
   await type(browser, '#sms-code', code);
@@ -231,7 +330,7 @@ export async function login(browser, iin, tag) {
   await click(browser, '[data-action=sms-verify]');
   // First login: the consent is signed on the card; later logins go straight home.
   await expectScreen(browser, '[data-action=consent-agree], [data-nav=home]', 'login: consent or home');
-  if (await (await browser.$('[data-action=consent-agree]')).isDisplayed().catch(() => false)) {
+  if (await isShown(browser, '[data-action=consent-agree]')) {
     await shots3(browser, `${tag}06-login-consent`);
     await check(browser, '[data-action=consent-agree]');
     await type(browser, '#consent-pin', PIN);
@@ -242,6 +341,7 @@ export async function login(browser, iin, tag) {
 
 /** Write the problems list (if any) next to the screenshots and fail on them. */
 export function finish(spec) {
+  writeFileSync(path.join(ARTIFACTS, `${spec}-a11y.txt`), a11yReport.join('\n') + (a11yReport.length ? '\n' : ''));
   const file = path.join(ARTIFACTS, `${spec}-problems.txt`);
   writeFileSync(file, problems.join('\n') + (problems.length ? '\n' : ''));
   for (const p of problems) console.error(`desktop-e2e: ${spec}: ${p}`);

@@ -11,10 +11,9 @@
 //!   gateway (`sio_client::face`). Built without the `camera` feature, the answer is
 //!   `BIO_NO_CAMERA` and the UI offers another factor.
 //!
-//! The client functions hold a signer across their network waits, and such a signer is not
-//! `Send`, while every command future must be. So the whole step runs inside
-//! `block_in_place` on the shell's multi-threaded runtime, driven by `Handle::block_on`: the
-//! command's own future holds nothing but references across it.
+//! The step is awaited on the command's own future: every signer is `Send + Sync`
+//! (`sio_sign::Signer`), so the futures of `sio_client` are `Send` and no blocking bridge is
+//! needed.
 
 use std::sync::Arc;
 
@@ -31,30 +30,17 @@ pub(crate) async fn verify(
     key: &Arc<CardKey<PcscCard>>,
     modality: BiometricModality,
 ) -> Result<SessionInfo, ErrorBody> {
-    let handle = tokio::runtime::Handle::current();
-    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-        return Err(app(
-            "APP_INTERNAL",
-            "the biometric step needs the multi-threaded runtime",
-        ));
+    match modality {
+        BiometricModality::Fingerprint => {
+            let agent = sio_biometrics::fingerprint::agent::AgentClient::from_env();
+            sio_client::fingerprint::verify_fingerprint(session, channel, &agent).await?;
+        }
+        BiometricModality::Face => {
+            let mut signer = key.signer();
+            let mut source = camera()?;
+            sio_client::face::verify_face(session, channel, &mut signer, source.as_mut()).await?;
+        }
     }
-    tokio::task::block_in_place(|| {
-        handle.block_on(async {
-            match modality {
-                BiometricModality::Fingerprint => {
-                    let agent = sio_biometrics::fingerprint::agent::AgentClient::from_env();
-                    sio_client::fingerprint::verify_fingerprint(session, channel, &agent).await?;
-                }
-                BiometricModality::Face => {
-                    let mut signer = key.signer();
-                    let mut source = camera()?;
-                    sio_client::face::verify_face(session, channel, &mut signer, source.as_mut())
-                        .await?;
-                }
-            }
-            Ok::<_, ErrorBody>(())
-        })
-    })?;
     Ok(session.info().clone())
 }
 

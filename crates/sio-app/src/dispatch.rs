@@ -1,50 +1,37 @@
-//! The command table: command name + JSON arguments → JSON answer, exactly as the UI sends them
-//! (ui/src/lib/backend/tauri.ts). The Tauri shell and an HTTP harness share it.
+//! The command table of the UI's contract, declared ONCE here: each command's name, its argument
+//! object (a struct, with the UI's snake_case member names), the [`App`] method it runs and the
+//! type it answers with. From the one table [`contract!`] generates
+//!
+//! - [`App::dispatch`]: command name + JSON arguments → JSON answer, exactly as the UI sends them
+//!   (the Tauri shell and an HTTP harness share it);
+//! - [`COMMANDS`], the names in the order of the contract;
+//! - [`for_each_command!`](crate::for_each_command), the list src-tauri registers with
+//!   `invoke_handler`;
+//! - the TypeScript command table (name → argument type → answer type) and the argument types
+//!   in `ui/src/lib/types/app.ts` (see [`crate::typescript`]).
+//!
+//! To add a command: add one entry below (and its `App` method), then regenerate the
+//! TypeScript with `SIO_REGENERATE=1 cargo test -p sio-app --test generated`.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sio_protocol::{BiometricModality, Secret};
+use sio_error::CardState;
+use sio_protocol::{
+    BasisKey, BiometricModality, ConsentText, OtpSent, Report, ResultDelivery, Secret, SessionInfo,
+};
+use ts_rs::TS;
 
 use crate::app::App;
 use crate::error::{ErrorBody, app};
-use crate::model::{Language, LockReason, Settings};
-
-/// Every command of the contract, in the order of the contract.
-pub const COMMANDS: &[&str] = &[
-    "list_readers",
-    "list_certificates",
-    "pin_status",
-    "login",
-    "request_sms_code",
-    "verify_sms_code",
-    "verify_biometric",
-    "consent_text",
-    "sign_consent",
-    "session",
-    "lock",
-    "unlock",
-    "logout",
-    "catalogue",
-    "allowed_services",
-    "case_forms",
-    "preview_request",
-    "sign_and_send",
-    "list_requests",
-    "open_result",
-    "close_result",
-    "export_result",
-    "submit_application",
-    "list_applications",
-    "report",
-    "diagnose",
-    "get_settings",
-    "set_settings",
-    "about",
-];
+use crate::model::{
+    AboutInfo, AllowedServiceInfo, ApplicationItem, CaseFormInfo, CatalogueData, CertificateInfo,
+    Cosigner, DiagnosisReport, ExportReceipt, Language, LockReason, OutboxItem, PinStatus,
+    ReaderInfo, RequestDraft, RequestPreview, Settings, ShredReport,
+};
 
 /// Members of an argument object that hold secrets: wiped from the JSON once parsed.
-const SECRET_MEMBERS: &[&str] = &["pin", "code"];
+const SECRET_MEMBERS: &[&str] = &["pin", "code", "new_pin", "puk"];
 
 fn args<T: DeserializeOwned>(v: &Value) -> Result<T, ErrorBody> {
     // Deserialised from the borrowed JSON: no copy of a secret is left behind unwiped. serde's
@@ -94,98 +81,185 @@ fn wipe(v: &mut Value) {
     }
 }
 
-#[derive(Deserialize)]
-struct Reader {
-    reader: String,
+/// One command of the contract as the TypeScript generator sees it.
+pub(crate) struct TsCommand {
+    /// The wire name.
+    pub name: &'static str,
+    /// The doc comment of the table entry.
+    pub docs: &'static str,
+    /// The TypeScript name of the argument object.
+    pub args: String,
+    /// The declaration of the argument type (`None` for commands without arguments).
+    pub args_decl: Option<(String, Option<String>)>,
+    /// The TypeScript type of the answer.
+    pub result: String,
 }
 
-#[derive(Deserialize)]
-struct Login {
-    reader: String,
-    certificate_id: String,
-    pin: Secret,
+/// The table → `dispatch`, `COMMANDS`, `for_each_command!`, the TypeScript table. The first
+/// token is `$`, handed through so the generated `for_each_command!` can have variables.
+macro_rules! contract {
+    (@result $cfg:ident $ret:ty) => { <$ret as TS>::name($cfg) };
+    (@result $cfg:ident $ret:ty as $wire:ty) => { <$wire as TS>::name($cfg) };
+    (@args $cfg:ident) => { String::from("NoArgs") };
+    (@args $cfg:ident $args:ident) => { <$args as TS>::name($cfg) };
+    (@decl $cfg:ident) => { None };
+    (@decl $cfg:ident $args:ident) => { Some((<$args as TS>::decl($cfg), <$args as TS>::docs())) };
+    (
+        $d:tt
+        $(
+            $(#[doc = $doc:literal])*
+            $name:ident ( $( $args:ident { $( $(#[$fattr:meta])* $field:ident : $fty:ty ),* $(,)? } )? )
+                -> $ret:ty $( as $wire:ty )?
+                => |$app:ident $(, $a:ident)?| $body:expr ;
+        )*
+    ) => {
+        $($(
+            #[doc = concat!(" Arguments of `", stringify!($name), "`.")]
+            #[derive(Deserialize, TS)]
+            pub(crate) struct $args {
+                $( $(#[$fattr])* pub(crate) $field: $fty, )*
+            }
+        )?)*
+
+        /// Every command of the contract, in the order of the contract.
+        pub const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Hands the contract's command names to `$callback!(name, name, …)`: src-tauri registers
+        /// one Tauri command per name with it, so its list is this table.
+        #[macro_export]
+        macro_rules! for_each_command {
+            ($d callback:ident) => { $d callback!($($name),*); };
+        }
+
+        /// The contract for the TypeScript generator, in table order.
+        pub(crate) fn ts_commands(cfg: &ts_rs::Config) -> Vec<TsCommand> {
+            vec![$(
+                TsCommand {
+                    name: stringify!($name),
+                    docs: concat!($($doc, "\n",)*),
+                    args: contract!(@args cfg $($args)?),
+                    args_decl: contract!(@decl cfg $($args)?),
+                    result: contract!(@result cfg $ret $(as $wire)?),
+                }
+            ),*]
+        }
+
+        impl App {
+            async fn dispatch_inner(&self, command: &str, a: &mut Value) -> Result<Value, ErrorBody> {
+                if a.is_null() {
+                    *a = Value::Object(Default::default());
+                }
+                match command {
+                    $(
+                        stringify!($name) => {
+                            let $app: &App = self;
+                            $(
+                                let $a: $args = args(a)?;
+                                wipe(a);
+                            )?
+                            let answer: Result<$ret, ErrorBody> = $body;
+                            out(answer)
+                        }
+                    )*
+                    other => Err(app("APP_UNKNOWN_COMMAND", format!("no command {other:?}"))),
+                }
+            }
+        }
+    };
 }
 
-#[derive(Deserialize)]
-struct Code {
-    code: Secret,
-}
-
-#[derive(Deserialize)]
-struct Modality {
-    modality: BiometricModality,
-}
-
-#[derive(Deserialize)]
-struct Consent {
-    reader: String,
-    certificate_id: String,
-    pin: Secret,
-    language: Language,
-}
-
-#[derive(Deserialize)]
-struct Lock {
-    reason: LockReason,
-}
-
-#[derive(Deserialize)]
-struct PinOnly {
-    pin: Secret,
-}
-
-#[derive(Deserialize)]
-struct Allowed {
-    role: u64,
-    basis: String,
-}
-
-#[derive(Deserialize)]
-struct Basis {
-    basis: String,
-}
-
-#[derive(Deserialize)]
-struct Draft {
-    draft: Value,
-}
-
-#[derive(Deserialize)]
-struct DraftPin {
-    draft: Value,
-    pin: Secret,
-}
-
-#[derive(Deserialize)]
-struct RequestId {
-    request_id: String,
-}
-
-#[derive(Deserialize)]
-struct Export {
-    request_id: String,
-    case_key: String,
-    reason: String,
-    pin: Secret,
-}
-
-#[derive(Deserialize)]
-struct Application {
-    application: Value,
-    pin: Secret,
-    #[serde(default)]
-    cosigner: Option<crate::model::Cosigner>,
-}
-
-#[derive(Deserialize)]
-struct Period {
-    from: String,
-    to: String,
-}
-
-#[derive(Deserialize)]
-struct SetSettings {
-    settings: Settings,
+contract! {
+    $
+    /// The PC/SC readers and whether a card is in each.
+    list_readers() -> Vec<ReaderInfo> => |app| app.list_readers().await;
+    /// The certificates on the card in `reader`.
+    list_certificates(ListCertificatesArgs { reader: String })
+        -> Vec<CertificateInfo> => |app, x| app.list_certificates(&x.reader).await;
+    /// The PIN retry counter of the card in `reader`.
+    pin_status(PinStatusArgs { reader: String })
+        -> PinStatus => |app, x| app.pin_status(&x.reader).await;
+    /// Change the PIN of the token in `reader` (the current PIN, a new one of 6–8 characters).
+    change_pin(ChangePinArgs { reader: String, pin: Secret, new_pin: Secret })
+        -> PinStatus => |app, x| app.change_pin(&x.reader, x.pin, x.new_pin).await;
+    /// Unblock the PIN of the token in `reader` with the PUK, setting a new PIN.
+    unblock_pin(UnblockPinArgs { reader: String, puk: Secret, new_pin: Secret })
+        -> PinStatus => |app, x| app.unblock_pin(&x.reader, x.puk, x.new_pin).await;
+    /// Verify the PIN and sign the gateway's challenge with the authentication key (PIN dropped
+    /// after).
+    login(LoginArgs { reader: String, certificate_id: String, pin: Secret })
+        -> SessionInfo => |app, x| app.login(&x.reader, &x.certificate_id, x.pin).await;
+    /// Ask the gateway for a one-time SMS code (second factor).
+    request_sms_code() -> OtpSent => |app| app.request_sms_code().await;
+    /// Check the SMS code (second factor).
+    verify_sms_code(VerifySmsCodeArgs { code: Secret })
+        -> SessionInfo => |app, x| app.verify_sms_code(x.code).await;
+    /// Biometric second factor: fingerprint on the reader or face from the webcam.
+    verify_biometric(VerifyBiometricArgs { modality: BiometricModality })
+        -> SessionInfo => |app, x| app.verify_biometric(x.modality).await;
+    /// The text of the consent to sign after the second factor.
+    consent_text() -> ConsentText => |app| app.consent_text().await;
+    /// Sign the consent with the signing key (PIN-always).
+    sign_consent(SignConsentArgs {
+        reader: String, certificate_id: String, pin: Secret, language: Language
+    }) -> SessionInfo => |app, x| app.sign_consent(&x.reader, &x.certificate_id, x.pin, x.language).await;
+    /// The session, or `null` without one.
+    session() -> Option<SessionInfo> => |app| app.session().await;
+    /// Lock the session.
+    lock(LockArgs { reason: LockReason }) -> () => |app, x| app.lock(x.reason).await;
+    /// Unlock with the PIN of the same card (back in its reader).
+    unlock(UnlockArgs { pin: Secret }) -> SessionInfo => |app, x| app.unlock(x.pin).await;
+    /// End the session.
+    logout() -> () => |app| app.logout().await;
+    /// The role × basis × service tables (= `sio catalogue --json`).
+    catalogue() -> Value as CatalogueData => |app| app.catalogue();
+    /// The services allowed for role × basis (the role's bases ∩ the services' bases).
+    allowed_services(AllowedServicesArgs { role: u64, #[ts(as = "BasisKey")] basis: String })
+        -> Vec<AllowedServiceInfo> => |app, x| app.allowed_services(x.role, &x.basis);
+    /// The forms of case reference a basis takes, with their fields.
+    case_forms(CaseFormsArgs { #[ts(as = "BasisKey")] basis: String })
+        -> Vec<CaseFormInfo> => |app, x| app.case_forms(&x.basis);
+    /// The request document exactly as it will be signed.
+    preview_request(PreviewRequestArgs { #[ts(as = "RequestDraft")] draft: Value })
+        -> RequestPreview => |app, x| app.preview_request(&x.draft).await;
+    /// Sign the previewed request on the card (PIN-always) and queue it.
+    sign_and_send(SignAndSendArgs { #[ts(as = "RequestDraft")] draft: Value, pin: Secret })
+        -> OutboxItem => |app, x| app.sign_and_send(&x.draft, x.pin).await;
+    /// The outbox.
+    list_requests() -> Vec<OutboxItem> => |app| app.list_requests().await;
+    /// Decrypt a result for viewing; it stays open until `close_result`.
+    open_result(OpenResultArgs { request_id: String })
+        -> Value as ResultDelivery => |app, x| app.open_result(&x.request_id).await;
+    /// Close the viewer: the local copy is crypto-erased.
+    close_result(CloseResultArgs { request_id: String })
+        -> ShredReport => |app, x| app.close_result(&x.request_id).await;
+    /// Export a result to the case materials (rule 48): explicit, logged, signed.
+    export_result(ExportResultArgs { request_id: String, case_key: String, reason: String, pin: Secret })
+        -> ExportReceipt => |app, x| app.export_result(&x.request_id, &x.case_key, &x.reason, x.pin).await;
+    /// Sign and submit an HR application (with the second signature, when given).
+    submit_application(SubmitApplicationArgs {
+        #[ts(type = "Omit<ApplicationDocument, 'doc' | 'application_id' | 'signed_at'>")]
+        application: Value,
+        pin: Secret,
+        #[serde(default)]
+        #[ts(optional)]
+        cosigner: Option<Cosigner>
+    }) -> ApplicationItem => |app, x| app.submit_application(&x.application, x.pin, x.cosigner).await;
+    /// The HR applications of this workstation.
+    list_applications() -> Vec<ApplicationItem> => |app| app.list_applications().await;
+    /// The report for a period.
+    report(ReportArgs { from: String, to: String })
+        -> Report => |app, x| app.report(&x.from, &x.to).await;
+    /// Diagnose the workstation (Appendix 4) and the token/reader/biometric/channel stack.
+    diagnose() -> sio_workstation::UiReport as DiagnosisReport => |app| app.diagnose().await;
+    /// Run the diagnosis and save it for the helpdesk in the user's downloads folder; the path.
+    save_diagnosis() -> String => |app| app.save_diagnosis().await;
+    /// The settings.
+    get_settings() -> Settings => |app| Ok(app.get_settings());
+    /// Change the settings.
+    set_settings(SetSettingsArgs { settings: Settings })
+        -> Settings => |app, x| app.set_settings(x.settings);
+    /// Versions for the About screen.
+    about() -> AboutInfo => |app| Ok(app.about());
 }
 
 impl App {
@@ -209,119 +283,12 @@ impl App {
         if matches!(command, "login" | "unlock" | "logout" | "lock") {
             return;
         }
-        let reason = match e.code.as_str() {
-            "TOKEN_CARD_REMOVED" | "SIGN_TOKEN_REMOVED" => LockReason::CardRemoved,
-            "TOKEN_NOT_AUTHENTICATED" | "SIGN_TOKEN_NOT_AUTHENTICATED" if !pin_given => {
-                LockReason::CardReset
-            }
+        let reason = match e.card {
+            Some(CardState::Removed) => LockReason::CardRemoved,
+            Some(CardState::NotAuthenticated) if !pin_given => LockReason::CardReset,
             _ => return,
         };
         // Ignored on purpose: `lock` cannot fail, and without a session there is nothing to lock.
         let _ = self.lock(reason).await;
-    }
-
-    async fn dispatch_inner(&self, command: &str, a: &mut Value) -> Result<Value, ErrorBody> {
-        if a.is_null() {
-            *a = Value::Object(Default::default());
-        }
-        macro_rules! parse {
-            ($t:ty) => {{
-                let parsed: $t = args(a)?;
-                wipe(a);
-                parsed
-            }};
-        }
-        match command {
-            "list_readers" => out(self.list_readers().await),
-            "list_certificates" => {
-                let r = parse!(Reader);
-                out(self.list_certificates(&r.reader).await)
-            }
-            "pin_status" => {
-                let r = parse!(Reader);
-                out(self.pin_status(&r.reader).await)
-            }
-            "login" => {
-                let l = parse!(Login);
-                out(self.login(&l.reader, &l.certificate_id, l.pin).await)
-            }
-            "request_sms_code" => out(self.request_sms_code().await),
-            "verify_sms_code" => {
-                let c = parse!(Code);
-                out(self.verify_sms_code(c.code).await)
-            }
-            "verify_biometric" => {
-                let m = parse!(Modality);
-                out(self.verify_biometric(m.modality).await)
-            }
-            "consent_text" => out(self.consent_text().await),
-            "sign_consent" => {
-                let c = parse!(Consent);
-                out(self
-                    .sign_consent(&c.reader, &c.certificate_id, c.pin, c.language)
-                    .await)
-            }
-            "session" => out(self.session().await),
-            "lock" => {
-                let l = parse!(Lock);
-                out(self.lock(l.reason).await)
-            }
-            "unlock" => {
-                let p = parse!(PinOnly);
-                out(self.unlock(p.pin).await)
-            }
-            "logout" => out(self.logout().await),
-            "catalogue" => self.catalogue(),
-            "allowed_services" => {
-                let x = parse!(Allowed);
-                out(self.allowed_services(x.role, &x.basis))
-            }
-            "case_forms" => {
-                let x = parse!(Basis);
-                out(self.case_forms(&x.basis))
-            }
-            "preview_request" => {
-                let d = parse!(Draft);
-                out(self.preview_request(&d.draft).await)
-            }
-            "sign_and_send" => {
-                let d = parse!(DraftPin);
-                out(self.sign_and_send(&d.draft, d.pin).await)
-            }
-            "list_requests" => out(self.list_requests().await),
-            "open_result" => {
-                let r = parse!(RequestId);
-                self.open_result(&r.request_id).await
-            }
-            "close_result" => {
-                let r = parse!(RequestId);
-                out(self.close_result(&r.request_id).await)
-            }
-            "export_result" => {
-                let e = parse!(Export);
-                out(self
-                    .export_result(&e.request_id, &e.case_key, &e.reason, e.pin)
-                    .await)
-            }
-            "submit_application" => {
-                let x = parse!(Application);
-                out(self
-                    .submit_application(&x.application, x.pin, x.cosigner)
-                    .await)
-            }
-            "list_applications" => out(self.list_applications().await),
-            "report" => {
-                let p = parse!(Period);
-                out(self.report(&p.from, &p.to).await)
-            }
-            "diagnose" => out(self.diagnose().await),
-            "get_settings" => out(Ok(self.get_settings())),
-            "set_settings" => {
-                let s = parse!(SetSettings);
-                out(self.set_settings(s.settings))
-            }
-            "about" => out(Ok(self.about())),
-            other => Err(app("APP_UNKNOWN_COMMAND", format!("no command {other:?}"))),
-        }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! [`App`] holds the state of one desktop session — the administrator's policy, the protected
 //! channel, the session in memory, the result vault, the outbox, the chosen reader and card —
-//! and has one async method per command of the UI's contract (ui/src/lib/backend/tauri.ts),
+//! and has one async method per command of the UI's contract (the table in `dispatch.rs`),
 //! each returning `Result<T, ErrorBody>` with a code from docs/failure-codes.md.
 //! [`App::dispatch`] runs a command by name with its JSON arguments, as the UI sends them, so
 //! the shell and an HTTP harness share one table. Events (`card`, `session`, `request_status`)
@@ -15,13 +15,16 @@
 
 mod app;
 mod biometric;
+mod card_pin;
+mod helpdesk;
 mod dispatch;
 mod error;
 pub mod events;
 pub mod model;
 mod token;
+pub mod typescript;
 
 pub use app::{App, AppConfig, CardWatch, ENV_DATA_DIR, ENV_KEYSTORE, ENV_POLICY};
 pub use dispatch::COMMANDS;
-pub use error::ErrorBody;
+pub use error::{AppCode, CODES, ErrorBody};
 pub use events::{EventSink, NullSink, RecordingSink};

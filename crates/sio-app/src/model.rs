@@ -1,13 +1,22 @@
-//! The shapes the UI's contract names (ui/src/lib/backend/index.ts) that are not wire types of
-//! `sio-protocol`. Field names are the UI's.
+//! The shapes the UI's contract names that are not wire types of `sio-protocol`. Field names are
+//! the UI's. Their TypeScript is generated (ts-rs) into `ui/src/lib/types/app.ts` with the
+//! command table of [`crate::dispatch`]; the UI never declares them by hand.
+//!
+//! A few types here only describe, for TypeScript, a JSON value another crate builds
+//! ([`CatalogueData`] for `sio_core::catalogue::Catalogue`, [`DiagnosisReport`] for
+//! `sio_workstation::UiReport`, [`RequestDraft`] for `sio_core::RequestSpec`); the tests at the
+//! end of this file prove each of them reads that value exactly.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sio_protocol::{ApplicationStatus, RequestDocument};
+use sio_protocol::{ApplicationStatus, Article, BasisKey, CaseReference, RequestDocument, Subject};
+use ts_rs::TS;
 
 use crate::error::ErrorBody;
 
 /// A PC/SC reader (`ReaderInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ReaderInfo {
     /// Reader name as PC/SC reports it.
     pub name: String,
@@ -15,11 +24,12 @@ pub struct ReaderInfo {
     pub card_present: bool,
     /// Label of the token, when one is present and known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub token_label: Option<String>,
 }
 
 /// What a key on the token is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CertUsage {
     /// Login (PIV slot 9A).
@@ -29,7 +39,7 @@ pub enum CertUsage {
 }
 
 /// A certificate on a token (`CertificateInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CertificateInfo {
     /// `9a` (authentication) or `9c` (signing).
     pub id: String,
@@ -39,6 +49,7 @@ pub struct CertificateInfo {
     pub iin: String,
     /// Organisation, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub organisation: Option<String>,
     /// Issuer.
     pub issuer: String,
@@ -51,7 +62,7 @@ pub struct CertificateInfo {
 }
 
 /// PIN retry counter (`PinStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PinStatus {
     /// Tries left before the PIN blocks.
     pub tries_left: u8,
@@ -60,16 +71,31 @@ pub struct PinStatus {
 }
 
 /// The document exactly as it will be signed (`RequestPreview`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct RequestPreview {
     /// The document.
     pub document: RequestDocument,
     /// Its canonical bytes as UTF-8: what the signature covers.
     pub canonical: String,
+    /// Structural warnings of the draft ([`sio_core::warnings`]): never refusals — the acts are
+    /// silent on these forms (ИИН/БИН structure: Law No. 223-III of 12 Jan 2007) — but the user
+    /// confirms each before signing.
+    pub warnings: Vec<DraftWarning>,
+}
+
+/// One structural warning of a draft (`sio check` prints the same).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DraftWarning {
+    /// The stable code (docs/failure-codes.md, warnings), e.g. `CORE_WARN_IIN_MONTH`.
+    pub code: String,
+    /// The field it is about: `subject`, `erdr` or `year`.
+    pub field: String,
+    /// An English explanation (the UI shows its own kk/ru/en text by code).
+    pub message: String,
 }
 
 /// Where a request stands (`OutboxStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxStatus {
     /// Signed, not yet sent.
@@ -87,13 +113,14 @@ pub enum OutboxStatus {
 }
 
 /// A request in the outbox (`OutboxItem`); also the payload of the `request_status` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct OutboxItem {
     /// The request id.
     pub request_id: String,
     /// Service number.
     pub service: u8,
     /// Basis key.
+    #[ts(as = "BasisKey")]
     pub basis: String,
     /// Short key of the case.
     pub case_key: String,
@@ -109,15 +136,17 @@ pub struct OutboxItem {
     pub updated_at: String,
     /// Why it was rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub error: Option<ErrorBody>,
     /// Waiting more than one hour: the incident notice to the operator, to send or print
     /// (2015 rr.38–44).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub delay_notice: Option<String>,
 }
 
 /// Proof that the local copy of a result is gone (`ShredReport`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ShredReport {
     /// The request.
     pub request_id: String,
@@ -128,7 +157,7 @@ pub struct ShredReport {
 }
 
 /// Receipt of an export to case materials (`ExportReceipt`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ExportReceipt {
     /// The request.
     pub request_id: String,
@@ -141,7 +170,7 @@ pub struct ExportReceipt {
 }
 
 /// An HR application for the list (`ApplicationItem`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApplicationItem {
     /// The gateway's status.
     #[serde(flatten)]
@@ -150,29 +179,32 @@ pub struct ApplicationItem {
     pub applicant_name: String,
     /// When the order was signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub order_signed_at: Option<String>,
 }
 
 /// A service allowed for role × basis (`AllowedServiceInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AllowedServiceInfo {
     /// Service number.
     pub service: u64,
     /// `full`, `truncated` or `articles`.
+    #[ts(as = "AccessMark")]
     pub mark: String,
 }
 
 /// A form of case reference and its fields (`CaseFormInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CaseFormInfo {
     /// The form (`criminal_case`, …).
+    #[ts(type = "CaseReference[\"kind\"]")]
     pub form: String,
     /// Its fields in display order.
     pub fields: Vec<String>,
 }
 
 /// Languages of the interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// Kazakh.
@@ -184,14 +216,14 @@ pub enum Language {
 }
 
 /// Settings the user may change (`Settings`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Settings {
     /// Language of the interface.
     pub language: Language,
 }
 
 /// Versions for the About screen (`AboutInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AboutInfo {
     /// This application.
     pub app_version: String,
@@ -203,12 +235,13 @@ pub struct AboutInfo {
     pub catalogue_version: String,
     /// The gateway of the policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub gateway: Option<String>,
 }
 
 /// The second signature of an HR application: another person's token in another reader, and
 /// its PIN (the head's; the applicant's when the user is the head).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct Cosigner {
     /// The reader holding the second signer's token.
     pub reader: String,
@@ -217,7 +250,7 @@ pub struct Cosigner {
 }
 
 /// Why a session is locked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LockReason {
     /// Idle past the policy's minutes.
@@ -231,7 +264,7 @@ pub enum LockReason {
 }
 
 /// Insertion or removal of a card (event `card`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CardEvent {
     /// `inserted` or `removed`.
     pub kind: CardEventKind,
@@ -240,7 +273,7 @@ pub struct CardEvent {
 }
 
 /// Kind of [`CardEvent`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CardEventKind {
     /// A card was inserted.
@@ -250,7 +283,7 @@ pub enum CardEventKind {
 }
 
 /// Session state change (event `session`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SessionEvent {
     /// Locked.
@@ -262,4 +295,198 @@ pub enum SessionEvent {
     Unlocked,
     /// Ended by the gateway's hard limit.
     Expired,
+}
+
+/// How a service may be used on a basis (Order 88/2024 Appendix 2 marks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessMark {
+    /// The full answer.
+    Full,
+    /// A truncated answer.
+    Truncated,
+    /// Only for the listed Criminal Code articles.
+    Articles,
+}
+
+/// A basis in the catalogue (`sio_core::catalogue::BasisEntry`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueBasis {
+    /// Stable key.
+    pub key: BasisKey,
+    /// Column number in the tables.
+    pub column: u8,
+    /// Russian name.
+    pub name_ru: String,
+    /// Kazakh name.
+    pub name_kk: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// A role in the catalogue (`sio_core::catalogue::RoleEntry`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueRole {
+    /// Row number (Appendix 1).
+    pub no: u8,
+    /// Russian name as in the seed.
+    pub name_ru: String,
+    /// Kazakh name.
+    pub name_kk: String,
+    /// Whether the Kazakh name is a translation (not from the 2015 Kazakh text).
+    pub name_kk_translated: bool,
+    /// English name.
+    pub name_en: String,
+    /// Keys of the bases marked "+".
+    pub bases: Vec<BasisKey>,
+}
+
+/// A service in the catalogue (`sio_core::catalogue::ServiceEntry`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueService {
+    /// Row number (Appendix 2).
+    pub no: u8,
+    /// Russian name as in the seed.
+    pub name_ru: String,
+    /// Kazakh name.
+    pub name_kk: String,
+    /// Whether the Kazakh name is a translation (not from the 2015 Kazakh text).
+    pub name_kk_translated: bool,
+    /// English name.
+    pub name_en: String,
+    /// Basis → mark; absent bases are not allowed.
+    #[ts(type = "Partial<Record<BasisKey, AccessMark>>")]
+    pub access: BTreeMap<String, AccessMark>,
+}
+
+/// The role × basis × service tables, as `sio catalogue --json` prints them (`catalogue`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueData {
+    /// The six bases in column order.
+    pub bases: Vec<CatalogueBasis>,
+    /// The roles.
+    pub roles: Vec<CatalogueRole>,
+    /// The services.
+    pub services: Vec<CatalogueService>,
+}
+
+/// Everything the user fills in to make a request (`sio_core::RequestSpec` on the wire); the
+/// application adds ids, user and time, and signs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDraft {
+    /// The user's role (Appendix 1).
+    pub role: u64,
+    /// The basis of the request.
+    pub basis: BasisKey,
+    /// The service (Appendix 2).
+    pub service: u64,
+    /// The case, with the fields its basis requires.
+    pub case: CaseReference,
+    /// The individual or legal entity the request is about.
+    pub subject: Subject,
+    /// The Criminal Code article of a criminal case, where the service needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub article: Option<Article>,
+}
+
+/// The outcome of one diagnosis row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosisLevel {
+    /// The requirement is met.
+    Pass,
+    /// Needs a look.
+    Warn,
+    /// The requirement is not met.
+    Fail,
+}
+
+/// One row of the diagnosis page (`sio_workstation::ui::UiItem`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosisItem {
+    /// Stable id; the UI looks up its title and "what to do" text by it.
+    pub id: String,
+    /// Outcome.
+    pub level: DiagnosisLevel,
+    /// What was measured, e.g. "3.4 GHz", "2 readers", "TLS 1.3". Not translated.
+    pub measured: String,
+    /// Failure code of the worst check, when the row is not a pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub code: Option<String>,
+}
+
+/// The diagnosis report for the helpdesk (`diagnose`; `sio_workstation::UiReport`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosisReport {
+    /// When the checks ran.
+    pub generated_at: String,
+    /// The rows.
+    pub items: Vec<DiagnosisItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// `value` reads as `T` (no member unknown to `T`) and writes back unchanged.
+    fn describes<T: DeserializeOwned + Serialize>(value: &Value) {
+        let typed: T = serde_json::from_value(value.clone()).expect("reads as the TS type");
+        assert_eq!(&serde_json::to_value(typed).unwrap(), value);
+    }
+
+    #[test]
+    fn catalogue_data_describes_the_catalogue() {
+        let cat = serde_json::to_value(sio_core::catalogue::Catalogue::build()).unwrap();
+        describes::<CatalogueData>(&cat);
+    }
+
+    #[test]
+    fn diagnosis_report_describes_the_workstation_report() {
+        use sio_workstation::report::Status;
+        use sio_workstation::ui::UiItem;
+        let report = sio_workstation::UiReport {
+            generated_at: "2026-01-01T00:00:00Z".into(),
+            items: [
+                (Status::Pass, None),
+                (Status::Warn, Some("WS_RAM")),
+                (Status::Fail, Some("WS_CPU_CLOCK")),
+            ]
+            .into_iter()
+            .map(|(level, code)| UiItem {
+                id: "cpu".into(),
+                level,
+                measured: "3.4 GHz".into(),
+                code: code.map(str::to_owned),
+            })
+            .collect(),
+        };
+        describes::<DiagnosisReport>(&serde_json::to_value(report).unwrap());
+    }
+
+    #[test]
+    fn request_draft_describes_the_request_spec() {
+        let draft = json!({
+            "role": 3,
+            "basis": "criminal",
+            "service": 1,
+            "case": {"kind": "criminal_case", "erdr": "241500031000123"},
+            "subject": {"kind": "individual", "id": "900101300106"},
+        });
+        let spec: sio_core::RequestSpec = serde_json::from_value(draft.clone()).expect("a spec");
+        let spec = serde_json::to_value(spec).unwrap();
+        describes::<RequestDraft>(&spec);
+    }
 }

@@ -1,10 +1,8 @@
 //! Readers, certificates and PINs on PIV tokens over PC/SC, in the UI's shapes.
 
-use std::sync::Arc;
-use std::time::SystemTime;
-
-use sio_client::CardKey;
-use sio_token::{PcscCard, PcscContext, Pin, PinStatus as PivPin, PivSession, PivSlot};
+use sio_client::CardTrouble;
+use sio_client::token::token_trouble;
+use sio_token::{PcscCard, PcscContext, Pin, PinStatus as PivPin, PivSession, PivSlot, TokenError};
 
 use crate::error::{ErrorBody, app};
 use crate::model::{CertUsage, CertificateInfo, PinStatus, ReaderInfo};
@@ -14,10 +12,8 @@ pub(crate) const AUTH_ID: &str = "9a";
 /// Certificate id of the signing key (PIV slot 9C).
 pub(crate) const SIGN_ID: &str = "9c";
 
-fn open(reader: &str) -> Result<PivSession<PcscCard>, ErrorBody> {
-    let mut ctx = PcscContext::establish()?;
-    let card = ctx.connect(reader)?;
-    Ok(PivSession::open(card)?)
+fn open(reader: &str) -> Result<PivSession<PcscCard>, TokenError> {
+    sio_client::token::connect(Some(reader)).map(|(_, piv)| piv)
 }
 
 /// Every reader, whether it holds a card, and the token's label when it can be read.
@@ -53,7 +49,7 @@ pub(crate) fn certificates(reader: &str) -> Result<Vec<CertificateInfo>, ErrorBo
     ] {
         let c = match piv.certificate(slot) {
             Ok(c) => c,
-            Err(e) if e.code() == "TOKEN_NO_CERTIFICATE" => continue,
+            Err(TokenError::NoCertificate { .. }) => continue,
             Err(e) => return Err(e.into()),
         };
         out.push(CertificateInfo {
@@ -97,33 +93,14 @@ pub(crate) fn pin_status(reader: &str) -> Result<PinStatus, ErrorBody> {
     })
 }
 
-/// Open the token in `reader`, check its authentication certificate, verify `pin`: the key that
-/// signs the TLS handshake and the login.
-pub(crate) fn login_key(reader: &str, pin: Pin) -> Result<Arc<CardKey<PcscCard>>, ErrorBody> {
-    let mut piv = open(reader)?;
-    let cert = piv.certificate(PivSlot::Authentication)?;
-    let usable = cert.usable_at(SystemTime::now())?;
-    if !usable.info().purposes.authentication {
-        return Err(app(
-            "APP_CERT_NOT_FOR_LOGIN",
-            "the certificate in slot 9A is not an authentication certificate (EKU clientAuth)",
-        ));
-    }
-    if matches!(piv.pin_status()?, PivPin::Blocked) {
-        return Err(sio_token::TokenError::PinBlocked.into());
-    }
-    let verified = piv.verify_pin(pin).map_err(|r| ErrorBody::from(r.error))?;
-    Ok(CardKey::new(verified, PivSlot::Authentication)?)
-}
-
 /// The second signer's token in another reader (the head's, or the applicant's when the user is
 /// the head): the session on it and the IIN its signing certificate (slot 9C) names. No PIN is
 /// presented yet: the caller checks the person first.
 pub(crate) fn cosigner(reader: &str) -> Result<(PivSession<PcscCard>, String), ErrorBody> {
-    let mut piv = open(reader).map_err(cosigner_card)?;
+    let mut piv = open(reader).map_err(cosigner_token)?;
     let cert = piv
         .certificate(PivSlot::Signature)
-        .map_err(|e| cosigner_card(e.into()))?;
+        .map_err(cosigner_token)?;
     let iin = cert.iin.map(|i| i.to_string()).ok_or_else(|| {
         app(
             "APP_COSIGNER_WRONG_PERSON",
@@ -140,7 +117,7 @@ pub(crate) fn verify_cosigner(
     pin: &sio_protocol::Secret,
 ) -> Result<PivSession<PcscCard, sio_token::Verified>, ErrorBody> {
     piv.verify_pin(self::pin(pin)?)
-        .map_err(|r| cosigner_card(r.error.into()))
+        .map_err(|r| cosigner_token(r.error))
 }
 
 /// The second signer's [`sio_sign::Signer`], remembering whether it failed: its failures are
@@ -179,10 +156,11 @@ impl<S: sio_sign::Signer> sio_sign::Signer for Cosigning<S> {
     }
 }
 
-/// A failure of the second signer's token: said as such, and a removal there is not the session's
-/// card leaving (`APP_COSIGNER_REMOVED` instead of `TOKEN_CARD_REMOVED`).
-pub(crate) fn cosigner_card(e: ErrorBody) -> ErrorBody {
-    if matches!(e.code.as_str(), "TOKEN_CARD_REMOVED" | "SIGN_TOKEN_REMOVED") {
+/// A failure of the second signer's token (`trouble` is what it means for the card): said as
+/// such, and a removal there is not the session's card leaving (`APP_COSIGNER_REMOVED` instead
+/// of `TOKEN_CARD_REMOVED`).
+pub(crate) fn cosigner_card(trouble: Option<CardTrouble>, e: ErrorBody) -> ErrorBody {
+    if trouble == Some(CardTrouble::Removed) {
         return app(
             "APP_COSIGNER_REMOVED",
             "the second signer's token left its reader; nothing was signed",
@@ -190,14 +168,21 @@ pub(crate) fn cosigner_card(e: ErrorBody) -> ErrorBody {
     }
     ErrorBody {
         message: format!("second signer's token: {}", e.message),
+        // Not the session's card: the session does not lock for it.
+        card: None,
         ..e
     }
 }
 
-/// A signature with a PIN-always key failed: when the card refused the PIN, say so with the
+/// A failure of the second signer's token, from the token's own error.
+pub(crate) fn cosigner_token(e: TokenError) -> ErrorBody {
+    cosigner_card(token_trouble(&e), e.into())
+}
+
+/// A signature with a PIN-always key failed because the card refused the PIN: say so with the
 /// tries left (the signer only knows "not authenticated").
 pub(crate) fn explain_pin_failure(reader: &str, e: ErrorBody) -> ErrorBody {
-    if e.code != "SIGN_TOKEN_NOT_AUTHENTICATED" && e.code != "TOKEN_NOT_AUTHENTICATED" {
+    if e.tries_left.is_some() {
         return e;
     }
     match pin_status(reader) {

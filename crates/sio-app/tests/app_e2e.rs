@@ -202,8 +202,18 @@ async fn every_flow_through_dispatch() {
         "CORE_ROLE_BASIS_DENIED"
     );
 
+    // A structurally odd subject (ИИН 901301300106: month 13, check digit valid) is previewed
+    // with a warning to confirm, never refused: the acts are silent (sio-core warnings.rs).
+    let mut odd = draft();
+    odd["subject"] = json!({"kind": "individual", "id": "901301300106"});
+    let warned = call(&app, "preview_request", json!({"draft": odd})).await;
+    assert_eq!(warned["warnings"][0]["code"], "CORE_WARN_IIN_MONTH");
+    assert_eq!(warned["warnings"][0]["field"], "subject");
+    assert_eq!(warned["warnings"].as_array().unwrap().len(), 1);
+
     // Preview → sign and send → result ready (events on the way).
     let preview = call(&app, "preview_request", json!({"draft": draft()})).await;
+    assert_eq!(preview["warnings"], json!([]));
     let request_id = preview["document"]["request_id"]
         .as_str()
         .unwrap()
@@ -447,15 +457,42 @@ async fn every_flow_through_dispatch() {
 
 #[test]
 fn the_command_table_is_the_contract() {
-    // The UI's COMMANDS table (ui/src/lib/backend/index.ts) names exactly these.
+    // The table's names and types reach the UI through the generated ui/src/lib/types/app.ts
+    // (tests/generated.rs keeps it current; TypeScript rejects a call outside it). Here: the UI's
+    // one Backend (ui/src/lib/backend/index.ts `backendOver`) calls every command of the table.
     let ui = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/backend/index.ts"),
     )
     .unwrap();
-    let start = ui.find("export const COMMANDS = {").unwrap();
-    let table = &ui[start..start + ui[start..].find("} as const").unwrap()];
-    let names: Vec<&str> = table.lines().filter_map(|l| l.split('\'').nth(1)).collect();
-    assert_eq!(names, sio_app::COMMANDS);
+    let called: Vec<&str> = ui
+        .split("tr.call('")
+        .skip(1)
+        .filter_map(|rest| rest.split('\'').next())
+        .collect();
+    let missing: Vec<&&str> = sio_app::COMMANDS
+        .iter()
+        .filter(|c| !called.contains(c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the UI's Backend never calls {missing:?}"
+    );
+    let unknown: Vec<&&str> = called
+        .iter()
+        .filter(|c| !sio_app::COMMANDS.contains(c))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "the UI's Backend calls unknown commands {unknown:?}"
+    );
+    let mut names = sio_app::COMMANDS.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        sio_app::COMMANDS.len(),
+        "a command is declared twice"
+    );
 }
 
 #[test]

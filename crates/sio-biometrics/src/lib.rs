@@ -9,3 +9,31 @@
 
 pub mod face;
 pub mod fingerprint;
+
+// The fingerprint reader's codes (its enum is in crate::fingerprint).
+sio_error::coded! {
+    crate::fingerprint::FingerprintError, default CheckDevice;
+    Self::NoService(_) => "BIO_FP_NO_SERVICE" [Administrator],
+    Self::NoDevice(_) => "BIO_FP_NO_DEVICE",
+    Self::DeviceBusy(_) => "BIO_FP_DEVICE_BUSY",
+    Self::PermissionDenied(_) => "BIO_FP_PERMISSION_DENIED" [Administrator],
+    Self::NotEnrolled => "BIO_FP_NOT_ENROLLED" [Operator],
+    Self::NoMatch => "BIO_FP_NO_MATCH" [FixInput],
+    Self::Timeout(_) => "BIO_FP_TIMEOUT" [FixInput],
+    Self::Disconnected => "BIO_FP_DISCONNECTED",
+    Self::EnrollFailed(_) => "BIO_FP_ENROLL_FAILED" [FixInput],
+    Self::DataFull => "BIO_FP_DATA_FULL" [Helpdesk],
+    Self::Duplicate => "BIO_FP_DUPLICATE" [Nothing],
+    Self::BadFinger(_) => "BIO_FP_BAD_FINGER" [FixInput],
+    Self::Device(_) => "BIO_FP_DEVICE_ERROR",
+    Self::Protocol(_) => "BIO_FP_PROTOCOL" [Helpdesk],
+    Self::AgentUnavailable(_) => "BIO_FP_AGENT_UNAVAILABLE" [Administrator],
+    Self::AgentForbidden(_) => "BIO_FP_AGENT_FORBIDDEN" [Administrator],
+}
+
+/// Every code sio-biometrics can return, one list per error enum (the failure-code catalogue
+/// check).
+pub const CODES: &[&[&str]] = &[
+    <face::FaceError as sio_error::CodeList>::CODES,
+    <fingerprint::FingerprintError as sio_error::CodeList>::CODES,
+];

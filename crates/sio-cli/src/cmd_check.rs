@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 use serde_json::json;
+use sio_core::case::{RawValue, ReferenceForm};
 use sio_core::{
-    Basis, Bin, CaseReference, CoreError, Iin, RequestSpec, RoleId, ServiceId, Variant,
+    Basis, Bin, CoreError, CriminalCodeArticle, Iin, RequestSpec, RoleId, ServiceId, Variant,
 };
 
 /// Arguments of `sio check`.
@@ -32,26 +33,50 @@ pub(crate) fn run(args: Args) -> ExitCode {
     }
     let verdict = match serde_json::from_str::<RequestSpec>(&text) {
         Err(e) => match field_error(&text) {
-            Some(core) => {
-                json!({"allowed": false, "code": core.code(), "message": core.to_string()})
+            Some((field, Some(core))) => {
+                json!({"allowed": false, "code": core.code(), "field": field,
+                       "message": format!("{field}: {core}")})
+            }
+            Some((field, None)) => {
+                json!({"allowed": false, "code": "CLI_REQUEST_MALFORMED", "field": field,
+                       "message": format!("{field}: {e}")})
             }
             None => {
                 json!({"allowed": false, "code": "CLI_REQUEST_MALFORMED", "message": e.to_string()})
             }
         },
-        Ok(spec) => match spec.check() {
-            Ok(grant) => {
-                let variant = match grant.variant {
-                    Variant::Full => json!("full"),
-                    Variant::Truncated => json!("truncated"),
-                    Variant::UnderArticle { article } => {
-                        json!({"under_article": article.to_string()})
-                    }
-                };
-                json!({"allowed": true, "service": grant.service, "basis": grant.basis, "variant": variant})
+        Ok(spec) => {
+            // Structural warnings (issue 18: the acts are silent, a real person with a malformed
+            // number must still be searchable): printed, never a silent pass, never a refusal.
+            let today = sio_core::time::astana_today(chrono::Utc::now());
+            let warnings: Vec<Value> = sio_core::warnings::request_warnings(&spec, today)
+                .into_iter()
+                .map(|w| json!({"code": w.code(), "field": w.field(), "message": w.message()}))
+                .collect();
+            for w in &warnings {
+                eprintln!(
+                    "sio check: warning {}: {} ({})",
+                    w["code"].as_str().unwrap_or_default(),
+                    w["message"].as_str().unwrap_or_default(),
+                    w["field"].as_str().unwrap_or_default()
+                );
             }
-            Err(e) => json!({"allowed": false, "code": e.code(), "message": e.to_string()}),
-        },
+            match spec.check() {
+                Ok(grant) => {
+                    let variant = match grant.variant {
+                        Variant::Full => json!("full"),
+                        Variant::Truncated => json!("truncated"),
+                        Variant::UnderArticle { article } => {
+                            json!({"under_article": article.to_string()})
+                        }
+                    };
+                    json!({"allowed": true, "service": grant.service, "basis": grant.basis,
+                           "variant": variant, "warnings": warnings})
+                }
+                Err(e) => json!({"allowed": false, "code": e.code(), "message": e.to_string(),
+                                 "warnings": warnings}),
+            }
+        }
     };
     println!("{verdict}");
     if verdict["allowed"] == true {
@@ -61,29 +86,44 @@ pub(crate) fn run(args: Args) -> ExitCode {
     }
 }
 
-/// The rule a field of a request that failed to deserialise breaks, so the user sees its stable
-/// code (e.g. `CORE_IIN_CHECK_DIGIT`) rather than a generic parse error.
-fn field_error(text: &str) -> Option<CoreError> {
+/// The field of a request that failed to deserialise, and the rule it breaks, so the user sees the
+/// field's name and its stable code (e.g. `case.instruction_no` and `CORE_CASE_FIELD_INVALID`)
+/// rather than a generic parse error (issue 18 item 4). `(field, None)`: the field is missing or
+/// of the wrong JSON type (`CLI_REQUEST_MALFORMED`).
+fn field_error(text: &str) -> Option<(String, Option<CoreError>)> {
     let v: Value = serde_json::from_str(text).ok()?;
+    v.as_object()?;
+    for k in ["role", "basis", "case", "subject", "service"] {
+        if v.get(k).is_none_or(Value::is_null) {
+            return Some((k.to_string(), None));
+        }
+    }
     let num = |k: &str| {
         v.get(k)
             .and_then(Value::as_u64)
             .map(|n| u8::try_from(n).unwrap_or(0))
     };
     if let Some(Err(e)) = num("role").map(RoleId::new) {
-        return Some(e);
+        return Some(("role".into(), Some(e)));
     }
     if let Some(Err(e)) = num("service").map(ServiceId::new) {
-        return Some(e);
+        return Some(("service".into(), Some(e)));
     }
     if let Some(Err(e)) = v
         .get("basis")
         .and_then(Value::as_str)
         .map(str::parse::<Basis>)
     {
-        return Some(e);
+        return Some(("basis".into(), Some(e)));
     }
-    let subject = v.get("subject")?;
+    // Chapter 8 article (2015 Appendix 2 footnote 2 / rule 2 as of 2024): `{"article":216,"part":0}`
+    // is a malformed article, CORE_ARTICLE_FORMAT.
+    if let Some(a) = v.get("article").filter(|a| !a.is_null()) {
+        if serde_json::from_value::<CriminalCodeArticle>(a.clone()).is_err() {
+            return Some(("article".into(), Some(CoreError::ArticleFormat)));
+        }
+    }
+    let subject = &v["subject"];
     let id = subject
         .get("id")
         .and_then(Value::as_str)
@@ -91,41 +131,27 @@ fn field_error(text: &str) -> Option<CoreError> {
     let id_check = match subject.get("kind").and_then(Value::as_str) {
         Some("individual") => Iin::parse(id).err(),
         Some("legal_entity") => Bin::parse(id).err(),
-        _ => None,
+        _ => return Some(("subject.kind".into(), None)),
     };
-    if id_check.is_some() {
-        return id_check;
+    if let Some(e) = id_check {
+        return Some(("subject.id".into(), Some(e)));
     }
-    let case = v.get("case")?;
-    if case.get("kind").is_some() && serde_json::from_value::<CaseReference>(case.clone()).is_err()
-    {
-        return Some(CoreError::CaseField(case_field(case)));
+    let case = &v["case"];
+    let Some(form) = case
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(ReferenceForm::from_kind)
+    else {
+        return Some(("case.kind".into(), None));
+    };
+    // The fields each basis requires (2015 rr.21–27, 2024 r.22, 2026 r.25).
+    let raw = |k: &str| match case.get(k) {
+        None | Some(Value::Null) => RawValue::Missing,
+        Some(Value::String(s)) => RawValue::Str(s),
+        Some(n) => n.as_u64().map_or(RawValue::Other, RawValue::Num),
+    };
+    if let Some((key, field)) = form.first_bad_field(raw) {
+        return Some((format!("case.{key}"), Some(CoreError::CaseField(field))));
     }
     None
-}
-
-/// The first case field that does not hold a valid value.
-fn case_field(case: &Value) -> sio_core::case::Field {
-    use sio_core::case::{BodyName, CaseNumber, ErdrNumber, Field, OutgoingNumber};
-    let s = |k: &str| case.get(k).and_then(Value::as_str).unwrap_or_default();
-    if case.get("erdr").is_some() && ErdrNumber::new(s("erdr")).is_err() {
-        return Field::ErdrNumber;
-    }
-    for k in ["instruction_no", "request_no", "cover_letter_no"] {
-        if case.get(k).is_some() && OutgoingNumber::new(s(k)).is_err() {
-            return Field::OutgoingNumber;
-        }
-    }
-    for k in ["requesting_body", "court"] {
-        if case.get(k).is_some() && BodyName::new(s(k)).is_err() {
-            return Field::BodyName;
-        }
-    }
-    if case.get("year").is_some() && !case["year"].is_u64() {
-        return Field::AccountingYear;
-    }
-    if CaseNumber::new(s("number")).is_err() && case.get("number").is_some() {
-        return Field::CaseNumber;
-    }
-    Field::AccountingYear
 }

@@ -22,13 +22,7 @@ use sio_biometrics::fingerprint::{
     self as fp, Finger, FingerprintStack, FprintdStack, FprintdUser, ScanEvent, Target, Verdict,
 };
 
-use crate::cmd_login::{Coded, Failure, fail};
-
-impl Coded for fp::FingerprintError {
-    fn code(&self) -> &str {
-        fp::FingerprintError::code(self)
-    }
-}
+use crate::cmd_login::{Failure, fail};
 
 /// Arguments of `sio fingerprint`.
 #[derive(Debug, clap::Args)]

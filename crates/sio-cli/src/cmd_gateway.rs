@@ -175,6 +175,10 @@ enum AdminCommand {
     Refuse {
         /// Application id.
         id: String,
+        /// The reasons of the refusal (2015 rule 14: a refusal is motivated), shown to the
+        /// official who filed the application.
+        #[arg(long)]
+        reason: String,
         /// The operator, for the journal.
         #[arg(long, default_value = "operator")]
         by: String,
@@ -232,6 +236,19 @@ enum AdminCommand {
     },
     /// List the heads of every body.
     Heads,
+    /// Record a body's code in ЕРДР («СДТБТ ұйымының коды» of the HR application form, 2015
+    /// Appendix 5; kk rule 5: СДТБТ is ЕРДР). Journaled.
+    OrgCode {
+        /// БИН of the body.
+        #[arg(long)]
+        org: String,
+        /// Its code in ЕРДР (1–12 digits).
+        #[arg(long)]
+        code: String,
+        /// The operator, for the journal.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
     /// Set a user's HR and reports rights (e.g. again after a transfer reset them). Journaled.
     Rights {
         /// ИИН.
@@ -433,7 +450,7 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
             hr,
         })?,
         AdminCommand::Approve { id, by } => adm.as_operator(&by).approve(&id)?,
-        AdminCommand::Refuse { id, by } => adm.as_operator(&by).refuse(&id)?,
+        AdminCommand::Refuse { id, reason, by } => adm.as_operator(&by).refuse(&id, &reason)?,
         AdminCommand::Block { iin, reason, by } => adm.as_operator(&by).block(&iin, &reason)?,
         AdminCommand::Unblock { iin, by } => adm.as_operator(&by).unblock(&iin)?,
         AdminCommand::Unlock { iin, by } => adm.as_operator(&by).unlock(&iin)?,
@@ -455,6 +472,9 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
             }
         }
         AdminCommand::Heads => print_json(&adm.heads()?),
+        AdminCommand::OrgCode { org, code, by } => {
+            adm.as_operator(&by).set_erdr_code(&org, &code)?
+        }
         AdminCommand::Rights {
             iin,
             hr,

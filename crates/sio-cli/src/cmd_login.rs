@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use sio_client::session::{self, Session};
-use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
+use sio_client::{Channel, ChannelConfig, LoginKey};
 use sio_protocol::{SecondFactor, Secret, SessionStage};
-use sio_token::{PcscCard, PcscContext, Pin, PinStatus, PivSession, PivSlot};
+use sio_token::Pin;
 use zeroize::Zeroizing;
 
 /// Arguments of `sio login`.
@@ -53,50 +53,7 @@ enum Lang {
     En,
 }
 
-/// A failure with its stable code.
-pub(crate) struct Failure {
-    pub(crate) code: String,
-    pub(crate) message: String,
-}
-
-impl<E: std::fmt::Display + Coded> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-        }
-    }
-}
-
-/// Errors that carry a stable code.
-pub(crate) trait Coded {
-    fn code(&self) -> &str;
-}
-
-impl Coded for sio_client::ClientError {
-    fn code(&self) -> &str {
-        sio_client::ClientError::code(self)
-    }
-}
-
-impl Coded for sio_token::TokenError {
-    fn code(&self) -> &str {
-        sio_token::TokenError::code(self)
-    }
-}
-
-impl Coded for sio_policy::PolicyError {
-    fn code(&self) -> &str {
-        sio_policy::PolicyError::code(self)
-    }
-}
-
-pub(crate) fn fail(code: &str, message: impl Into<String>) -> Failure {
-    Failure {
-        code: code.to_owned(),
-        message: message.into(),
-    }
-}
+pub(crate) use crate::failure::{Failure, fail};
 
 /// Run `sio login`.
 pub(crate) fn run(args: Args) -> ExitCode {
@@ -177,19 +134,38 @@ impl Connection {
     }
 }
 
-pub(crate) fn open_card(reader: Option<&str>) -> Result<PivSession<PcscCard>, Failure> {
-    let mut ctx = PcscContext::establish()?;
-    let name = match reader {
-        Some(r) => r.to_owned(),
-        None => ctx
-            .readers()?
-            .into_iter()
-            .find(|r| r.atr.is_some())
-            .map(|r| r.name)
-            .ok_or_else(|| fail("TOKEN_NO_CARD", "no reader holds a card; insert your token"))?,
-    };
-    let card = ctx.connect(&name)?;
-    Ok(PivSession::open(card)?)
+/// The user's token opened with every certificate and PIN-state check of
+/// [`sio_client::token::open`], the PIN asked (tries left shown before the attempt) and
+/// verified: the authentication key and the holder's ИИН. `sio login`, `sio request` and
+/// `sio report` all open the card here.
+pub(crate) fn unlock_card(
+    reader: Option<&str>,
+    input: &Input,
+) -> Result<(LoginKey, String), Failure> {
+    let token = sio_client::token::open(reader)?;
+    let cert = token.certificate();
+    eprintln!(
+        "Certificate: {} (ИИН {}), valid until {}",
+        cert.common_name.as_deref().unwrap_or("?"),
+        token.iin(),
+        cert.not_after
+    );
+    let tries = token
+        .tries_left()
+        .map_or_else(String::new, |n| format!(" ({n} tries left)"));
+    let pin = Pin::new(input.secret(&format!("PIN{tries}: "))?)?;
+    let iin = token.iin().to_owned();
+    Ok((token.verify(pin)?, iin))
+}
+
+/// The first factor on the protected channel authenticated with the card's key.
+pub(crate) async fn first_factor(
+    config: &ChannelConfig,
+    key: &LoginKey,
+) -> Result<(Channel, Session), Failure> {
+    let channel = session::card_channel(config, key)?;
+    let s = session::log_in(&channel, &mut key.signer()).await?;
+    Ok((channel, s))
 }
 
 async fn login(args: Args) -> Result<serde_json::Value, Failure> {
@@ -199,49 +175,13 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     }
     let config = args.conn.channel_config()?;
 
-    // 1. the token and its authentication certificate
-    let mut piv = open_card(args.conn.reader.as_deref())?;
-    let cert = piv.certificate(PivSlot::Authentication)?;
-    let usable = cert.clone().usable_at(std::time::SystemTime::now())?;
-    if !usable.info().purposes.authentication {
-        return Err(fail(
-            "CLI_CERT_NOT_FOR_LOGIN",
-            "the certificate in slot 9A is not an authentication certificate (EKU clientAuth)",
-        ));
-    }
-    eprintln!(
-        "Certificate: {} (ИИН {}), valid until {}",
-        cert.common_name.as_deref().unwrap_or("?"),
-        cert.iin.map_or_else(|| "?".to_owned(), |i| i.to_string()),
-        cert.not_after
-    );
+    // 1. the token, its certificates and PIN state checked, the PIN verified
+    let (key, _iin) = unlock_card(args.conn.reader.as_deref(), &input)?;
 
-    // 2. PIN, tries left shown before the attempt
-    let tries = match piv.pin_status()? {
-        PinStatus::Blocked => {
-            return Err(fail(
-                "TOKEN_PIN_BLOCKED",
-                "the PIN is blocked; unblock it with the PUK",
-            ));
-        }
-        PinStatus::TriesLeft(n) => format!(" ({n} tries left)"),
-        _ => String::new(),
-    };
-    let pin = Pin::new(input.secret(&format!("PIN{tries}: "))?)?;
-    let verified = piv.verify_pin(pin).map_err(|r| Failure::from(r.error))?;
-    let key = CardKey::new(verified, PivSlot::Authentication)?;
+    // 2. the protected channel, authenticated with the same key; the signed challenge
+    let (channel, mut s) = first_factor(&config, &key).await?;
 
-    // 3. the protected channel, authenticated with the same key
-    let identity = ClientIdentity::Token {
-        certificate: key.certificate_der().to_vec().into(),
-        key: key.clone(),
-    };
-    let channel = Channel::new(&config, &identity)?;
-    let challenge = session::challenge(&channel).await?;
-    let signed = session::sign_login(&challenge, &mut key.signer())?;
-    let mut s = session::submit_login(&channel, &signed).await?;
-
-    // 4. second factor
+    // 3. second factor
     let wanted = match args.factor {
         Factor::Sms => SecondFactor::Sms,
         Factor::Fingerprint => SecondFactor::Fingerprint,
@@ -273,7 +213,7 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
         }
     }
 
-    // 5. consent on the first login, signed with the signing key (PIN asked again: PIN-always)
+    // 4. consent on the first login, signed with the signing key (PIN asked again: PIN-always)
     if s.stage() == SessionStage::Consent {
         let text = s.consent_text(&channel).await?;
         let shown = match args.lang {
@@ -282,11 +222,9 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
             Lang::En => &text.en,
         };
         eprintln!("\n{shown}\n");
-        let iin = s.info().user.iin.clone();
         let pin = Pin::new(input.secret("Signing PIN (to sign the consent): ")?)?;
-        let mut signer = key.pin_always_signer(PivSlot::Signature, pin)?;
-        let signed = session::sign_consent(&text, &iin, &mut signer)?;
-        s.submit_consent(&channel, &signed).await?;
+        let mut signer = sio_client::token::signing_signer(&key, pin)?;
+        s.give_consent(&channel, &text, &mut signer).await?;
     }
 
     let summary = summary(&s);

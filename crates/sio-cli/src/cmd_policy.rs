@@ -76,11 +76,16 @@ fn outcome(file: &Path, installed: bool) -> Outcome {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut policy = None;
+    // An unreadable file has no permissions worth checking.
+    let mut readable = true;
     match std::fs::read_to_string(file) {
-        Err(source) => errors.push(finding(&PolicyError::Read {
-            path: file.to_owned(),
-            source,
-        })),
+        Err(source) => {
+            readable = false;
+            errors.push(finding(&PolicyError::Read {
+                path: file.to_owned(),
+                source,
+            }));
+        }
         Ok(text) => match Policy::parse_schema(&text) {
             Err(e) => errors.push(finding(&e)),
             Ok(p) => {
@@ -93,9 +98,7 @@ fn outcome(file: &Path, installed: bool) -> Outcome {
             }
         },
     }
-    if errors.iter().all(|e| e.code != "POLICY_UNREADABLE")
-        && let Err(e) = sio_policy::check_protection(file)
-    {
+    if readable && let Err(e) = sio_policy::check_protection(file) {
         if installed || is_system(file) {
             errors.push(finding(&e));
         } else {

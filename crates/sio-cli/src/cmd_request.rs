@@ -16,19 +16,18 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
-use sio_client::outbox::{Outbox, OutboxStatus};
+use sio_client::outbox::OutboxStatus;
 use sio_client::requests;
-use sio_client::session::{self, Session};
-use sio_client::{CardKey, Channel, ClientIdentity};
+use sio_client::session::Session;
+use sio_client::stores::Stores;
+use sio_client::{Channel, LoginKey};
 use sio_core::RequestSpec;
 use sio_protocol::SessionStage;
-use sio_token::{PcscCard, Pin, PivSlot};
-use sio_vault::{
-    Actor, Journal, JournalKeys, KeyStore, OsKeyring, Principal, ResultId, Vault, VaultConfig,
-};
+use sio_token::Pin;
+use sio_vault::{Actor, KeyStore, OsKeyring, Principal, ResultId};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::cmd_login::{Failure, Input, fail, open_card, sms};
+use crate::cmd_login::{Failure, Input, fail, first_factor, sms, unlock_card};
 
 /// Arguments of `sio request`.
 #[derive(Debug, clap::Args)]
@@ -280,45 +279,26 @@ impl OptionalSpec {
     }
 }
 
-/// The vault, the outbox (if wanted) and the journal, with the app's key names.
-struct Stores {
-    vault: Vault,
-    outbox: Outbox,
-}
-
+/// The vault, the journal and the outbox of the data directory, opened as the desktop app opens
+/// them ([`sio_client::stores`]): a request queued here is visible there and the other way round.
 fn open_stores(store: &Store, principal: Principal) -> Result<Stores, Failure> {
     let dir = store
         .data_dir
         .clone()
         .unwrap_or_else(sio_workstation::hardware::default_data_dir);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| fail("VAULT_IO", format!("{}: {e}", dir.display())))?;
-    let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-vault"));
-    let coded = |e: sio_vault::VaultError| fail(e.code(), e.to_string());
-    // MAC key and head anchored in the keyring (as the app does): a cut journal is refused.
-    let journal_path = dir.join("audit.jsonl");
-    let journal = JournalKeys::new(keys.clone(), "sio-app:", &journal_path)
-        .and_then(|jk| Journal::open_anchored(&journal_path, jk))
-        .map_err(|e| fail(e.code(), e.to_string()))?;
+    let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new(sio_client::stores::KEYRING_SERVICE));
     let actor = Actor {
         principal,
         workstation: sio_vault::workstation_name(),
         ip: None,
     };
-    let vault = Vault::open(
-        &dir.join("vault"),
-        keys.clone(),
-        journal,
+    sio_client::stores::open(
+        &dir,
+        keys,
         actor,
-        VaultConfig {
-            key_prefix: "sio-app:".into(),
-            view_window: chrono::Duration::minutes(i64::from(store.view_minutes.max(1))),
-        },
+        chrono::Duration::minutes(i64::from(store.view_minutes.max(1))),
     )
-    .map_err(coded)?;
-    let outbox = Outbox::open(&dir.join("outbox"), keys, "sio-app:outbox")
-        .map_err(|e| fail(e.code(), e.to_string()))?;
-    Ok(Stores { vault, outbox })
+    .map_err(|e| fail(e.code(), e.to_string()))
 }
 
 /// Run `sio request`.
@@ -386,39 +366,14 @@ fn compose(spec: &SpecArgs, user: &str, preview: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The card's authentication key after the PIN, and the holder's ИИН.
-fn card(reader: Option<&str>, input: &Input) -> Result<(Arc<CardKey<PcscCard>>, String), Failure> {
-    let mut piv = open_card(reader)?;
-    let cert = piv.certificate(PivSlot::Authentication)?;
-    let iin = cert
-        .iin
-        .map(|i| i.to_string())
-        .ok_or_else(|| fail("CLI_CERT_NOT_FOR_LOGIN", "the certificate carries no ИИН"))?;
-    let tries = match piv.pin_status()? {
-        sio_token::PinStatus::TriesLeft(n) => format!(" ({n} tries left)"),
-        _ => String::new(),
-    };
-    let pin = Pin::new(input.secret(&format!("PIN{tries}: "))?)?;
-    let verified = piv.verify_pin(pin).map_err(|r| Failure::from(r.error))?;
-    Ok((CardKey::new(verified, PivSlot::Authentication)?, iin))
-}
-
-/// The login steps of `sio login` (challenge signed on the card, SMS code); the consent of a
-/// first login is `sio login`'s.
+/// The login steps of `sio login` (the token checked, the challenge signed on the card, the SMS
+/// code); the consent of a first login is `sio login`'s.
 pub(crate) async fn log_in(
     conn: &Conn,
-    key: &Arc<CardKey<PcscCard>>,
+    key: &LoginKey,
     input: &Input,
 ) -> Result<(Channel, Session), Failure> {
-    let config = conn.to.channel_config()?;
-    let identity = ClientIdentity::Token {
-        certificate: key.certificate_der().to_vec().into(),
-        key: key.clone(),
-    };
-    let channel = Channel::new(&config, &identity)?;
-    let challenge = session::challenge(&channel).await?;
-    let signed = session::sign_login(&challenge, &mut key.signer())?;
-    let mut s = session::submit_login(&channel, &signed).await?;
+    let (channel, mut s) = first_factor(&conn.to.channel_config()?, key).await?;
     sms(&channel, &mut s, input).await?;
     if s.stage() == SessionStage::Consent {
         return Err(fail(
@@ -430,11 +385,8 @@ pub(crate) async fn log_in(
 }
 
 /// The card (PIN asked) for a command that logs in.
-pub(crate) fn card_for(
-    conn: &Conn,
-    input: &Input,
-) -> Result<(Arc<CardKey<PcscCard>>, String), Failure> {
-    card(conn.to.reader.as_deref(), input)
+pub(crate) fn card_for(conn: &Conn, input: &Input) -> Result<(LoginKey, String), Failure> {
+    unlock_card(conn.to.reader.as_deref(), input)
 }
 
 fn status_json(st: &OutboxStatus) -> serde_json::Value {
@@ -454,7 +406,7 @@ async fn send(spec: &OptionalSpec, conn: &Conn, wait: u64) -> Result<(), Failure
         }
         None => Vec::new(),
     };
-    let (key, iin) = card(conn.to.reader.as_deref(), &input)?;
+    let (key, iin) = card_for(conn, &input)?;
     let principal = sio_core::Iin::parse(&iin)
         .map(Principal::User)
         .map_err(|e| fail(e.code(), e.to_string()))?;
@@ -466,7 +418,7 @@ async fn send(spec: &OptionalSpec, conn: &Conn, wait: u64) -> Result<(), Failure
         let text = requests::preview(&doc).map_err(|e| req_fail(&e))?;
         eprintln!("\nDocument to sign:\n{text}\n");
         let pin = Pin::new(input.secret("Signing PIN: ")?)?;
-        let mut signer = key.pin_always_signer(PivSlot::Signature, pin)?;
+        let mut signer = sio_client::token::signing_signer(&key, pin)?;
         let signed = requests::sign(doc, &mut signer).map_err(|e| req_fail(&e))?;
         let id = stores
             .outbox
@@ -478,24 +430,29 @@ async fn send(spec: &OptionalSpec, conn: &Conn, wait: u64) -> Result<(), Failure
     let (channel, session) = log_in(conn, &key, &input).await?;
     let outbox = &stores.outbox;
     let ofail = |e: sio_client::outbox::OutboxError| fail(e.code(), e.to_string());
-    let mut flushed = outbox.flush(&channel, &session).await.map_err(ofail)?;
-    // A request that waited past the gateway's signing window is signed again under its id.
-    let mut stale = false;
-    for (id, r) in &flushed {
-        if let Ok(OutboxStatus::Rejected { code, .. }) = r
-            && code == "GW_CLOCK_SKEW"
-        {
-            let pin = Pin::new(input.secret(&format!(
-                "Signing PIN (request {id} waited too long; sign it again): "
-            ))?)?;
-            let mut signer = key.pin_always_signer(PivSlot::Signature, pin)?;
-            outbox.resign(*id, &mut signer).map_err(|e| req_fail(&e))?;
-            stale = true;
-        }
-    }
-    if stale {
-        flushed = outbox.flush(&channel, &session).await.map_err(ofail)?;
-    }
+    // Sent with the one rule for stale documents: a request that waited past the gateway's
+    // signing window is signed again under its id (the signing PIN is asked for it).
+    let flushed = outbox
+        .send(&channel, &session, |id| {
+            let signer = input
+                .secret(&format!(
+                    "Signing PIN (request {id} waited too long; sign it again): "
+                ))
+                .and_then(|p| Ok(Pin::new(p)?))
+                .and_then(|pin| Ok(sio_client::token::signing_signer(&key, pin)?));
+            match signer {
+                Ok(s) => Some(Box::new(s) as Box<dyn sio_sign::Signer>),
+                Err(f) => {
+                    eprintln!(
+                        "Request {id} is not signed again: {} ({})",
+                        f.message, f.code
+                    );
+                    None
+                }
+            }
+        })
+        .await
+        .map_err(ofail)?;
     for (id, r) in &flushed {
         match r {
             Ok(st) => out(&json!({"request_id": id, "status": status_json(st)})),
@@ -622,22 +579,16 @@ fn view(
     keep: bool,
 ) -> Result<(), Failure> {
     let input = Input { stdin };
-    let (_key, iin) = card(reader, &input)?;
+    let (_key, iin) = unlock_card(reader, &input)?;
     let principal = sio_core::Iin::parse(&iin)
         .map(Principal::User)
         .map_err(|e| fail(e.code(), e.to_string()))?;
     let stores = open_stores(store, principal)?;
     let vfail = |e: sio_vault::VaultError| fail(e.code(), e.to_string());
+    let by_request = stores.find_result(id).map_err(vfail)?;
     let rid = match ResultId::parse(id) {
         Ok(rid) if stores.vault.list().map_err(vfail)?.iter().any(|r| r.id == rid) => rid,
-        _ => stores
-            .vault
-            .list()
-            .map_err(vfail)?
-            .into_iter()
-            .find(|r| r.meta.request_id == id)
-            .map(|r| r.id)
-            .ok_or_else(|| {
+        _ => by_request.ok_or_else(|| {
                 fail(
                     "CLI_RESULT_NOT_FOUND",
                     format!("no result of {id} in the vault (already viewed and destroyed, or not received yet)"),

@@ -18,6 +18,7 @@ mod cmd_request;
 mod cmd_sign;
 mod cmd_update;
 mod cmd_verify;
+mod failure;
 
 /// АРМ СИО ПСО command line.
 #[derive(Debug, Parser)]

@@ -19,28 +19,10 @@ use sio_vault::{
 const IN_SESSION: &str = "SIO_AUDIT_CLI_IN_KEYCTL_SESSION";
 
 fn in_keyctl_session(test: &str) -> bool {
-    if std::env::var_os(IN_SESSION).is_some() {
-        return true;
-    }
     // The app's key entry `sio-app:journal-mac` is one per user, and the kernel's persistent
     // keyring is shared by every session: one test at a time (util-linux `flock`).
-    let out = Command::new("flock")
-        .arg(std::env::temp_dir().join("sio-audit-cli.lock"))
-        .args(["keyctl", "session", "-"])
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(IN_SESSION, "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run flock/keyctl (apt-get install keyutils): {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{test} under keyctl session failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("1 passed"), "{test} did not run:\n{stdout}");
-    eprint!("{stdout}{stderr}");
-    false
+    let lock = std::env::temp_dir().join("sio-audit-cli.lock");
+    sio_test_support::in_keyctl_session_locked(IN_SESSION, test, &lock)
 }
 
 /// A journal the way the app writes it, with its key and head in the OS keyring.

@@ -193,12 +193,15 @@ fn json_and_html_report_as_a_new_user_runs_them() {
 
     // PKCS#11: a module that does not load fails; a SoftHSM2 token loads but is a software
     // token, which may not be used for login: a warning.
-    let missing = dir.path().join("missing.json");
-    std::fs::write(
-        &missing,
-        r#"{"pkcs11_modules":["/nonexistent/vendor-pkcs11.so"]}"#,
-    )
-    .unwrap();
+    // The administrator's policy (sio-policy's one schema) naming the modules.
+    let policy = |module: &str| {
+        format!(
+            "[gateway]\nurl = \"https://gw.sio.test:8443\"\nca = \"/etc/sio/ca.pem\"\n\
+             [tokens]\npkcs11_modules = [\"{module}\"]\n"
+        )
+    };
+    let missing = dir.path().join("missing.toml");
+    std::fs::write(&missing, policy("/nonexistent/vendor-pkcs11.so")).unwrap();
     let (r, _) = diagnose(&[
         "--only",
         "smart-card",
@@ -238,12 +241,8 @@ fn json_and_html_report_as_a_new_user_runs_them() {
         "{}",
         String::from_utf8_lossy(&init.stderr)
     );
-    let soft = dir.path().join("soft.json");
-    std::fs::write(
-        &soft,
-        r#"{"pkcs11_modules":["/usr/lib/softhsm/libsofthsm2.so"]}"#,
-    )
-    .unwrap();
+    let soft = dir.path().join("soft.toml");
+    std::fs::write(&soft, policy("/usr/lib/softhsm/libsofthsm2.so")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sio"))
         .args([
             "diagnose",

@@ -147,7 +147,9 @@ fn air_gap_in_network_namespaces() {
     }
     let dir = tempfile::tempdir().unwrap();
     let passive = dir.path().join("passive.toml");
-    std::fs::write(&passive, "# diagnosis settings: nothing configured\n").unwrap();
+    // The administrator's policy (sio-policy's one schema) with nothing of the air gap configured.
+    let gateway = "[gateway]\nurl = \"https://gw.sio.test:8443\"\nca = \"/etc/sio/ca.pem\"\n";
+    std::fs::write(&passive, gateway).unwrap();
 
     let mut namespaces = Netns(Vec::new());
     let routed = namespaces.add("routed");
@@ -207,7 +209,11 @@ fn air_gap_in_network_namespaces() {
     assert_eq!(code, 3, "{text}");
     assert!(text.contains("WS_INTERNET_ACCESS"), "{text}");
     let warn = dir.path().join("warn.toml");
-    std::fs::write(&warn, "on_internet = \"warn\"\n").unwrap();
+    std::fs::write(
+        &warn,
+        format!("{gateway}[air_gap]\non_violation = \"warn\"\n"),
+    )
+    .unwrap();
     let (code, text) = guard(&routed, &warn);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("fail WS_AIRGAP_ROUTES"), "{text}");
@@ -218,10 +224,12 @@ fn air_gap_in_network_namespaces() {
     );
 
     // The administrator vouches for this gateway: the route passes.
-    let vouched = dir.path().join("vouched.json");
+    let vouched = dir.path().join("vouched.toml");
     std::fs::write(
         &vouched,
-        r#"{"allowed_networks":["198.51.100.0/24"],"allowed_gateways":["198.51.100.1"]}"#,
+        format!(
+            "{gateway}[air_gap]\nallowed_networks = [\"198.51.100.0/24\"]\nallowed_gateways = [\"198.51.100.1\"]\n"
+        ),
     )
     .unwrap();
     let (report, _) = diagnose(&routed, &vouched);
@@ -229,10 +237,10 @@ fn air_gap_in_network_namespaces() {
     assert_eq!(item(&report, "WS_AIRGAP_INTERFACES")["status"], "pass");
 
     // An active probe goes only to the listed target, and the counters do see it.
-    let probe = dir.path().join("probe.json");
+    let probe = dir.path().join("probe.toml");
     std::fs::write(
         &probe,
-        r#"{"probes":["198.51.100.1:9"],"probe_timeout_ms":1000}"#,
+        format!("{gateway}[air_gap]\nprobe_targets = [\"198.51.100.1:9\"]\n"),
     )
     .unwrap();
     let tx_before = counter(&routed, &a, "tx_packets");

@@ -7,52 +7,14 @@ mod support;
 
 use chrono::Utc;
 use sio_client::hr;
-use sio_protocol::{
-    Applicant, ApplicationAction, ApplicationDocType, ApplicationDocument, ApplicationState,
-    BlockingReason, Confirmations, Contacts, Head, Workplace,
-};
+use sio_protocol::{ApplicationAction, ApplicationDocument, ApplicationState, BlockingReason};
 use sio_sign::soft::SoftwareSigner;
 use sio_token::{Pin, PivSlot};
-use support::{HEAD, IIN, PIN, World, active_session, card_key, channel};
+use support::{HEAD, IIN, PIN, World, active_session, card_key, channel, ivanov_application};
 
 fn application(action: ApplicationAction, reason: Option<BlockingReason>) -> ApplicationDocument {
     let now = sio_core::time::to_astana(Utc::now()).fixed_offset();
-    ApplicationDocument {
-        doc: ApplicationDocType::V1,
-        application_id: uuid::Uuid::new_v4(),
-        action,
-        applicant: Applicant {
-            full_name: "ИВАНОВ АЛЕКСЕЙ".into(),
-            iin: IIN.into(),
-        },
-        workplace: Workplace {
-            organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "040340001233".into(),
-            unit: "Следственное управление".into(),
-            position: "Следователь".into(),
-        },
-        contacts: Contacts {
-            work_phone: "+7 7172 00 00 00".into(),
-            mobile_phone: "+77010000001".into(),
-            email: "investigator@example.invalid".into(),
-            work_address: "Астана".into(),
-        },
-        role: Some(3),
-        blocking_reason: reason,
-        blocking_reason_text: None,
-        order_signed_at: Some(now - chrono::Duration::hours(2)),
-        confirmations: Confirmations {
-            consent: true,
-            holds_nca_signature: true,
-            personal_data: true,
-        },
-        head: Head {
-            position: "Начальник управления".into(),
-            full_name: "СЕРІКОВА АЙГЕРІМ".into(),
-            iin: HEAD.iin.into(),
-        },
-        signed_at: now,
-    }
+    ivanov_application(action, reason, now - chrono::Duration::hours(2), now)
 }
 
 /// The investigator's own signing key (from the test PKI: the applicant signs at their desk).

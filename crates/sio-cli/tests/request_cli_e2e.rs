@@ -8,62 +8,18 @@
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use sio_vault::{KeyStore, OsKeyring};
-use support::{IIN, PIN, World};
+use support::{
+    ALLOWED_REQUEST as ALLOWED, IIN, PIN, World, contains, files_under, json_lines, sio,
+};
 
 const IN_SESSION: &str = "SIO_REQUEST_CLI_E2E_IN_KEYCTL_SESSION";
 
 fn in_keyctl_session(test: &str) -> bool {
-    if std::env::var_os(IN_SESSION).is_some() {
-        return true;
-    }
-    let out = Command::new("keyctl")
-        .args(["session", "-"])
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(IN_SESSION, "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run keyctl (apt-get install keyutils): {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{test} under keyctl session failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("1 passed"), "{test} did not run:\n{stdout}");
-    eprint!("{stdout}{stderr}");
-    false
+    sio_test_support::in_keyctl_session(IN_SESSION, test)
 }
-
-fn sio(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sio"));
-    c.args(args);
-    c
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|l| serde_json::from_str(&l).ok())
-        .collect()
-}
-
-const ALLOWED: &[&str] = &[
-    "--role",
-    "3",
-    "--basis",
-    "criminal",
-    "--erdr",
-    "241500031000123",
-    "--subject",
-    "900101300106",
-    "--service",
-    "1",
-];
 
 #[test]
 fn compose_refuses_forbidden_requests_with_core_codes_and_previews_allowed_ones() {
@@ -131,26 +87,6 @@ fn compose_refuses_forbidden_requests_with_core_codes_and_previews_allowed_ones(
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-}
-
-fn files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                out.push((p, bytes));
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]
@@ -281,7 +217,7 @@ fn send_then_view_once_and_a_killed_viewer_leaves_nothing() {
             .iter()
             .all(|v| v["status"]["state"] != "in_vault")
     );
-    let left: Vec<_> = files(&data)
+    let left: Vec<_> = files_under(&data)
         .into_iter()
         .filter(|(_, b)| contains(b, marker.as_bytes()))
         .map(|(p, _)| p)

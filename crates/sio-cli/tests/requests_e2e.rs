@@ -24,7 +24,7 @@ use sio_protocol::{
 };
 use sio_token::{PcscCard, Pin, PivSlot};
 use sio_vault::{Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, Vault, VaultConfig};
-use support::{IIN, PIN, World, active_session, card_key, channel};
+use support::{contains, files_under, IIN, PIN, World, active_session, card_key, channel};
 
 const IN_SESSION: &str = "SIO_REQUESTS_E2E_IN_KEYCTL_SESSION";
 const CHILD: &str = "SIO_REQUESTS_E2E_OUTBOX_CHILD";
@@ -32,26 +32,7 @@ const CHILD: &str = "SIO_REQUESTS_E2E_OUTBOX_CHILD";
 /// Outside a session keyring: re-run `test` under `keyctl session -`, check it passed, return
 /// false. Inside: return true.
 fn in_keyctl_session(test: &str) -> bool {
-    if std::env::var_os(IN_SESSION).is_some() {
-        return true;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new("keyctl")
-        .args(["session", "-"])
-        .arg(&exe)
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(IN_SESSION, "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run keyctl (apt-get install keyutils): {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{test} under keyctl session failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("1 passed"), "{test} did not run:\n{stdout}");
-    eprint!("{stdout}{stderr}");
-    false
+    sio_test_support::in_keyctl_session(IN_SESSION, test)
 }
 
 fn ca(world: &World) -> PathBuf {
@@ -74,25 +55,7 @@ fn signing_key(key: &Arc<CardKey<PcscCard>>) -> sio_client::PinAlwaysSigner<Pcsc
         .unwrap()
 }
 
-fn files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                out.push((p, bytes));
-            }
-        }
-    }
-    out
-}
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compose_sign_send_receive_view_and_shred() {
@@ -174,7 +137,7 @@ async fn compose_sign_send_receive_view_and_shred() {
     assert!(marker.len() >= 8, "marker {marker:?} too short to scan for");
     let rid = requests::receive(&vault, delivery).unwrap();
     assert!(
-        files(dir.path())
+        files_under(dir.path())
             .iter()
             .all(|(_, b)| !contains(b, marker.as_bytes())),
         "the result is encrypted at rest"
@@ -183,7 +146,7 @@ async fn compose_sign_send_receive_view_and_shred() {
     assert!(contains(viewed.plaintext(), marker.as_bytes()));
     let report = viewed.close().unwrap();
     assert!(report.slot_erased && report.data_removed);
-    let left: Vec<_> = files(dir.path())
+    let left: Vec<_> = files_under(dir.path())
         .into_iter()
         .filter(|(_, b)| contains(b, marker.as_bytes()))
         .map(|(p, _)| p)
@@ -444,7 +407,7 @@ async fn outbox_survives_kill_9_mid_flush() {
             .all(|i| i.status == OutboxStatus::ResultReady)
     );
     // Nothing of the signed requests is readable in the outbox files.
-    for (p, b) in files(dir.path()) {
+    for (p, b) in files_under(dir.path()) {
         assert!(!contains(&b, b"241500031000123"), "{p:?} in clear");
     }
     // The keys are linked into the persistent keyring too: do not leave them behind.
@@ -526,4 +489,56 @@ async fn a_stale_outbox_item_is_signed_again_under_its_id() {
     assert_eq!(flushed[0].1.as_ref().unwrap(), &OutboxStatus::Accepted);
     assert_eq!(requests::status(&ch, &s, id).await.unwrap().request_id, id);
     keys.delete("e2e:outbox-stale").unwrap();
+}
+
+/// THE one re-sign rule ([`Outbox::send`], what the desktop app and `sio request send` both call):
+/// a stale item is signed again under its id with the signer given for it and sent again in the
+/// same call; with no signer at hand it stays `rejected` as stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_sends_a_stale_item_again_signed_anew() {
+    if !in_keyctl_session("the_outbox_sends_a_stale_item_again_signed_anew") {
+        return;
+    }
+    let world = World::up();
+    let key = card_key();
+    let ch = channel(&world.url, &ca(&world), &key);
+    let s = active_session(&world.data, IIN, &key, &ch).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Arc<dyn KeyStore> = Arc::new(OsKeyring::new("sio-requests-e2e"));
+    let outbox = Outbox::open(dir.path(), keys.clone(), "e2e:outbox-send").unwrap();
+    let stale = |subject: &str| {
+        let mut doc = requests::compose(&allowed(subject), IIN).unwrap();
+        doc.signed_at -= chrono::Duration::minutes(10);
+        outbox
+            .enqueue(&requests::sign(doc, &mut signing_key(&key)).unwrap())
+            .unwrap()
+    };
+
+    let kept = stale("900101300106");
+    let sent = outbox.send(&ch, &s, |_| None).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    let status = sent[0].1.as_ref().unwrap();
+    assert_eq!(
+        status.refusal(),
+        Some(sio_client::GatewayRefusal::ClockSkew),
+        "{status:?}"
+    );
+    assert_eq!(outbox.get(kept).unwrap().status, *status);
+
+    let fresh = stale("900101300106");
+    let sent = outbox
+        .send(&ch, &s, |id| {
+            assert_eq!(id, fresh, "only the item refused as stale is signed again");
+            Some(Box::new(signing_key(&key)) as Box<dyn sio_sign::Signer>)
+        })
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, fresh);
+    assert_eq!(sent[0].1.as_ref().unwrap(), &OutboxStatus::Accepted);
+    assert_eq!(
+        requests::status(&ch, &s, fresh).await.unwrap().request_id,
+        fresh
+    );
+    keys.delete("e2e:outbox-send").unwrap();
 }

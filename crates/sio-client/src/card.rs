@@ -30,7 +30,7 @@ impl<B: CardBackend> fmt::Debug for CardKey<B> {
     }
 }
 
-impl<B: CardBackend> CardKey<B> {
+impl<B: CardBackend + Send + Sync> CardKey<B> {
     /// Wrap a verified session's key in `slot` (not a PIN-always slot). RSA keys sign with
     /// RSA-PSS, which TLS 1.3 requires and CMS accepts.
     pub fn new(
@@ -106,7 +106,7 @@ impl<B: CardBackend> CardKey<B> {
     }
 }
 
-impl<B: CardBackend + Send> TlsKey for CardKey<B> {
+impl<B: CardBackend + Send + Sync> TlsKey for CardKey<B> {
     fn algorithm(&self) -> SignatureAlgorithm {
         self.algorithm
     }
@@ -120,7 +120,7 @@ impl<B: CardBackend + Send> TlsKey for CardKey<B> {
 #[derive(Debug)]
 pub struct CardKeySigner<B: CardBackend>(Arc<CardKey<B>>);
 
-impl<B: CardBackend> Signer for CardKeySigner<B> {
+impl<B: CardBackend + Send + Sync> Signer for CardKeySigner<B> {
     fn certificate_der(&self) -> &[u8] {
         &self.0.certificate
     }
@@ -156,7 +156,7 @@ impl<B: CardBackend> fmt::Debug for PinAlwaysSigner<B> {
     }
 }
 
-impl<B: CardBackend> Signer for PinAlwaysSigner<B> {
+impl<B: CardBackend + Send + Sync> Signer for PinAlwaysSigner<B> {
     fn certificate_der(&self) -> &[u8] {
         &self.certificate
     }

@@ -44,6 +44,39 @@ impl ChannelConfig {
     }
 }
 
+/// THE TLS client configuration of the protected channel: TLS 1.3 only, trusting only the CA(s)
+/// in `ca_pem` (no system roots), the client certificate of `identity` (the user's key on the
+/// token, or the workstation's). The workstation diagnosis probes the gateway with this same
+/// configuration (`identity: None` when it has no certificate of its own), so the self-check
+/// cannot pass where the client would fail.
+pub fn tls_config(
+    ca_pem: &[u8],
+    identity: Option<&ClientIdentity>,
+) -> Result<rustls::ClientConfig, ClientError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem) {
+        let cert = cert.map_err(|e| ClientError::CaInvalid(e.to_string()))?;
+        roots
+            .add(cert)
+            .map_err(|e| ClientError::CaInvalid(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(ClientError::CaInvalid(
+            "no certificate in the CA file".into(),
+        ));
+    }
+    let resolver = identity.map(|i| i.resolver(&provider)).transpose()?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| ClientError::Tls(e.to_string()))?
+        .with_root_certificates(roots);
+    Ok(match resolver {
+        Some(r) => builder.with_client_cert_resolver(r),
+        None => builder.with_no_client_auth(),
+    })
+}
+
 /// Whether a call may be repeated safely when the channel fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
@@ -68,25 +101,7 @@ impl Channel {
                 "gateway.url must start with https://".into(),
             )));
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&config.ca_pem) {
-            let cert = cert.map_err(|e| ClientError::CaInvalid(e.to_string()))?;
-            roots
-                .add(cert)
-                .map_err(|e| ClientError::CaInvalid(e.to_string()))?;
-        }
-        if roots.is_empty() {
-            return Err(ClientError::CaInvalid(
-                "no certificate in the CA file".into(),
-            ));
-        }
-        let resolver = identity.resolver(&provider)?;
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .map_err(|e| ClientError::Tls(e.to_string()))?
-            .with_root_certificates(roots)
-            .with_client_cert_resolver(resolver);
+        let tls = tls_config(&config.ca_pem, Some(identity))?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .https_only(true)

@@ -52,6 +52,17 @@ pub enum ClientError {
     /// The camera, face detection, quality gates or liveness failed on the workstation (`BIO_*`).
     #[error(transparent)]
     Face(sio_biometrics::face::FaceError),
+    /// The user's token could not be opened, or refused (PIN, certificate validity, card gone).
+    #[error(transparent)]
+    Token(#[from] sio_token::TokenError),
+    /// The certificate in the token's authentication slot may not log in: not an authentication
+    /// certificate (EKU clientAuth, keyUsage digitalSignature), no ИИН, or a key in software
+    /// (rule 18 as of Order 88/2024).
+    #[error("this certificate cannot log in: {0}")]
+    CertNotForLogin(String),
+    /// The local stores (vault, journal, outbox) could not be opened.
+    #[error(transparent)]
+    Stores(Box<crate::stores::StoreError>),
     /// The gateway refused the call, with its own code.
     #[error("{}", .body.message)]
     Gateway {
@@ -79,6 +90,9 @@ impl ClientError {
             ClientError::Sign(e) => e.code(),
             ClientError::Fingerprint(e) => e.code(),
             ClientError::Face(e) => e.code(),
+            ClientError::Token(e) => e.code(),
+            ClientError::CertNotForLogin(_) => "CLIENT_CERT_NOT_FOR_LOGIN",
+            ClientError::Stores(e) => e.code(),
             ClientError::Gateway { body, .. } => &body.code,
         }
     }
@@ -147,3 +161,186 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ClientError {
         ClientError::Unreachable(chain)
     }
 }
+
+// The one error contract (sio-error): every error of this crate is `Coded`. The codes stay in the
+// inherent `code()` matches (a refusal of the gateway carries the gateway's code, which this crate
+// did not choose); the wrapped errors give their remedy and typed extras through `wrapped()`.
+
+use sio_error::{Coded, Remedy};
+
+impl Coded for ClientError {
+    fn code(&self) -> &str {
+        ClientError::code(self)
+    }
+
+    fn remedy(&self) -> Remedy {
+        if let Some(inner) = Coded::wrapped(self) {
+            return inner.remedy();
+        }
+        match self {
+            ClientError::CaInvalid(_) | ClientError::IdentityInvalid(_) => Remedy::Administrator,
+            ClientError::Unreachable(_) | ClientError::Timeout => Remedy::RetryLater,
+            ClientError::Tls(_) | ClientError::Redirect => Remedy::DoNotTrust,
+            ClientError::ClockSkew { .. } => Remedy::FixClock,
+            ClientError::CertNotForLogin(_) => Remedy::CheckDevice,
+            ClientError::Gateway { body, .. } if body.until.is_some() => Remedy::Wait,
+            e if e.is_transient() => Remedy::RetryLater,
+            _ => Remedy::Helpdesk,
+        }
+    }
+
+    fn wrapped(&self) -> Option<&dyn Coded> {
+        match self {
+            ClientError::Policy(e) => Some(e),
+            ClientError::Sign(e) => Some(e),
+            ClientError::Fingerprint(e) => Some(e),
+            ClientError::Face(e) => Some(e),
+            ClientError::Token(e) => Some(e),
+            ClientError::Stores(e) => Some(&**e),
+            _ => None,
+        }
+    }
+
+    fn until(&self) -> Option<String> {
+        match self {
+            ClientError::Gateway { body, .. } => body.until.clone(),
+            _ => None,
+        }
+    }
+}
+
+impl Coded for crate::requests::RequestError {
+    fn code(&self) -> &str {
+        crate::requests::RequestError::code(self)
+    }
+
+    fn remedy(&self) -> Remedy {
+        use crate::requests::RequestError as E;
+        match (Coded::wrapped(self), self) {
+            (Some(inner), _) => inner.remedy(),
+            (None, E::ResultTimeout(_)) => Remedy::Wait,
+            (None, E::NotResignable(_)) => Remedy::Nothing,
+            (None, _) => Remedy::Helpdesk,
+        }
+    }
+
+    fn wrapped(&self) -> Option<&dyn Coded> {
+        use crate::requests::RequestError as E;
+        match self {
+            E::Rule(e) => Some(e),
+            E::Client(e) => Some(e),
+            E::Token(e) => Some(e),
+            E::Outbox(e) => Some(&**e),
+            E::Vault(e) => Some(e),
+            E::Sign(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl Coded for crate::hr::HrError {
+    fn code(&self) -> &str {
+        crate::hr::HrError::code(self)
+    }
+
+    fn remedy(&self) -> Remedy {
+        use crate::hr::HrError as E;
+        match (Coded::wrapped(self), self) {
+            (Some(inner), _) => inner.remedy(),
+            (None, E::HeadNotSigning) => Remedy::CheckDevice,
+            (None, E::Store { .. }) => Remedy::Administrator,
+            (None, _) => Remedy::FixInput,
+        }
+    }
+
+    fn wrapped(&self) -> Option<&dyn Coded> {
+        use crate::hr::HrError as E;
+        match self {
+            E::Identifier { source, .. } => Some(source),
+            E::Sign(e) => Some(e),
+            E::Client(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl Coded for crate::outbox::OutboxError {
+    fn code(&self) -> &str {
+        crate::outbox::OutboxError::code(self)
+    }
+
+    fn remedy(&self) -> Remedy {
+        use crate::outbox::OutboxError as E;
+        match self {
+            E::Key(e) => e.remedy(),
+            E::Damaged(_) => Remedy::DoNotTrust,
+            _ => Remedy::Administrator,
+        }
+    }
+
+    fn wrapped(&self) -> Option<&dyn Coded> {
+        match self {
+            crate::outbox::OutboxError::Key(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl Coded for crate::stores::StoreError {
+    fn code(&self) -> &str {
+        crate::stores::StoreError::code(self)
+    }
+
+    fn remedy(&self) -> Remedy {
+        Coded::wrapped(self).map_or(Remedy::Administrator, |inner| inner.remedy())
+    }
+
+    fn wrapped(&self) -> Option<&dyn Coded> {
+        use crate::stores::StoreError as E;
+        match self {
+            E::Vault(e) => Some(e),
+            E::Journal(e) => Some(e),
+            E::Outbox(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The `CLIENT_*` codes of this crate's errors (the failure-code catalogue check). The enums keep
+/// their hand-written `code()` matches (a gateway refusal's code is not this crate's), so this list
+/// is checked the other way by the catalogue test: every `CLIENT_*` literal of the sources must be
+/// in it.
+pub const CODES: &[&[&str]] = &[
+    &[
+        "CLIENT_CA_INVALID",
+        "CLIENT_IDENTITY_INVALID",
+        "CLIENT_UNREACHABLE",
+        "CLIENT_TLS",
+        "CLIENT_TIMEOUT",
+        "CLIENT_REDIRECT_REFUSED",
+        "CLIENT_BAD_RESPONSE",
+        "CLIENT_CLOCK_SKEW",
+        "CLIENT_DOCUMENT_CANONICAL",
+        "CLIENT_CERT_NOT_FOR_LOGIN",
+    ],
+    &[
+        "CLIENT_REQUEST_CANONICAL",
+        "CLIENT_RESULT_TIMEOUT",
+        "CLIENT_NOT_RESIGNABLE",
+    ],
+    &[
+        "CLIENT_HR_FIELD_MISSING",
+        "CLIENT_HR_CONFIRMATIONS",
+        "CLIENT_HR_BLOCKING_REASON",
+        "CLIENT_HR_ORDER_TIME",
+        "CLIENT_HR_HEAD_NOT_SIGNING",
+        "CLIENT_HR_HEAD_MISMATCH",
+        "CLIENT_HR_OWN_TRANSFER",
+        "CLIENT_HR_STORE",
+    ],
+    &[
+        "CLIENT_OUTBOX_IO",
+        "CLIENT_OUTBOX_KEY",
+        "CLIENT_OUTBOX_DAMAGED",
+    ],
+];

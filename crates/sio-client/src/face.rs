@@ -56,7 +56,7 @@ pub fn follow(
     challenge: &FaceChallenge,
     source: &mut dyn FrameSource,
     settings: &CaptureSettings,
-    on_frame: &mut dyn FnMut(&Frame, &Preview),
+    on_frame: &mut (dyn FnMut(&Frame, &Preview) + Send),
 ) -> Result<Captured, ClientError> {
     let steps: Vec<LivenessStep> = challenge.steps.iter().map(|s| step_of(*s)).collect();
     let mut s = *settings;
@@ -131,7 +131,7 @@ pub async fn verify_face_with(
     signer: &mut dyn Signer,
     source: &mut dyn FrameSource,
     settings: &CaptureSettings,
-    on_frame: &mut dyn FnMut(&Frame, &Preview),
+    on_frame: &mut (dyn FnMut(&Frame, &Preview) + Send),
 ) -> Result<(), ClientError> {
     let c = challenge(session, channel).await?;
     let multi = tokio::runtime::Handle::try_current()

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sio_core::Iin;
 use sio_core::time::{DeadlineRule, DeadlineState};
-use sio_core::{Bin, Iin};
 use sio_protocol::{
     ApplicationAction, ApplicationDocument, ApplicationStatus, BlockingReason, Signed, paths,
 };
@@ -129,9 +129,11 @@ pub fn check(doc: &ApplicationDocument) -> Result<(), HrError> {
             id(field, sio_core::person_name::check(name))?;
         }
     }
+    // The organisation's code in ЕРДР (2015 Appendix 5 «СДТБТ ұйымының коды»; kk rule 5: СДТБТ is
+    // ЕРДР), not a БИН (issue 18 item 2).
     id(
-        "workplace.organisation_bin",
-        Bin::parse(&doc.workplace.organisation_bin).map(drop),
+        "workplace.organisation_code",
+        sio_core::org::ErdrOrgCode::parse(&doc.workplace.organisation_code).map(drop),
     )?;
     let mut required: Vec<(&'static str, &str)> = vec![
         ("applicant.full_name", &doc.applicant.full_name),
@@ -259,6 +261,21 @@ pub async fn submit(
             signed,
             Some(session.token()),
             Retry::Idempotent,
+        )
+        .await
+}
+
+/// The gateway's current word on an application the official filed: whether the operator carried
+/// it out or refused it, and a refusal's reasons (2015 rule 14: a refusal is motivated).
+pub async fn status(
+    channel: &Channel,
+    session: &Session,
+    application_id: uuid::Uuid,
+) -> Result<ApplicationStatus, ClientError> {
+    channel
+        .get(
+            &format!("{}/{application_id}", paths::APPLICATIONS),
+            Some(session.token()),
         )
         .await
 }

@@ -36,6 +36,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::channel::Channel;
+use crate::refusal::GatewayRefusal;
 use crate::requests::{self, RequestError};
 use crate::session::Session;
 
@@ -101,6 +102,16 @@ pub enum OutboxStatus {
     ResultReady,
     /// The result was viewed and its local copy crypto-erased: it is not fetched again.
     Shredded,
+}
+
+impl OutboxStatus {
+    /// The gateway's refusal, for a `rejected` item (its code is kept as the gateway sent it).
+    pub fn refusal(&self) -> Option<GatewayRefusal> {
+        match self {
+            OutboxStatus::Rejected { code, .. } => Some(GatewayRefusal::parse(code)),
+            _ => None,
+        }
+    }
 }
 
 /// One request in the outbox.
@@ -347,6 +358,44 @@ impl Outbox {
         Ok(out)
     }
 
+    /// Send every `queued` or `sent` item ([`Outbox::flush`]) with THE one rule for stale
+    /// documents: an item the gateway refused as stale (`GW_CLOCK_SKEW`: it waited past the
+    /// signing window) is signed again under its id ([`Outbox::resign`]) with the signer that
+    /// `resigner` gives for it, and sent again. `resigner` answers `None` when no signer is at
+    /// hand (the item stays `rejected`, to be signed again later). The desktop app and the
+    /// command line both send through here.
+    pub async fn send<'k>(
+        &self,
+        channel: &Channel,
+        session: &Session,
+        mut resigner: impl FnMut(Uuid) -> Option<Box<dyn sio_sign::Signer + 'k>>,
+    ) -> Result<Vec<(Uuid, Result<OutboxStatus, RequestError>)>, OutboxError> {
+        let mut out = self.flush(channel, session).await?;
+        let mut again = false;
+        for (id, outcome) in &mut out {
+            let stale =
+                matches!(outcome, Ok(st) if st.refusal() == Some(GatewayRefusal::ClockSkew));
+            if !stale {
+                continue;
+            }
+            if let Some(mut signer) = resigner(*id) {
+                match self.resign(*id, signer.as_mut()) {
+                    Ok(()) => again = true,
+                    Err(e) => *outcome = Err(e),
+                }
+            }
+        }
+        if again {
+            for (id, outcome) in self.flush(channel, session).await? {
+                match out.iter_mut().find(|(i, _)| *i == id) {
+                    Some(slot) => slot.1 = outcome,
+                    None => out.push((id, outcome)),
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Ask the gateway about every `accepted` item and mark those whose result is ready
     /// (`result_ready`). Returns each item asked about and its status now.
     pub async fn refresh(
@@ -379,9 +428,8 @@ impl Outbox {
     /// holds nothing under this id.
     pub fn resign(&self, id: Uuid, signer: &mut dyn sio_sign::Signer) -> Result<(), RequestError> {
         let item = self.get(id).map_err(outbox_failed)?;
-        match &item.status {
-            OutboxStatus::Rejected { code, .. } if code == "GW_CLOCK_SKEW" => {}
-            _ => return Err(RequestError::NotResignable(id)),
+        if item.status.refusal() != Some(GatewayRefusal::ClockSkew) {
+            return Err(RequestError::NotResignable(id));
         }
         let mut doc = item.signed.document;
         doc.signed_at = sio_core::time::to_astana(Utc::now()).fixed_offset();
@@ -431,13 +479,10 @@ fn outbox_failed(e: OutboxError) -> RequestError {
 /// Whether a failed send is the gateway's refusal of this document (final, recorded as
 /// `rejected`) rather than a channel or session problem (the item stays to be resent).
 fn refuses_the_request(e: &crate::error::ClientError) -> bool {
-    match e {
-        crate::error::ClientError::Gateway { status, body } => match status {
+    match (e, e.refusal()) {
+        (crate::error::ClientError::Gateway { status, .. }, Some(refusal)) => match status {
             400 | 403 | 409 | 413 => true,
-            401 => !matches!(
-                body.code.as_str(),
-                "GW_NO_SESSION" | "GW_SESSION_IDLE" | "GW_SESSION_CERT_MISMATCH"
-            ),
+            401 => !refusal.is_about_the_session(),
             _ => false,
         },
         _ => false,

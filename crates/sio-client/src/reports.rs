@@ -66,7 +66,7 @@ pub fn csv_field(s: &str) -> String {
 /// Appendix 2.
 pub fn to_csv(report: &Report, filter: &Filter) -> String {
     let mut out = String::from("\u{feff}");
-    out.push_str("request_id,submitted_at_astana,user_iin,user_name,basis,case_number,service,service_name\r\n");
+    out.push_str("request_id,submitted_at_astana,user_iin,user_name,basis,case_number,article,service,service_name\r\n");
     for row in report.rows.iter().filter(|r| filter.matches(r)) {
         let service_name = sio_core::ServiceId::new(row.service)
             .map(|s| s.service().name_ru)
@@ -82,6 +82,13 @@ pub fn to_csv(report: &Report, filter: &Filter) -> String {
             row.user_name.clone(),
             basis,
             row.case_number.clone(),
+            // `216` or `216.2` (article 216, part 2), the form `sio check` reads.
+            row.article
+                .map(|a| match a.part {
+                    Some(p) => format!("{}.{p}", a.article),
+                    None => a.article.to_string(),
+                })
+                .unwrap_or_default(),
             row.service.to_string(),
             service_name.to_owned(),
         ];
@@ -112,6 +119,21 @@ fn basis_name(basis: sio_protocol::BasisKey, lang: sio_pdf::Lang) -> String {
     }
 }
 
+/// The declared Criminal Code article (2024 r.2: State Revenue services under Chapter 8).
+fn article_name(article: Option<sio_protocol::Article>, lang: sio_pdf::Lang) -> String {
+    let Some(a) = article else {
+        return String::new();
+    };
+    match (lang, a.part) {
+        (sio_pdf::Lang::Kk, Some(p)) => format!("{}-бап {p}-бөлік", a.article),
+        (sio_pdf::Lang::Kk, None) => format!("{}-бап", a.article),
+        (sio_pdf::Lang::Ru, Some(p)) => format!("ч.{p} ст.{}", a.article),
+        (sio_pdf::Lang::Ru, None) => format!("ст.{}", a.article),
+        (sio_pdf::Lang::En, Some(p)) => format!("art. {} part {p}", a.article),
+        (sio_pdf::Lang::En, None) => format!("art. {}", a.article),
+    }
+}
+
 fn service_name(service: u8, lang: sio_pdf::Lang) -> String {
     let name = sio_core::ServiceId::new(service).map(|s| match lang {
         sio_pdf::Lang::Kk => s.names().kk,
@@ -126,8 +148,8 @@ fn service_name(service: u8, lang: sio_pdf::Lang) -> String {
 
 /// The rows that pass `filter` as a PDF table (A4 landscape, the header row on every page):
 /// the title, the body's БИН, the filter, the period, the time the gateway made the report (Astana
-/// time); each row's time (Astana), user, basis, case, service and request id. Labels and the
-/// names of bases and services in `lang`; `font` from [`pdf_font`].
+/// time); each row's time (Astana), user, basis, case (with the declared article), service and
+/// request id. Labels and the names of bases and services in `lang`; `font` from [`pdf_font`].
 pub fn to_pdf(
     report: &Report,
     filter: &Filter,
@@ -201,7 +223,12 @@ pub fn to_pdf(
                 row.user_iin.clone(),
                 row.user_name.clone(),
                 basis_name(row.basis, lang),
-                row.case_number.clone(),
+                // The declared article goes with the case (no column of its own: the table is
+                // as wide as A4 landscape allows).
+                match article_name(row.article, lang) {
+                    a if a.is_empty() => row.case_number.clone(),
+                    a => format!("{}, {a}", row.case_number),
+                },
                 service_name(row.service, lang),
                 row.request_id.to_string(),
             ]
@@ -224,6 +251,10 @@ mod tests {
             service,
             basis: sio_protocol::BasisKey::Criminal,
             case_number: case.into(),
+            article: (service == 38).then_some(sio_protocol::Article {
+                article: 245,
+                part: Some(2),
+            }),
             submitted_at: at,
         };
         let report = Report {
@@ -242,6 +273,10 @@ mod tests {
         assert!(all.contains("\"ИВАНОВ, \"\"АЛЕКСЕЙ\"\"\""), "{all}");
         assert!(all.contains("2026-11-23 10:00:00 +05:00,850415300121"));
         assert!(all.contains(",criminal,"));
+        // The declared Chapter 8 article has its column (2024 r.2); empty when none was declared.
+        assert!(all.contains(",case_number,article,service,"), "{all}");
+        assert!(all.contains(",241500031000777,245.2,38,"), "{all}");
+        assert!(all.contains(",241500031000123,,1,"), "{all}");
         assert!(
             all.contains("Государственная база данных \"\"Физические лица\"\"")
                 || all.contains("\"Государственная база данных \"\"Физические лица\"\"\"")
@@ -291,6 +326,7 @@ mod tests {
                 service: 1,
                 basis: sio_protocol::BasisKey::Criminal,
                 case_number: "@241500031000123".into(),
+                article: None,
                 submitted_at: at,
             }],
         };
@@ -319,6 +355,7 @@ mod tests {
                 service: if i % 5 == 0 { 38 } else { 1 },
                 basis: sio_protocol::BasisKey::Criminal,
                 case_number: format!("2415000310{:05}", i),
+                article: None,
                 submitted_at: at + chrono::Duration::minutes(i64::from(i)),
             })
             .collect();
@@ -379,6 +416,90 @@ mod tests {
                 row.service == 38,
                 "{}",
                 row.user_iin
+            );
+        }
+    }
+
+    /// The declared Chapter 8 article (2024 r.2; Appendix 2 footnote 2) is printed with the case.
+    #[test]
+    fn pdf_prints_the_declared_article_with_the_case() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-23T10:00:00+05:00").unwrap();
+        let row = |n: u32, article: Option<sio_protocol::Article>| ReportRow {
+            request_id: uuid::Uuid::from_u128(u128::from(n)),
+            user_iin: format!("85041530012{n}"),
+            user_name: "СЕРІКОВА АЙГЕРІМ".into(),
+            service: if article.is_some() { 38 } else { 1 },
+            basis: sio_protocol::BasisKey::Criminal,
+            case_number: format!("24150003100077{n}"),
+            article,
+            submitted_at: at,
+        };
+        let report = Report {
+            organisation_bin: "040340001233".into(),
+            from: at.date_naive(),
+            to: at.date_naive(),
+            generated_at: at,
+            rows: vec![
+                row(
+                    1,
+                    Some(sio_protocol::Article {
+                        article: 245,
+                        part: Some(2),
+                    }),
+                ),
+                row(
+                    2,
+                    Some(sio_protocol::Article {
+                        article: 216,
+                        part: None,
+                    }),
+                ),
+                row(3, None),
+            ],
+        };
+        let font = pdf_font().expect("DejaVu Sans (apt-get install fonts-dejavu-core)");
+        let dir = tempfile::tempdir().unwrap();
+        for (lang, a, b) in [
+            (sio_pdf::Lang::Ru, "ч.2 ст.245", "ст.216"),
+            (sio_pdf::Lang::Kk, "245-бап 2-бөлік", "216-бап"),
+            (sio_pdf::Lang::En, "art. 245 part 2", "art. 216"),
+        ] {
+            let path = dir.path().join("r.pdf");
+            std::fs::write(
+                &path,
+                to_pdf(&report, &Filter::default(), lang, Some(&font)),
+            )
+            .unwrap();
+            let out = std::process::Command::new("pdftotext")
+                .args(["-layout"])
+                .arg(&path)
+                .arg("-")
+                .output()
+                .expect("pdftotext (apt-get install poppler-utils)");
+            let text = String::from_utf8(out.stdout).unwrap();
+            // A row's cell may wrap onto the next line: its words are in the row's two lines.
+            let lines: Vec<&str> = text.lines().collect();
+            let words = |iin: &str| -> Vec<String> {
+                let k = lines.iter().position(|l| l.contains(iin)).unwrap();
+                lines[k..(k + 2).min(lines.len())]
+                    .iter()
+                    .flat_map(|l| l.split_whitespace().map(str::to_owned))
+                    .collect()
+            };
+            for (iin, case, article) in [
+                ("850415300121", "241500031000771,", a),
+                ("850415300122", "241500031000772,", b),
+            ] {
+                let w = words(iin);
+                assert!(w.iter().any(|x| x == case), "{text}");
+                for part in article.split_whitespace() {
+                    assert!(w.iter().any(|x| x == part), "{part}: {text}");
+                }
+            }
+            // No article: the case number alone.
+            assert!(
+                words("850415300123").iter().any(|x| x == "241500031000773"),
+                "{text}"
             );
         }
     }

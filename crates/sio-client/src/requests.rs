@@ -27,7 +27,7 @@ use chrono::Utc;
 use sio_core::{CoreError, RequestSpec};
 use sio_protocol::{
     Article, BasisKey, CaseReference, RequestDocType, RequestDocument, RequestList, RequestState,
-    RequestStatus, ResultDelivery, Signed, Subject, paths,
+    RequestStatus, ResultDelivery, Secret, Signed, Subject, paths,
 };
 use sio_sign::{SignOptions, Signer};
 use sio_token::{CardBackend, Pin, PivSlot};
@@ -37,6 +37,7 @@ use uuid::Uuid;
 use crate::card::CardKey;
 use crate::channel::{Channel, Retry};
 use crate::error::ClientError;
+use crate::refusal::GatewayRefusal;
 use crate::session::Session;
 
 /// Why a request could not be composed, signed, sent or followed.
@@ -137,7 +138,7 @@ pub fn sign(
 /// Compose and sign several requests (several subjects or services) in one card session. On a
 /// PIV card the signing key (slot 9C) is PIN-always, so `pin` is asked once per request, with the
 /// document about to be signed (the UI shows its [`preview`]). Stops at the first refusal.
-pub fn sign_batch<B: CardBackend>(
+pub fn sign_batch<B: CardBackend + Send + Sync>(
     key: &Arc<CardKey<B>>,
     specs: &[RequestSpec],
     user_iin: &str,
@@ -183,8 +184,16 @@ pub async fn status(
     session: &Session,
     id: Uuid,
 ) -> Result<RequestStatus, RequestError> {
+    status_with(channel, session.token(), id).await
+}
+
+async fn status_with(
+    channel: &Channel,
+    token: &Secret,
+    id: Uuid,
+) -> Result<RequestStatus, RequestError> {
     Ok(channel
-        .get(&with_id(paths::REQUEST, id), Some(session.token()))
+        .get(&with_id(paths::REQUEST, id), Some(token))
         .await?)
 }
 
@@ -199,8 +208,16 @@ pub async fn result(
     session: &Session,
     id: Uuid,
 ) -> Result<ResultDelivery, RequestError> {
+    result_with(channel, session.token(), id).await
+}
+
+async fn result_with(
+    channel: &Channel,
+    token: &Secret,
+    id: Uuid,
+) -> Result<ResultDelivery, RequestError> {
     Ok(channel
-        .get(&with_id(paths::REQUEST_RESULT, id), Some(session.token()))
+        .get(&with_id(paths::REQUEST_RESULT, id), Some(token))
         .await?)
 }
 
@@ -211,16 +228,29 @@ pub async fn wait_for_result(
     session: &Session,
     id: Uuid,
     deadline: Duration,
+    progress: impl FnMut(&RequestStatus, Duration),
+) -> Result<ResultDelivery, RequestError> {
+    wait_for_result_with(channel, session.token(), id, deadline, progress).await
+}
+
+/// [`wait_for_result`] with only the session's bearer `token` (a clone of [`Session::token`]),
+/// so a caller that keeps its session behind a lock (the desktop app) does not hold the lock
+/// while it waits. The one waiting loop.
+pub async fn wait_for_result_with(
+    channel: &Channel,
+    token: &Secret,
+    id: Uuid,
+    deadline: Duration,
     mut progress: impl FnMut(&RequestStatus, Duration),
 ) -> Result<ResultDelivery, RequestError> {
     let start = Instant::now();
     let mut pause = Duration::from_millis(100);
     loop {
-        let st = status(channel, session, id).await?;
+        let st = status_with(channel, token, id).await?;
         progress(&st, start.elapsed());
         if st.state == RequestState::Ready {
-            match result(channel, session, id).await {
-                Err(e) if e.code() == "GW_RESULT_NOT_READY" => {}
+            match result_with(channel, token, id).await {
+                Err(e) if e.refusal() == Some(GatewayRefusal::ResultNotReady) => {}
                 other => return other,
             }
         }

@@ -1,7 +1,8 @@
 //! Logging in (rule 18 as of Order 88/2024) and the session that follows.
 //!
-//! The UI drives the steps; each step is one call, and the signer is never held across a network
-//! wait, so a card can be shared with the TLS layer:
+//! The UI drives the steps; each step is one call. The desktop app and the command line both go
+//! through [`log_in`] (steps 1–3 on a card opened by [`crate::token::open`]), the second factor,
+//! [`Session::give_consent`] and [`Session::unlock`]; neither writes these steps out again.
 //!
 //! 1. [`challenge`] — the gateway's nonce and clock; a client clock off by more than the window is
 //!    refused here with `CLIENT_CLOCK_SKEW`, before anything is signed;
@@ -24,8 +25,33 @@ use sio_protocol::{
 };
 use sio_sign::{Carrier, SignOptions, Signer};
 
-use crate::channel::{Channel, Retry};
+use crate::channel::{Channel, ChannelConfig, Retry};
 use crate::error::ClientError;
+use crate::identity::ClientIdentity;
+use crate::token::LoginKey;
+
+/// The protected channel authenticated with the card's authentication key (mutual TLS 1.3).
+pub fn card_channel(config: &ChannelConfig, key: &LoginKey) -> Result<Channel, ClientError> {
+    let identity = ClientIdentity::Token {
+        certificate: key.certificate_der().to_vec().into(),
+        key: key.clone(),
+    };
+    Channel::new(config, &identity)
+}
+
+/// The first factor: the gateway's challenge, signed with the authentication key on a hardware
+/// carrier, sent back; the session then waits for the second factor (or is active). A key held
+/// in software is refused before anything is signed (rule 18 as of Order 88/2024).
+pub async fn log_in(channel: &Channel, auth: &mut dyn Signer) -> Result<Session, ClientError> {
+    if auth.carrier() != Carrier::Hardware {
+        return Err(ClientError::CertNotForLogin(
+            "the key is held in software; rule 18 admits only a protected carrier".into(),
+        ));
+    }
+    let c = challenge(channel).await?;
+    let signed = sign_login(&c, auth)?;
+    submit_login(channel, &signed).await
+}
 
 /// Ask the gateway for a login challenge and check this computer's clock against the gateway's.
 pub async fn challenge(channel: &Channel) -> Result<LoginChallenge, ClientError> {
@@ -254,6 +280,19 @@ impl Session {
             .await?;
         self.update(info);
         Ok(())
+    }
+
+    /// Sign the consent `text` (Appendix 6 as of Order 88/2024) with the signing key and send it:
+    /// the last step of a first login.
+    pub async fn give_consent(
+        &mut self,
+        channel: &Channel,
+        text: &ConsentText,
+        signing: &mut dyn Signer,
+    ) -> Result<(), ClientError> {
+        let iin = self.info.user.iin.clone();
+        let signed = sign_consent(text, &iin, signing)?;
+        self.submit_consent(channel, &signed).await
     }
 
     /// Ask the gateway where the session stands.

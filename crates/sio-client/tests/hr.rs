@@ -6,11 +6,9 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Utc};
 use sio_client::hr::{self, PendingList};
-use sio_protocol::{
-    Applicant, ApplicationAction, ApplicationDocType, ApplicationDocument, BlockingReason,
-    Confirmations, Contacts, Head, Signed, Workplace,
-};
+use sio_protocol::{ApplicationAction, ApplicationDocument, BlockingReason, Signed};
 use sio_sign::soft::SoftwareSigner;
+use sio_test_support::ivanov_application;
 
 fn astana(s: &str) -> DateTime<FixedOffset> {
     let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
@@ -18,42 +16,12 @@ fn astana(s: &str) -> DateTime<FixedOffset> {
 }
 
 fn doc(action: ApplicationAction, reason: Option<BlockingReason>) -> ApplicationDocument {
-    ApplicationDocument {
-        doc: ApplicationDocType::V1,
-        application_id: uuid::Uuid::new_v4(),
+    ivanov_application(
         action,
-        applicant: Applicant {
-            full_name: "ИВАНОВ АЛЕКСЕЙ".into(),
-            iin: "850415300121".into(),
-        },
-        workplace: Workplace {
-            organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "040340001233".into(),
-            unit: "Следственное управление".into(),
-            position: "Следователь".into(),
-        },
-        contacts: Contacts {
-            work_phone: "+7 7172 00 00 00".into(),
-            mobile_phone: "+7 701 000 00 01".into(),
-            email: "investigator@example.invalid".into(),
-            work_address: "Астана, ул. Тестовая, 1".into(),
-        },
-        role: Some(3),
-        blocking_reason: reason,
-        blocking_reason_text: None,
-        order_signed_at: Some(astana("2026-11-23 09:00")),
-        confirmations: Confirmations {
-            consent: true,
-            holds_nca_signature: true,
-            personal_data: true,
-        },
-        head: Head {
-            position: "Начальник управления".into(),
-            full_name: "СЕРІКОВА АЙГЕРІМ".into(),
-            iin: "901120400238".into(),
-        },
-        signed_at: astana("2026-11-23 10:00"),
-    }
+        reason,
+        astana("2026-11-23 09:00"),
+        astana("2026-11-23 10:00"),
+    )
 }
 
 #[test]
@@ -83,8 +51,9 @@ fn the_form_is_checked_before_signing() {
     d.order_signed_at = None;
     assert_eq!(hr::check(&d).unwrap_err().code(), "CLIENT_HR_ORDER_TIME");
     let mut d = doc(ApplicationAction::Registration, None);
-    d.workplace.organisation_bin = "04034000123".into();
-    assert_eq!(hr::check(&d).unwrap_err().code(), "CORE_BIN_FORMAT");
+    // The organisation's code in ЕРДР (2015 Appendix 5; issue 18 item 2): digits, not all zeros.
+    d.workplace.organisation_code = "000000".into();
+    assert_eq!(hr::check(&d).unwrap_err().code(), "CORE_ORG_CODE_FORMAT");
 }
 
 #[test]

@@ -4,52 +4,23 @@
 
 use chrono::{DateTime, FixedOffset};
 use sio_client::hr;
-use sio_protocol::{
-    Applicant, ApplicationAction, ApplicationDocType, ApplicationDocument, Confirmations, Contacts,
-    Head, Workplace,
-};
+use sio_protocol::{ApplicationAction, ApplicationDocument};
+use sio_test_support::ivanov_application;
 
 fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
 
 fn transfer(name: &str, head_name: &str) -> ApplicationDocument {
-    ApplicationDocument {
-        doc: ApplicationDocType::V1,
-        application_id: uuid::Uuid::new_v4(),
-        action: ApplicationAction::Transfer,
-        applicant: Applicant {
-            full_name: name.into(),
-            iin: "850415300121".into(),
-        },
-        workplace: Workplace {
-            organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "040340001233".into(),
-            unit: "Следственное управление".into(),
-            position: "Следователь".into(),
-        },
-        contacts: Contacts {
-            work_phone: "+7 7172 00 00 00".into(),
-            mobile_phone: "+7 701 000 00 01".into(),
-            email: "investigator@example.invalid".into(),
-            work_address: "Астана, ул. Тестовая, 1".into(),
-        },
-        role: Some(3),
-        blocking_reason: None,
-        blocking_reason_text: None,
-        order_signed_at: Some(at("2026-11-23T09:00:00+05:00")),
-        confirmations: Confirmations {
-            consent: true,
-            holds_nca_signature: true,
-            personal_data: true,
-        },
-        head: Head {
-            position: "Начальник управления".into(),
-            full_name: head_name.into(),
-            iin: "901120400238".into(),
-        },
-        signed_at: at("2026-11-23T10:00:00+05:00"),
-    }
+    let mut doc = ivanov_application(
+        ApplicationAction::Transfer,
+        None,
+        at("2026-11-23T09:00:00+05:00"),
+        at("2026-11-23T10:00:00+05:00"),
+    );
+    doc.applicant.full_name = name.into();
+    doc.head.full_name = head_name.into();
+    doc
 }
 
 #[test]

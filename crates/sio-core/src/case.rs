@@ -347,6 +347,64 @@ impl ReferenceForm {
     }
 }
 
+/// What a request's JSON holds under a key, as far as [`ReferenceForm::first_bad_field`] needs it
+/// (sio-core stays free of any JSON library: the caller maps its value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawValue<'a> {
+    /// The key is absent (or null).
+    Missing,
+    /// A string.
+    Str(&'a str),
+    /// A non-negative integer.
+    Num(u64),
+    /// Anything else (a negative or fractional number, an object, an array, a boolean).
+    Other,
+}
+
+impl ReferenceForm {
+    /// The form of a case reference's `kind` tag (`criminal_case`, `instruction`, …).
+    pub fn from_kind(kind: &str) -> Option<ReferenceForm> {
+        Some(match kind {
+            "criminal_case" => ReferenceForm::CriminalCase,
+            "instruction" => ReferenceForm::Instruction,
+            "legal_assistance" => ReferenceForm::LegalAssistance,
+            "admin_court" => ReferenceForm::AdminCourt,
+            "admin_offence" => ReferenceForm::AdminOffence,
+            "civil_court" => ReferenceForm::CivilCourt,
+            "enforcement" => ReferenceForm::Enforcement,
+            "wanted" => ReferenceForm::Wanted,
+            _ => return None,
+        })
+    }
+
+    /// The first field this form requires (2015 rr.21–27, 2024 r.22, 2026 r.25: the table at the
+    /// top of this module) that is missing or does not hold a valid value: its key in the request
+    /// (`instruction_no`, `court`, …) and what it is. `None` when every field is valid.
+    /// Errors name the field that is wrong (issue 18 item 4), not a fixed one.
+    pub fn first_bad_field<'a>(
+        self,
+        get: impl Fn(&str) -> RawValue<'a>,
+    ) -> Option<(&'static str, Field)> {
+        self.fields().iter().copied().find(|&(key, field)| {
+            let ok = match (field, get(key)) {
+                (Field::AccountingYear, RawValue::Num(n)) => u16::try_from(n)
+                    .ok()
+                    .is_some_and(|y| AccountingYear::new(y).is_ok()),
+                (Field::AccountingYear, _) => false,
+                (_, RawValue::Str(s)) => match field {
+                    Field::ErdrNumber => ErdrNumber::new(s).is_ok(),
+                    Field::OutgoingNumber => OutgoingNumber::new(s).is_ok(),
+                    Field::BodyName => BodyName::new(s).is_ok(),
+                    Field::CaseNumber => CaseNumber::new(s).is_ok(),
+                    Field::AccountingYear => false,
+                },
+                _ => false,
+            };
+            !ok
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +438,61 @@ mod tests {
         assert!(BodyName::new("суд\u{0}").is_err());
         assert!(AccountingYear::new(1990).is_err());
         assert!(AccountingYear::new(2026).is_ok());
+    }
+
+    #[test]
+    fn the_bad_field_is_named_by_its_key() {
+        let get = |pairs: &'static [(&'static str, RawValue<'static>)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map_or(RawValue::Missing, |(_, v)| *v)
+            }
+        };
+        // 2024 r.22: an instruction without its outgoing number.
+        let f = ReferenceForm::from_kind("instruction").unwrap();
+        assert_eq!(
+            f.first_bad_field(get(&[("erdr", RawValue::Str("241500031000123"))])),
+            Some(("instruction_no", Field::OutgoingNumber))
+        );
+        // 2026 r.25: a court case without the court.
+        let f = ReferenceForm::from_kind("civil_court").unwrap();
+        assert_eq!(
+            f.first_bad_field(get(&[
+                ("number", RawValue::Str("7527-24-00-2/1234")),
+                ("year", RawValue::Num(2024))
+            ])),
+            Some(("court", Field::BodyName))
+        );
+        assert_eq!(
+            f.first_bad_field(get(&[
+                ("number", RawValue::Str("7527")),
+                ("year", RawValue::Str("2024")),
+                ("court", RawValue::Str("Суд"))
+            ])),
+            Some(("year", Field::AccountingYear))
+        );
+        // 2015 r.22 part 2: legal assistance without the requesting body.
+        let f = ReferenceForm::from_kind("legal_assistance").unwrap();
+        assert_eq!(
+            f.first_bad_field(get(&[
+                ("request_no", RawValue::Str("17/2")),
+                ("cover_letter_no", RawValue::Str("2-11/99"))
+            ])),
+            Some(("requesting_body", Field::BodyName))
+        );
+        // 2015 r.27: enforcement without its number.
+        let f = ReferenceForm::from_kind("enforcement").unwrap();
+        assert_eq!(
+            f.first_bad_field(get(&[])),
+            Some(("number", Field::CaseNumber))
+        );
+        assert_eq!(
+            f.first_bad_field(get(&[("number", RawValue::Str("19-0001"))])),
+            None
+        );
+        assert_eq!(ReferenceForm::from_kind("nonsense"), None);
     }
 
     #[test]

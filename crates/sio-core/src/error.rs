@@ -75,48 +75,36 @@ pub enum CoreError {
     /// A person's name holds what no name holds ([`crate::person_name`]).
     #[error("the name is not acceptable: {0}")]
     PersonName(crate::person_name::NameProblem),
+    /// The organisation's code in ЕРДР (2015 Appendix 5) is not 1–12 digits, or is all zeros.
+    #[error("the organisation's code in ЕРДР must be 1–12 digits, not all zeros")]
+    OrgCodeFormat,
 }
 
-impl CoreError {
-    /// The stable machine code of the error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            CoreError::IdFormat(IdKind::Iin) => "CORE_IIN_FORMAT",
-            CoreError::IdFormat(IdKind::Bin) => "CORE_BIN_FORMAT",
-            CoreError::IdCheckDigit(IdKind::Iin) => "CORE_IIN_CHECK_DIGIT",
-            CoreError::IdCheckDigit(IdKind::Bin) => "CORE_BIN_CHECK_DIGIT",
-            CoreError::UnknownBasis(_) => "CORE_UNKNOWN_BASIS",
-            CoreError::UnknownRole(_) => "CORE_UNKNOWN_ROLE",
-            CoreError::UnknownService(_) => "CORE_UNKNOWN_SERVICE",
-            CoreError::RoleLacksBasis { .. } => "CORE_ROLE_BASIS_DENIED",
-            CoreError::ServiceNotOnBasis { .. } => "CORE_SERVICE_BASIS_DENIED",
-            CoreError::ArticleRequired(_) => "CORE_ARTICLE_REQUIRED",
-            CoreError::ArticleOutsideChapter8 { .. } => "CORE_ARTICLE_OUTSIDE_CHAPTER_8",
-            CoreError::ArticleFormat => "CORE_ARTICLE_FORMAT",
-            CoreError::CaseField(_) => "CORE_CASE_FIELD_INVALID",
-            CoreError::CaseBasisMismatch { .. } => "CORE_CASE_BASIS_MISMATCH",
-            CoreError::NonexistentLocalTime => "CORE_TIME_NONEXISTENT",
-            CoreError::PersonName(_) => "CORE_NAME_INVALID",
-        }
-    }
-
-    /// Every code this crate can return, for the catalogue check.
-    pub const CODES: &'static [&'static str] = &[
-        "CORE_IIN_FORMAT",
-        "CORE_BIN_FORMAT",
-        "CORE_IIN_CHECK_DIGIT",
-        "CORE_BIN_CHECK_DIGIT",
-        "CORE_UNKNOWN_BASIS",
-        "CORE_UNKNOWN_ROLE",
-        "CORE_UNKNOWN_SERVICE",
-        "CORE_ROLE_BASIS_DENIED",
-        "CORE_SERVICE_BASIS_DENIED",
-        "CORE_ARTICLE_REQUIRED",
-        "CORE_ARTICLE_OUTSIDE_CHAPTER_8",
-        "CORE_ARTICLE_FORMAT",
-        "CORE_CASE_FIELD_INVALID",
-        "CORE_CASE_BASIS_MISMATCH",
-        "CORE_TIME_NONEXISTENT",
-        "CORE_NAME_INVALID",
-    ];
+sio_error::coded! {
+    CoreError, default FixInput;
+    Self::IdFormat(IdKind::Iin) => "CORE_IIN_FORMAT",
+    Self::IdFormat(IdKind::Bin) => "CORE_BIN_FORMAT",
+    Self::IdCheckDigit(IdKind::Iin) => "CORE_IIN_CHECK_DIGIT",
+    Self::IdCheckDigit(IdKind::Bin) => "CORE_BIN_CHECK_DIGIT",
+    Self::UnknownBasis(_) => "CORE_UNKNOWN_BASIS",
+    Self::UnknownRole(_) => "CORE_UNKNOWN_ROLE" [Operator],
+    Self::UnknownService(_) => "CORE_UNKNOWN_SERVICE",
+    Self::RoleLacksBasis { .. } => "CORE_ROLE_BASIS_DENIED",
+    Self::ServiceNotOnBasis { .. } => "CORE_SERVICE_BASIS_DENIED",
+    Self::ArticleRequired(_) => "CORE_ARTICLE_REQUIRED",
+    Self::ArticleOutsideChapter8 { .. } => "CORE_ARTICLE_OUTSIDE_CHAPTER_8",
+    Self::ArticleFormat => "CORE_ARTICLE_FORMAT",
+    Self::CaseField(_) => "CORE_CASE_FIELD_INVALID",
+    Self::CaseBasisMismatch { .. } => "CORE_CASE_BASIS_MISMATCH",
+    Self::NonexistentLocalTime => "CORE_TIME_NONEXISTENT",
+    Self::PersonName(_) => "CORE_NAME_INVALID",
+    Self::OrgCodeFormat => "CORE_ORG_CODE_FORMAT",
 }
+
+/// Every code sio-core can return, one list per error enum (the failure-code catalogue check).
+/// The structural warnings ([`crate::warnings`]) are listed too: they are never refusals, but their
+/// codes are catalogued.
+pub const CODES: &[&[&str]] = &[
+    <CoreError as sio_error::CodeList>::CODES,
+    crate::warnings::Warning::CODES,
+];

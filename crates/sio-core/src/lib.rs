@@ -6,7 +6,8 @@
 //!   Chapter 8 article restriction as data); [`request::RequestSpec::check`] decides a request;
 //! - [`case`]: the fields each basis requires; [`iin`]: ИИН/БИН with check digits;
 //!   [`article`]: Criminal Code articles; [`time`]: Astana time and deadlines;
-//! - [`catalogue`]: the tables in one serialisable view; [`error`]: stable error codes.
+//! - [`catalogue`]: the tables in one serialisable view; [`error`]: stable error codes;
+//! - [`warnings`]: structural warnings the user confirms (the acts are silent; never a refusal).
 
 pub mod access;
 pub mod article;
@@ -16,11 +17,13 @@ pub mod catalogue;
 pub mod error;
 pub mod iin;
 pub mod names;
+pub mod org;
 pub mod person_name;
 pub mod request;
 pub mod role;
 pub mod service;
 pub mod time;
+pub mod warnings;
 
 pub use access::{Grant, Variant, grant};
 pub use article::CriminalCodeArticle;

@@ -45,6 +45,11 @@ pub fn from_astana(local: NaiveDateTime) -> Result<DateTime<Utc>, CoreError> {
     }
 }
 
+/// Today's date in Astana (for checks against the calendar, e.g. a court year in the future).
+pub fn astana_today(now: DateTime<Utc>) -> NaiveDate {
+    to_astana(now).date_naive()
+}
+
 /// The application deadlines of the Rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -188,7 +188,11 @@ impl FromRequestParts<Arc<Shared>> for Session {
             .get::<Arc<ConnInfo>>()
             .cloned()
             .ok_or_else(|| GwError::Internal("no connection info".into()))?;
-        let (row, user) = auth::session(sh, &conn, &token)?;
+        // Reads (and now and then a session touch): off the async workers.
+        let sh2 = sh.clone();
+        let (row, user) = tokio::task::spawn_blocking(move || auth::session(&sh2, &conn, &token))
+            .await
+            .map_err(|e| GwError::Internal(format!("session check: {e}")))??;
         if let Some(slot) = parts.extensions.get::<JournalUser>() {
             slot.set(&user.iin);
         }
@@ -216,7 +220,10 @@ async fn challenge(
     State(sh): Sh,
     Extension(conn): Extension<Arc<ConnInfo>>,
 ) -> Result<impl IntoResponse, GwError> {
-    Ok(Json(auth::challenge(&sh, &conn)?))
+    let challenge = tokio::task::spawn_blocking(move || auth::challenge(&sh, &conn))
+        .await
+        .map_err(|e| GwError::Internal(format!("login challenge: {e}")))??;
+    Ok(Json(challenge))
 }
 
 async fn login(
@@ -228,13 +235,8 @@ async fn login(
     let sh2 = sh.clone();
     let (r, who) = cpu(&sh, move || {
         let mut who = None;
-        let r = auth::login(&sh2, &conn, &body, &mut who).and_then(|info| {
-            // The certificates the session rests on, re-checked from now on.
-            if let Some(token) = &info.token {
-                crate::revocation::bind_login(&sh2, &conn, token.expose(), &body)?;
-            }
-            Ok(info)
-        });
+        // The session is stored with the certificates it rests on (re-checked from now on).
+        let r = auth::login(&sh2, &conn, &body, &mut who);
         Ok((r, who))
     })
     .await?;
@@ -396,19 +398,14 @@ async fn submit_request(
     RawBody(body): RawBody,
 ) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
+    // Signature, rules and reads on the bounded pool; then one job of the writer (the request
+    // and the session's signing certificate), answered once its batch is synced.
     let sh2 = sh.clone();
-    let (status, ticket) = cpu(&sh, move || {
-        let r = crate::requests::submit(&sh2, &s.user, &body)?;
-        crate::revocation::bind_signers(&sh2, &s.row.token_hash, &s.user.iin, &body);
-        Ok(r)
+    let checked = cpu(&sh, move || {
+        crate::requests::check(&sh2, &s.user, &s.row.token_hash, &body)
     })
     .await?;
-    if let Some(ticket) = ticket {
-        let sh = sh.clone();
-        tokio::task::spawn_blocking(move || sh.commits.wait(ticket))
-            .await
-            .map_err(|e| GwError::Internal(format!("group commit: {e}")))??;
-    }
+    let status = crate::requests::store(&sh, checked).await?;
     let code = if status.duplicate {
         StatusCode::OK
     } else {
@@ -440,7 +437,10 @@ async fn record_export(
 
 async fn list_requests(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
-    Ok(Json(crate::requests::list(&sh, &s.user)?))
+    let list = tokio::task::spawn_blocking(move || crate::requests::list(&sh, &s.user))
+        .await
+        .map_err(|e| GwError::Internal(format!("list requests: {e}")))??;
+    Ok(Json(list))
 }
 
 fn uuid_path(id: &str, not_found: GwError) -> Result<String, GwError> {
@@ -456,7 +456,10 @@ async fn request_status(
 ) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
     let id = uuid_path(&id, GwError::RequestNotFound)?;
-    Ok(Json(crate::requests::status(&sh, &s.user, &id)?))
+    let status = tokio::task::spawn_blocking(move || crate::requests::status(&sh, &s.user, &id))
+        .await
+        .map_err(|e| GwError::Internal(format!("request status: {e}")))??;
+    Ok(Json(status))
 }
 
 async fn request_result(
@@ -466,7 +469,10 @@ async fn request_result(
 ) -> Result<impl IntoResponse, GwError> {
     active(&s)?;
     let id = uuid_path(&id, GwError::RequestNotFound)?;
-    Ok(Json(crate::requests::result(&sh, &s.user, &id)?))
+    // The first delivery renders the PDF: on the bounded pool.
+    let sh2 = sh.clone();
+    let result = cpu(&sh, move || crate::requests::result(&sh2, &s.user, &id)).await?;
+    Ok(Json(result))
 }
 
 async fn submit_application(
@@ -553,16 +559,26 @@ async fn journal(State(sh): Sh, mut req: Request, next: Next) -> Response {
             .unwrap_or_default();
     }
     tracing::info!(user = %user, %ip, %resource, %operation, %outcome, "access");
-    match sh.db() {
-        Ok(conn) => {
-            if let Err(e) = conn.execute(
-                "INSERT INTO journal (at, user, ip, resource, operation, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![stamp(now()), user, ip, resource, operation, outcome],
-            ) {
-                tracing::error!(error = %e, "access journal write failed");
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "access journal unavailable"),
+    // A job of the writer, awaited: the call is answered once its record is on disk (in the
+    // same batch commit as the writes of many other calls). `/v1/health` acknowledges nothing
+    // and must stay fast under load: its record goes into the next commit without waiting.
+    let health = resource == paths::HEALTH;
+    let at = stamp(now());
+    let job = move |c: &rusqlite::Connection| {
+        c.prepare_cached(
+            "INSERT INTO journal (at, user, ip, resource, operation, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut st| st.execute(params![at, user, ip, resource, operation, outcome]))
+        .map(drop)
+        .map_err(GwError::db("write the access journal"))
+    };
+    let written = if health {
+        sh.writer.write_detached(job)
+    } else {
+        sh.writer.write(job).await
+    };
+    if let Err(e) = written {
+        tracing::error!(error = %e, "access journal write failed");
     }
     resp
 }

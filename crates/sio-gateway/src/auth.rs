@@ -84,32 +84,33 @@ pub(crate) struct User {
 }
 
 pub(crate) fn load_user(conn: &Connection, iin: &str) -> Result<Option<User>, GwError> {
-    conn.query_row(
+    let mut stmt = conn
+        .prepare_cached(
         "SELECT u.iin, u.full_name, u.organisation_bin, o.name, u.role, u.state, u.mobile, u.reports, u.hr,
                 u.consent_version, u.consent_signed_at, u.locked_until,
                 EXISTS (SELECT 1 FROM face_templates f WHERE f.iin = u.iin),
                 EXISTS (SELECT 1 FROM fingerprint_enrolments p WHERE p.iin = u.iin AND p.revoked_at IS NULL)
          FROM users u JOIN organisations o ON o.bin = u.organisation_bin WHERE u.iin = ?1",
-        [iin],
-        |r| {
-            Ok(User {
-                iin: r.get(0)?,
-                full_name: r.get(1)?,
-                organisation_bin: r.get(2)?,
-                organisation_name: r.get(3)?,
-                role: r.get(4)?,
-                state: r.get(5)?,
-                mobile: r.get(6)?,
-                reports: r.get(7)?,
-                hr: r.get(8)?,
-                consent_version: r.get(9)?,
-                consent_signed_at: r.get::<_, Option<String>>(10)?.as_deref().and_then(parse),
-                locked_until: r.get::<_, Option<String>>(11)?.as_deref().and_then(parse),
-                face_enrolled: r.get(12)?,
-                fingerprint_enrolled: r.get(13)?,
-            })
-        },
-    )
+        )
+        .map_err(GwError::db("load a user"))?;
+    stmt.query_row([iin], |r| {
+        Ok(User {
+            iin: r.get(0)?,
+            full_name: r.get(1)?,
+            organisation_bin: r.get(2)?,
+            organisation_name: r.get(3)?,
+            role: r.get(4)?,
+            state: r.get(5)?,
+            mobile: r.get(6)?,
+            reports: r.get(7)?,
+            hr: r.get(8)?,
+            consent_version: r.get(9)?,
+            consent_signed_at: r.get::<_, Option<String>>(10)?.as_deref().and_then(parse),
+            locked_until: r.get::<_, Option<String>>(11)?.as_deref().and_then(parse),
+            face_enrolled: r.get(12)?,
+            fingerprint_enrolled: r.get(13)?,
+        })
+    })
     .optional()
     .map_err(GwError::db("load a user"))
 }
@@ -188,17 +189,27 @@ pub(crate) fn challenge(sh: &Shared, conn_info: &ConnInfo) -> Result<LoginChalle
     let expires = at + Duration::seconds(i64::from(sio_protocol::NONCE_TTL_SECONDS));
     let nonce = STANDARD.encode(random_bytes::<32>(sh)?);
     let id = Uuid::new_v4();
-    let conn = sh.db()?;
-    conn.execute(
-        "DELETE FROM challenges WHERE expires_at < ?1",
-        [stamp(at - Duration::hours(1))],
-    )
-    .map_err(GwError::db("purge old challenges"))?;
-    conn.execute(
-        "INSERT INTO challenges (id, nonce, tls_cert, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id.to_string(), nonce, tls, stamp(at), stamp(expires)],
-    )
-    .map_err(GwError::db("store a challenge"))?;
+    let (purge_before, row) = (
+        stamp(at - Duration::hours(1)),
+        (
+            id.to_string(),
+            nonce.clone(),
+            tls,
+            stamp(at),
+            stamp(expires),
+        ),
+    );
+    // One job of the writer (blocking threads only).
+    sh.writer.write_blocking(move |c| {
+        c.prepare_cached("DELETE FROM challenges WHERE expires_at < ?1")
+            .and_then(|mut st| st.execute([purge_before]))
+            .map_err(GwError::db("purge old challenges"))?;
+        c.prepare_cached(
+            "INSERT INTO challenges (id, nonce, tls_cert, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut st| st.execute(params![row.0, row.1, row.2, row.3, row.4]))
+        .map_err(GwError::db("store a challenge"))
+    })?;
     Ok(LoginChallenge {
         challenge_id: id,
         nonce,
@@ -224,12 +235,13 @@ pub(crate) fn check_clock(client: DateTime<Utc>, at: DateTime<Utc>) -> Result<()
 /// `POST /v1/login`. `journal_user` receives the ИИН as soon as it is known.
 /// A first factor the gateway accepted: who signed, with which certificate, over which TLS
 /// certificate.
-struct FirstFactor<'a> {
+struct FirstFactor {
     iin: String,
     user: User,
     signer_sha: String,
+    /// The authentication certificate that signed (DER), kept with the session.
+    signer_der: Vec<u8>,
     tls_sha: String,
-    conn: std::sync::MutexGuard<'a, Connection>,
     at: DateTime<Utc>,
 }
 
@@ -243,8 +255,8 @@ pub(crate) fn login(
         iin,
         user,
         signer_sha,
+        signer_der,
         tls_sha,
-        conn,
         at,
     } = first_factor(sh, conn_info, body, journal_user)?;
 
@@ -252,12 +264,37 @@ pub(crate) fn login(
     let token_hash = sha256_hex(token.as_bytes());
     let expires = at + Duration::hours(SESSION_HOURS);
     let idle = at + Duration::minutes(IDLE_MINUTES);
-    conn.execute(
-        "INSERT INTO sessions (token_hash, iin, tls_cert, auth_cert, carrier, stage, created_at, expires_at, idle_until)
-         VALUES (?1, ?2, ?3, ?4, 'hardware', 'second_factor', ?5, ?6, ?7)",
-        params![token_hash, iin, tls_sha, signer_sha, stamp(at), stamp(expires), stamp(idle)],
-    )
-    .map_err(GwError::db("open a session"))?;
+    // The session and the certificates it rests on (issue 16: re-checked on every call) in one
+    // job of the writer: a session that could not be re-checked never exists.
+    let tls_der = conn_info
+        .cert_der
+        .as_deref()
+        .filter(|d| sha256_hex(d) == tls_sha)
+        .ok_or_else(|| {
+            GwError::Internal("the TLS certificate of the connection is missing".into())
+        })?
+        .to_vec();
+    let (hash, who) = (token_hash.clone(), iin.clone());
+    let (created, until, idle_at) = (stamp(at), stamp(expires), stamp(idle));
+    sh.writer.write_blocking(move |c| {
+        c.prepare_cached(
+            "INSERT INTO sessions (token_hash, iin, tls_cert, auth_cert, carrier, stage, created_at, expires_at, idle_until)
+             VALUES (?1, ?2, ?3, ?4, 'hardware', 'second_factor', ?5, ?6, ?7)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![hash, who, tls_sha, signer_sha, created, until, idle_at])
+        })
+        .map_err(GwError::db("open a session"))?;
+        let mut keep = c
+            .prepare_cached(
+                "INSERT OR IGNORE INTO session_certs (session, kind, sha256, der) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(GwError::db("keep a session's certificate"))?;
+        keep.execute(params![hash, "tls", tls_sha, tls_der])
+            .and_then(|_| keep.execute(params![hash, "auth", signer_sha, signer_der]))
+            .map_err(GwError::db("keep a session's certificate"))?;
+        Ok(())
+    })?;
     tracing::info!(user = %iin, "first factor accepted");
     let session = SessionRow {
         token_hash,
@@ -282,8 +319,8 @@ pub(crate) fn unlock(
 ) -> Result<SessionInfo, GwError> {
     let token_hash = sha256_hex(token.as_bytes());
     let ff = first_factor(sh, conn_info, body, journal_user)?;
-    let row: Option<(String, String, String, String, Option<String>)> = ff
-        .conn
+    let conn = sh.db()?;
+    let row: Option<(String, String, String, String, Option<String>)> = conn
         .query_row(
             "SELECT iin, auth_cert, tls_cert, expires_at, ended_at FROM sessions WHERE token_hash = ?1",
             [&token_hash],
@@ -301,23 +338,22 @@ pub(crate) fn unlock(
         return Err(GwError::SessionCertMismatch);
     }
     let idle_until = ff.at + Duration::minutes(IDLE_MINUTES);
-    ff.conn
-        .execute(
-            "UPDATE sessions SET idle_until = ?2 WHERE token_hash = ?1",
-            params![token_hash, stamp(idle_until)],
-        )
-        .map_err(GwError::db("unlock a session"))?;
+    conn.execute(
+        "UPDATE sessions SET idle_until = ?2 WHERE token_hash = ?1",
+        params![token_hash, stamp(idle_until)],
+    )
+    .map_err(GwError::db("unlock a session"))?;
     tracing::info!(user = %iin, "session unlocked");
-    drop(ff);
+    drop(conn);
     let (row, user) = session(sh, conn_info, token)?;
     Ok(session_info(&row, &user))
 }
-fn first_factor<'a>(
-    sh: &'a Shared,
+fn first_factor(
+    sh: &Shared,
     conn_info: &ConnInfo,
     body: &[u8],
     journal_user: &mut Option<String>,
-) -> Result<FirstFactor<'a>, GwError> {
+) -> Result<FirstFactor, GwError> {
     let tls_sha = tls_cert_sha(conn_info)?;
     let tls_iin = conn_info.cert.as_ref().and_then(|c| c.iin.clone());
     let at = now();
@@ -326,7 +362,7 @@ fn first_factor<'a>(
     // blocked or pending account stops here.
     if let Some(iin) = &tls_iin {
         *journal_user = Some(iin.clone());
-        let conn = sh.db()?;
+        let conn = sh.reader()?;
         if let Some(user) = load_user(&conn, iin)? {
             check_user_may_log_in(&user, at)?;
         }
@@ -360,25 +396,35 @@ fn first_factor<'a>(
     *journal_user = Some(iin.clone());
     let doc: LoginDocument = received.parse()?;
 
-    let conn = sh.db()?;
     // The challenge: known, made for this TLS certificate, unused, unexpired, same nonce. Used
-    // up by this attempt whatever its outcome.
-    let row: Option<(String, String, String, Option<String>)> = conn
-        .query_row(
-            "SELECT nonce, tls_cert, expires_at, used_at FROM challenges WHERE id = ?1",
-            [doc.challenge_id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()
-        .map_err(GwError::db("load a challenge"))?;
+    // up by this attempt whatever its outcome: read and spent in one job of the writer, so two
+    // attempts with one challenge cannot both find it unused.
+    let (challenge_id, used_at) = (doc.challenge_id.to_string(), stamp(at));
+    let row: Option<(String, String, String, Option<String>)> =
+        sh.writer.write_blocking(move |c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT nonce, tls_cert, expires_at, used_at FROM challenges WHERE id = ?1",
+                )
+                .and_then(|mut st| {
+                    st.query_row([&challenge_id], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .optional()
+                })
+                .map_err(GwError::db("load a challenge"))?;
+            if row.is_some() {
+                c.prepare_cached(
+                    "UPDATE challenges SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+                )
+                .and_then(|mut st| st.execute(params![challenge_id, used_at]))
+                .map_err(GwError::db("use a challenge"))?;
+            }
+            Ok(row)
+        })?;
     let Some((nonce, chal_tls, expires, used)) = row else {
         return Err(GwError::ChallengeInvalid);
     };
-    conn.execute(
-        "UPDATE challenges SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
-        params![doc.challenge_id.to_string(), stamp(at)],
-    )
-    .map_err(GwError::db("use a challenge"))?;
     if used.is_some()
         || nonce != doc.nonce
         || chal_tls != tls_sha
@@ -411,14 +457,16 @@ fn first_factor<'a>(
         tracing::warn!(user = %iin, "login with a certificate not attesting a hardware carrier refused");
         return Err(GwError::CarrierNotHardware);
     }
-    let user = load_user(&conn, &iin)?.ok_or(GwError::UnknownUser)?;
+    let reader = sh.reader()?;
+    let user = load_user(&reader, &iin)?.ok_or(GwError::UnknownUser)?;
+    drop(reader);
     check_user_may_log_in(&user, at)?;
     Ok(FirstFactor {
         iin,
         user,
         signer_sha,
+        signer_der: verified.certificate_der,
         tls_sha,
-        conn,
         at,
     })
 }
@@ -502,14 +550,18 @@ pub(crate) fn session(
     let tls_sha = tls_cert_sha(conn_info)?;
     let token_hash = sha256_hex(token.as_bytes());
     let at = now();
-    let conn = sh.db()?;
+    // A reader of the pool (blocking threads only); the touch below goes to the writer.
+    let conn = sh.reader()?;
     let row: Option<SessionDbRow> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT iin, tls_cert, stage, expires_at, idle_until, ended_at, auth_cert FROM sessions WHERE token_hash = ?1",
-            [&token_hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
         )
-        .optional()
+        .and_then(|mut st| {
+            st.query_row([&token_hash], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })
+            .optional()
+        })
         .map_err(GwError::db("load a session"))?;
     let Some((iin, tls, stage, expires, idle, ended, auth_cert)) = row else {
         return Err(GwError::NoSession);
@@ -554,14 +606,16 @@ pub(crate) fn session(
         .map_err(GwError::db("end a session"))?;
         return Err(e);
     }
+    drop(conn);
     let idle_until = at + Duration::minutes(IDLE_MINUTES);
     // Write the new idle deadline only when it moves by more than 30 s: one write less per call.
     if parse(&idle).is_none_or(|i| idle_until - i > Duration::seconds(30)) {
-        conn.execute(
-            "UPDATE sessions SET idle_until = ?2 WHERE token_hash = ?1",
-            params![token_hash, stamp(idle_until)],
-        )
-        .map_err(GwError::db("touch a session"))?;
+        let (hash, until) = (token_hash.clone(), stamp(idle_until));
+        sh.writer.write_blocking(move |c| {
+            c.prepare_cached("UPDATE sessions SET idle_until = ?2 WHERE token_hash = ?1")
+                .and_then(|mut st| st.execute(params![hash, until]))
+                .map_err(GwError::db("touch a session"))
+        })?;
     }
     Ok((
         SessionRow {

@@ -68,18 +68,7 @@ pub enum BackupError {
     },
 }
 
-impl BackupError {
-    /// The stable code of the error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            BackupError::Io { .. } => "GW_BACKUP_IO",
-            BackupError::NoDatabase(_) => "GW_BACKUP_NO_DATABASE",
-            BackupError::NotGatewayDb { .. } => "GW_RESTORE_NOT_GATEWAY_DB",
-            BackupError::SchemaVersion { .. } => "GW_RESTORE_SCHEMA_VERSION",
-            BackupError::SchemaMismatch { .. } => "GW_RESTORE_SCHEMA_MISMATCH",
-        }
-    }
-}
+// The stable codes of `BackupError` are in crate::error's table (`sio_error::coded!`).
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(String) -> BackupError {
     let what = what.into();

@@ -1,9 +1,20 @@
 //! SQLite storage: one file `gateway.sqlite3` in the data directory, versioned migrations
-//! (`PRAGMA user_version`), write-ahead log with `synchronous = NORMAL` for journal records and
-//! session bookkeeping and [`durable`] (`synchronous = FULL`: on disk before the client hears
-//! "accepted") for requests, applications and consents, `secure_delete` so that spent SMS codes do not linger in
-//! free pages, and a truncating checkpoint after a code is spent so they do not linger in the
-//! log either ([`scrub`]).
+//! (`PRAGMA user_version`), write-ahead log, `secure_delete` so that spent SMS codes do not
+//! linger in free pages, and a truncating checkpoint after a code is spent so they do not linger
+//! in the log either ([`scrub`]).
+//!
+//! Connections (docs/PERFORMANCE.md):
+//! - the hot writes (accepted requests, results, session bookkeeping, the access journal, logins)
+//!   go to the [`Writer`]: one thread, `synchronous = FULL`, group commit — every job waiting
+//!   runs in one transaction under a savepoint of its own, one `COMMIT` syncs the log, and only
+//!   then is each caller answered. Nothing acknowledged is lost on a crash of the process or of
+//!   the machine;
+//! - the hot reads go to a small pool of [`Readers`] (WAL: they never wait for the writer);
+//! - the cold paths (administration, HR, reports, revocation sweeps) keep one locked connection
+//!   (`Shared::db`), `synchronous = NORMAL`, and use [`durable`] for what must be on disk before
+//!   the answer (applications, consents, exports).
+//!
+//! Every connection keeps its statements prepared (`prepare_cached`).
 
 use std::path::Path;
 
@@ -271,6 +282,20 @@ BEGIN
     UPDATE otps SET voided = 1 WHERE session = NEW.token_hash AND used_at IS NULL;
 END;
 "#,
+    // HR form (issue 18 item 2): a body's code in ЕРДР («СДТБТ ұйымының коды», 2015 Appendix 5;
+    // kk rule 5: СДТБТ is ЕРДР) as the operator records it, matched against the application form.
+    r#"
+ALTER TABLE organisations ADD COLUMN erdr_code TEXT;
+ALTER TABLE applications ADD COLUMN refusal_reasons TEXT;
+ALTER TABLE applications ADD COLUMN refused_by TEXT;
+"#,
+    // The Criminal Code article the investigator declares with a request (issue 18): State
+    // Revenue Committee services only under Chapter 8, arts. 214–249 (2024 r.2, Appendix 2
+    // footnote 2); kept for the body's report (rule 10). NULL when none was declared.
+    r#"
+ALTER TABLE requests ADD COLUMN article INTEGER;
+ALTER TABLE requests ADD COLUMN article_part INTEGER;
+"#,
 ];
 
 /// Version of the schema this build writes.
@@ -307,6 +332,7 @@ pub fn open(data_dir: &Path) -> Result<Connection, GwError> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(GwError::db("set the sync mode"))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     migrate(&mut conn)?;
     Ok(conn)
 }
@@ -392,48 +418,352 @@ pub(crate) fn restrict_data_files(data_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Group commit for requests: each request is committed with `synchronous = NORMAL` (written to
-/// the log, not yet synced) under the database lock and takes a ticket; outside the lock,
-/// [`GroupCommit::wait`] syncs the log once for every commit made so far, so concurrent requests
-/// share one `fsync` and none is answered before its record is on disk.
-#[derive(Debug)]
-pub(crate) struct GroupCommit {
-    wal: std::path::PathBuf,
-    committed: std::sync::atomic::AtomicU64,
-    flushed: std::sync::Mutex<u64>,
+/// Reader connections kept open (and their cached statements with them).
+const READERS: usize = 8;
+/// Statements each connection keeps prepared (`prepare_cached`).
+const STATEMENT_CACHE: usize = 64;
+/// Most jobs the writer puts in one transaction (and so behind one `fsync`).
+const MAX_BATCH: usize = 512;
+/// How long the writer waits for more jobs before a commit, at most, when the last commit carried
+/// more than one job (calls arrive concurrently). A lone call never waits.
+const COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_micros(300);
+
+/// Open one more connection to the database of `data_dir` (already migrated by [`open`]), with
+/// the gateway's settings and `synchronous` as given.
+fn connect(path: &Path, synchronous: &str) -> Result<Connection, GwError> {
+    let conn = Connection::open(path).map_err(GwError::db("open the database"))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(GwError::db("set the busy timeout"))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(GwError::db("enable foreign keys"))?;
+    conn.pragma_update(None, "secure_delete", "ON")
+        .map_err(GwError::db("enable secure delete"))?;
+    conn.pragma_update(None, "synchronous", synchronous)
+        .map_err(GwError::db("set the sync mode"))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
 }
 
-impl GroupCommit {
+/// A small pool of connections for the hot reads (session check, request lookups, results), so
+/// that they neither wait for the writer nor for one another: in WAL mode every reader sees the
+/// last commit without blocking it. Statements are prepared once per connection
+/// (`prepare_cached`). A reader may write too (rare cold paths reached from a read, such as
+/// ending a session whose certificate was revoked); the hot writes go to the [`Writer`].
+pub(crate) struct Readers {
+    path: std::path::PathBuf,
+    idle: std::sync::Mutex<Vec<Connection>>,
+    returned: std::sync::Condvar,
+    /// Connections open (idle or lent).
+    open: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Debug for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readers")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A reader lent by [`Readers::get`]; derefs to the connection, goes back to the pool on drop.
+pub(crate) struct Reader<'a> {
+    pool: &'a Readers,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Taken out only in `drop`.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.push(c);
+            drop(idle);
+            self.pool.returned.notify_one();
+        }
+    }
+}
+
+impl Readers {
     pub(crate) fn new(data_dir: &Path) -> Self {
         Self {
-            wal: data_dir.join(format!("{DB_FILE}-wal")),
-            committed: std::sync::atomic::AtomicU64::new(0),
-            flushed: std::sync::Mutex::new(0),
+            path: data_dir.join(DB_FILE),
+            idle: std::sync::Mutex::new(Vec::new()),
+            returned: std::sync::Condvar::new(),
+            open: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
-    /// Take a ticket right after a commit, still under the database lock.
-    pub(crate) fn ticket(&self) -> u64 {
-        self.committed
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            + 1
+    /// A reader connection: an idle one, a new one while fewer than [`READERS`] are open, or the
+    /// first one given back. Blocking: call it from blocking threads only.
+    pub(crate) fn get(&self) -> Result<Reader<'_>, GwError> {
+        use std::sync::atomic::Ordering;
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = idle.pop() {
+                return Ok(Reader {
+                    pool: self,
+                    conn: Some(conn),
+                });
+            }
+            if self.open.load(Ordering::SeqCst) < READERS {
+                self.open.fetch_add(1, Ordering::SeqCst);
+                drop(idle);
+                return match connect(&self.path, "NORMAL") {
+                    Ok(conn) => Ok(Reader {
+                        pool: self,
+                        conn: Some(conn),
+                    }),
+                    Err(e) => {
+                        self.open.fetch_sub(1, Ordering::SeqCst);
+                        Err(e)
+                    }
+                };
+            }
+            idle = self.returned.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// What a job tells its caller once its transaction is committed (or not).
+type Reply = Box<dyn FnOnce(Result<(), GwError>) + Send>;
+/// A job of the writer: runs inside the batch's transaction (under a savepoint of its own),
+/// returns whether it succeeded and how to answer.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+
+/// Counts of the writer since the gateway started: transactions committed (one `fsync` of the log
+/// each) and jobs carried by them.
+#[derive(Debug, Default)]
+pub(crate) struct CommitStats {
+    commits: std::sync::atomic::AtomicU64,
+    jobs: std::sync::atomic::AtomicU64,
+    largest: std::sync::atomic::AtomicU64,
+}
+
+/// A snapshot of the writer's counts ([`crate::GatewayHandle::commit_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitCounts {
+    /// Transactions committed with `synchronous = FULL`: one sync of the log each.
+    pub commits: u64,
+    /// Writes (jobs) those transactions carried: a request, a journal record, a session touch...
+    pub jobs: u64,
+    /// The most jobs one transaction carried.
+    pub largest_batch: u64,
+}
+
+impl CommitStats {
+    pub(crate) fn counts(&self) -> CommitCounts {
+        use std::sync::atomic::Ordering;
+        CommitCounts {
+            commits: self.commits.load(Ordering::Relaxed),
+            jobs: self.jobs.load(Ordering::Relaxed),
+            largest_batch: self.largest.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The writer of the hot paths: one thread, one connection with `synchronous = FULL`, group
+/// commit that groups. Calls hand it jobs; it runs every job waiting (up to [`MAX_BATCH`], after
+/// at most [`COMMIT_WINDOW`] more when calls come concurrently) in one transaction, each job under
+/// a savepoint of its own (a failing job is rolled back alone), commits once — the log is synced
+/// before `COMMIT` returns — and only then answers each job. So a call is answered only once its
+/// writes are on disk, and one `fsync` covers every call of the batch.
+pub(crate) struct Writer {
+    jobs: std::sync::Mutex<Option<std::sync::mpsc::Sender<Job>>>,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    pub(crate) stats: std::sync::Arc<CommitStats>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+fn commit_error(e: &rusqlite::Error) -> GwError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, m) => GwError::Db {
+            op: "commit",
+            source: rusqlite::Error::SqliteFailure(*f, m.clone()),
+        },
+        other => GwError::Internal(format!("commit: {other}")),
+    }
+}
+
+fn step(conn: &Connection, sql: &str) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
+impl Writer {
+    /// Start the writer thread on the database of `data_dir` (already migrated by [`open`]).
+    pub(crate) fn start(data_dir: &Path) -> Result<Self, GwError> {
+        let conn = connect(&data_dir.join(DB_FILE), "FULL")?;
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let stats = std::sync::Arc::new(CommitStats::default());
+        let st = stats.clone();
+        let thread = std::thread::Builder::new()
+            .name("sio-gateway-writer".into())
+            .spawn(move || write_loop(&conn, &rx, &st))
+            .map_err(|e| GwError::Internal(format!("writer thread: {e}")))?;
+        Ok(Self {
+            jobs: std::sync::Mutex::new(Some(tx)),
+            thread: std::sync::Mutex::new(Some(thread)),
+            stats,
+        })
     }
 
-    /// Return once the commit of `ticket` is on disk.
-    pub(crate) fn wait(&self, ticket: u64) -> Result<(), GwError> {
-        let mut flushed = self
-            .flushed
-            .lock()
-            .map_err(|_| GwError::Internal("group commit lock poisoned".into()))?;
-        if *flushed >= ticket {
-            return Ok(());
+    fn send<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, GwError> + Send + 'static,
+        done: impl FnOnce(Result<T, GwError>) + Send + 'static,
+    ) -> Result<(), GwError> {
+        let job: Job = Box::new(move |conn| {
+            let r = f(conn);
+            let ok = r.is_ok();
+            let reply: Reply = Box::new(move |committed| {
+                done(match r {
+                    Err(e) => Err(e),
+                    Ok(v) => committed.map(|()| v),
+                })
+            });
+            (ok, reply)
+        });
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.as_ref()
+            .and_then(|tx| tx.send(job).ok())
+            .ok_or_else(|| GwError::Internal("the database writer has stopped".into()))
+    }
+
+    /// Run `f` in the writer's next transaction and return its result once committed (durable).
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, GwError> + Send + 'static,
+    ) -> Result<T, GwError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.await
+            .map_err(|_| GwError::Internal("the database writer dropped a job".into()))?
+    }
+
+    /// Hand `f` to the writer's next transaction without waiting for it: for writes that
+    /// acknowledge nothing (the journal record of `/v1/health`), so that the disk's sync time
+    /// never slows the answer. A failure is logged.
+    pub(crate) fn write_detached(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<(), GwError> + Send + 'static,
+    ) -> Result<(), GwError> {
+        self.send(f, |r| {
+            if let Err(e) = r {
+                tracing::error!(code = e.code(), error = %e, "a detached write failed");
+            }
+        })
+    }
+
+    /// [`Writer::write`] for blocking threads.
+    pub(crate) fn write_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, GwError> + Send + 'static,
+    ) -> Result<T, GwError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.send(f, move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.recv()
+            .map_err(|_| GwError::Internal("the database writer dropped a job".into()))?
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // No more jobs: the thread commits what it holds and ends.
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(t) = thread {
+            if t.thread().id() != std::thread::current().id() {
+                let _ = t.join();
+            }
         }
-        let target = self.committed.load(std::sync::atomic::Ordering::SeqCst);
-        std::fs::File::open(&self.wal)
-            .and_then(|f| f.sync_data())
-            .map_err(|e| GwError::Internal(format!("sync the database log: {e}")))?;
-        *flushed = target;
-        Ok(())
+    }
+}
+
+fn write_loop(conn: &Connection, rx: &std::sync::mpsc::Receiver<Job>, stats: &CommitStats) {
+    use std::sync::atomic::Ordering;
+    let mut last_batch = 0usize;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        if last_batch > 1 && batch.len() < MAX_BATCH {
+            let until = std::time::Instant::now() + COMMIT_WINDOW;
+            while batch.len() < MAX_BATCH {
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                match rx.recv_timeout(left) {
+                    Ok(j) => batch.push(j),
+                    Err(_) => break,
+                }
+            }
+        }
+        last_batch = batch.len();
+        if let Err(e) = step(conn, "BEGIN IMMEDIATE") {
+            // Dropped unrun: nothing of theirs is written, their callers hear that the writer
+            // dropped the job (`GW_INTERNAL`).
+            tracing::error!(error = %e, jobs = batch.len(), "the writer could not begin a transaction");
+            continue;
+        }
+        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        for job in batch {
+            if let Err(e) = step(conn, "SAVEPOINT job") {
+                tracing::error!(error = %e, "the writer could not open a savepoint");
+                drop(job);
+                continue;
+            }
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)));
+            let ok = matches!(ran, Ok((true, _)));
+            if !ok && step(conn, "ROLLBACK TO job").is_err() {
+                tracing::error!("the writer could not roll a failed job back");
+            }
+            if let Err(e) = step(conn, "RELEASE job") {
+                tracing::error!(error = %e, "the writer could not release a savepoint");
+            }
+            if let Ok((_, reply)) = ran {
+                replies.push(reply);
+            }
+        }
+        let n = replies.len() as u64;
+        match step(conn, "COMMIT") {
+            Ok(()) => {
+                stats.commits.fetch_add(1, Ordering::Relaxed);
+                stats.jobs.fetch_add(n, Ordering::Relaxed);
+                stats.largest.fetch_max(n, Ordering::Relaxed);
+                for reply in replies {
+                    reply(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, jobs = n, "the writer's commit failed; the batch is rolled back");
+                let _ = step(conn, "ROLLBACK");
+                for reply in replies {
+                    reply(Err(commit_error(&e)));
+                }
+            }
+        }
     }
 }
 
@@ -504,5 +834,74 @@ mod tests {
             .query_row("SELECT count(*) FROM users", [], |r| r.get(0))
             .expect("users");
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn the_writer_groups_commits_and_rolls_a_failed_job_back_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(open(dir.path()).expect("open"));
+        let writer = std::sync::Arc::new(Writer::start(dir.path()).expect("writer"));
+        let insert = |c: &Connection, i: i64| {
+            c.execute(
+                "INSERT INTO journal (id, at, user, ip, resource, operation, outcome) VALUES (?1, '', '', '', '', '', '')",
+                [i],
+            )
+            .map_err(GwError::db("insert"))
+        };
+        // 16 threads × 50 writes, one of them failing each time (a duplicate id).
+        let threads: Vec<_> = (0..16i64)
+            .map(|t| {
+                let w = writer.clone();
+                std::thread::spawn(move || {
+                    for k in 0..50i64 {
+                        let id = t * 1000 + k;
+                        w.write_blocking(move |c| insert(c, id)).expect("write");
+                        let again = w.write_blocking(move |c| {
+                            insert(c, id + 500)?;
+                            insert(c, id) // fails: the whole job is undone, not the batch
+                        });
+                        assert!(again.is_err());
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("thread");
+        }
+        let counts = writer.stats.counts();
+        assert_eq!(counts.jobs, 16 * 50 * 2);
+        assert!(counts.commits < counts.jobs, "no grouping: {counts:?}");
+        drop(writer);
+        let conn = open(dir.path()).expect("reopen");
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 16 * 50, "only the good jobs are committed");
+    }
+
+    #[test]
+    fn readers_see_the_writers_commits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(open(dir.path()).expect("open"));
+        let readers = Readers::new(dir.path());
+        let writer = Writer::start(dir.path()).expect("writer");
+        let held: Vec<_> = (0..READERS)
+            .map(|_| readers.get().expect("reader"))
+            .collect();
+        drop(held);
+        writer
+            .write_blocking(|c| {
+                c.execute(
+                    "INSERT INTO organisations (bin, name) VALUES ('1', 'x')",
+                    [],
+                )
+                .map_err(GwError::db("insert"))
+            })
+            .expect("write");
+        let r = readers.get().expect("reader");
+        let n: i64 = r
+            .query_row("SELECT count(*) FROM organisations", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 1);
     }
 }

@@ -201,67 +201,112 @@ pub enum GwError {
     Internal(String),
 }
 
-impl GwError {
-    /// Stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Protocol(e) => e.code(),
-            Self::Rule(e) => e.code(),
-            Self::BodyTooLarge(_) => "GW_BODY_TOO_LARGE",
-            Self::BodyTimeout => "GW_BODY_TIMEOUT",
-            Self::NotFound => "GW_NOT_FOUND",
-            Self::NoSession => "GW_NO_SESSION",
-            Self::SessionIdle => "GW_SESSION_IDLE",
-            Self::SessionCertMismatch => "GW_SESSION_CERT_MISMATCH",
-            Self::CertRevoked(_) => "GW_CERT_REVOKED",
-            Self::SessionCertInvalid(..) => "GW_SESSION_CERT_INVALID",
-            Self::TooManyConnections(_) => "GW_TOO_MANY_CONNECTIONS",
-            Self::WrongStage(_) => "GW_WRONG_STAGE",
-            Self::ConsentRequired => "GW_CONSENT_REQUIRED",
-            Self::ChallengeInvalid => "GW_CHALLENGE_INVALID",
-            Self::ClockSkew { .. } => "GW_CLOCK_SKEW",
-            Self::SoftwareCarrier => "GW_SOFTWARE_CARRIER",
-            Self::CarrierNotHardware => "GW_CARRIER_NOT_HARDWARE",
-            Self::Sign(e) => e.code(),
-            Self::BadCertificate(_) => "GW_BAD_CERTIFICATE",
-            Self::SignerCount(_) => "GW_SIGNER_COUNT",
-            Self::CertificateMismatch(_) => "GW_CERT_MISMATCH",
-            Self::UnknownUser => "GW_UNKNOWN_USER",
-            Self::AccountBlocked => "GW_ACCOUNT_BLOCKED",
-            Self::AccountPending => "GW_ACCOUNT_PENDING",
-            Self::AccountLocked(_) => "GW_ACCOUNT_LOCKED",
-            Self::FactorUnavailable => "GW_FACTOR_UNAVAILABLE",
-            Self::OtpMissing => "GW_OTP_MISSING",
-            Self::OtpWrong { .. } => "GW_OTP_WRONG",
-            Self::OtpExpired => "GW_OTP_EXPIRED",
-            Self::OtpCooldown(_) => "GW_OTP_COOLDOWN",
-            Self::ConsentMismatch(_) => "GW_CONSENT_MISMATCH",
-            Self::SignerMismatch => "GW_SIGNER_MISMATCH",
-            Self::CaseNotAssigned => "GW_CASE_NOT_ASSIGNED",
-            Self::RoleMismatch => "GW_ROLE_MISMATCH",
-            Self::NoRequestRights => "GW_NO_REQUEST_RIGHTS",
-            Self::RequestIdConflict => "GW_REQUEST_ID_CONFLICT",
-            Self::RequestNotFound => "GW_REQUEST_NOT_FOUND",
-            Self::ResultNotReady => "GW_RESULT_NOT_READY",
-            Self::ExportInvalid(_) => "GW_EXPORT_INVALID",
-            Self::NoReportRights => "GW_NO_REPORT_RIGHTS",
-            Self::BadPeriod(_) => "GW_BAD_PERIOD",
-            Self::NoHrRights => "GW_NO_HR_RIGHTS",
-            Self::ApplicationInvalid(_) => "GW_APPLICATION_INVALID",
-            Self::ApplicationSignatures(_) => "GW_APPLICATION_SIGNATURES",
-            Self::ApplicationNotFound => "GW_APPLICATION_NOT_FOUND",
-            Self::ApplicationOtherBody(_) => "GW_APPLICATION_OTHER_BODY",
-            Self::HeadNotRegistered => "GW_HEAD_NOT_REGISTERED",
-            Self::AccountNotBlocked => "GW_ACCOUNT_NOT_BLOCKED",
-            Self::Face(e) => e.code(),
-            Self::Fingerprint(e) => e.code(),
-            Self::Db { .. } => "GW_STORAGE",
-            Self::AdminInput(_) => "GW_ADMIN_INPUT",
-            Self::Config(_) => "GW_CONFIG",
-            Self::Internal(_) => "GW_INTERNAL",
+sio_error::coded! {
+    GwError, default Helpdesk, extras {
+        fn until(&self) -> Option<String> {
+            match self {
+                Self::AccountLocked(until) | Self::OtpCooldown(until) => {
+                    Some(crate::clock::astana(*until).to_rfc3339())
+                }
+                _ => None,
+            }
         }
-    }
+    };
+    Self::Protocol(e) => e.code(),
+    Self::Rule(e) => e.code(),
+    Self::BodyTooLarge(_) => "GW_BODY_TOO_LARGE" [FixInput],
+    Self::BodyTimeout => "GW_BODY_TIMEOUT" [RetryLater],
+    Self::NotFound => "GW_NOT_FOUND",
+    Self::NoSession => "GW_NO_SESSION" [LogIn],
+    Self::SessionIdle => "GW_SESSION_IDLE" [LogIn],
+    Self::SessionCertMismatch => "GW_SESSION_CERT_MISMATCH" [LogIn],
+    Self::CertRevoked(_) => "GW_CERT_REVOKED" [IssuingOffice],
+    Self::SessionCertInvalid(..) => "GW_SESSION_CERT_INVALID" [IssuingOffice],
+    Self::TooManyConnections(_) => "GW_TOO_MANY_CONNECTIONS" [RetryLater],
+    Self::WrongStage(_) => "GW_WRONG_STAGE" [LogIn],
+    Self::ConsentRequired => "GW_CONSENT_REQUIRED" [LogIn],
+    Self::ChallengeInvalid => "GW_CHALLENGE_INVALID" [LogIn],
+    Self::ClockSkew { .. } => "GW_CLOCK_SKEW" [FixClock],
+    Self::SoftwareCarrier => "GW_SOFTWARE_CARRIER" [CheckDevice],
+    Self::CarrierNotHardware => "GW_CARRIER_NOT_HARDWARE" [CheckDevice],
+    Self::Sign(e) => e.code(),
+    Self::BadCertificate(_) => "GW_BAD_CERTIFICATE" [IssuingOffice],
+    Self::SignerCount(_) => "GW_SIGNER_COUNT",
+    Self::CertificateMismatch(_) => "GW_CERT_MISMATCH" [CheckDevice],
+    Self::UnknownUser => "GW_UNKNOWN_USER" [Operator],
+    Self::AccountBlocked => "GW_ACCOUNT_BLOCKED" [Operator],
+    Self::AccountPending => "GW_ACCOUNT_PENDING" [Operator],
+    Self::AccountLocked(_) => "GW_ACCOUNT_LOCKED" [Wait],
+    Self::FactorUnavailable => "GW_FACTOR_UNAVAILABLE" [Operator],
+    Self::OtpMissing => "GW_OTP_MISSING" [FixInput],
+    Self::OtpWrong { .. } => "GW_OTP_WRONG" [FixInput],
+    Self::OtpExpired => "GW_OTP_EXPIRED" [FixInput],
+    Self::OtpCooldown(_) => "GW_OTP_COOLDOWN" [Wait],
+    Self::ConsentMismatch(_) => "GW_CONSENT_MISMATCH" [LogIn],
+    Self::SignerMismatch => "GW_SIGNER_MISMATCH" [CheckDevice],
+    Self::CaseNotAssigned => "GW_CASE_NOT_ASSIGNED" [FixInput],
+    Self::RoleMismatch => "GW_ROLE_MISMATCH" [Operator],
+    Self::NoRequestRights => "GW_NO_REQUEST_RIGHTS" [Operator],
+    Self::RequestIdConflict => "GW_REQUEST_ID_CONFLICT",
+    Self::RequestNotFound => "GW_REQUEST_NOT_FOUND" [Nothing],
+    Self::ResultNotReady => "GW_RESULT_NOT_READY" [Wait],
+    Self::ExportInvalid(_) => "GW_EXPORT_INVALID" [FixInput],
+    Self::NoReportRights => "GW_NO_REPORT_RIGHTS" [Operator],
+    Self::BadPeriod(_) => "GW_BAD_PERIOD" [FixInput],
+    Self::NoHrRights => "GW_NO_HR_RIGHTS" [Operator],
+    Self::ApplicationInvalid(_) => "GW_APPLICATION_INVALID" [FixInput],
+    Self::ApplicationSignatures(_) => "GW_APPLICATION_SIGNATURES" [FixInput],
+    Self::ApplicationNotFound => "GW_APPLICATION_NOT_FOUND" [Nothing],
+    Self::ApplicationOtherBody(_) => "GW_APPLICATION_OTHER_BODY" [FixInput],
+    Self::HeadNotRegistered => "GW_HEAD_NOT_REGISTERED" [Operator],
+    Self::AccountNotBlocked => "GW_ACCOUNT_NOT_BLOCKED" [Nothing],
+    Self::Face(e) => e.code(),
+    Self::Fingerprint(e) => e.code(),
+    Self::Db { .. } => "GW_STORAGE",
+    Self::AdminInput(_) => "GW_ADMIN_INPUT" [FixInput],
+    Self::Config(_) => "GW_CONFIG" [Operator],
+    Self::Internal(_) => "GW_INTERNAL",
+}
 
+sio_error::coded! {
+    crate::face::FaceRefused, default FixInput;
+    Self::NotEnrolled => "GW_FACE_NOT_ENROLLED" [Operator],
+    Self::ChallengeInvalid => "GW_FACE_CHALLENGE_INVALID",
+    Self::Sample(_) => "GW_FACE_SAMPLE_BAD",
+    Self::Liveness(_) => "GW_FACE_LIVENESS",
+    Self::NoMatch => "GW_FACE_NO_MATCH",
+}
+
+sio_error::coded! {
+    crate::fingerprint::FingerprintRefused, default FixInput;
+    Self::NotEnrolled => "GW_FINGERPRINT_NOT_ENROLLED" [Operator],
+    Self::NotWorkstation => "GW_FINGERPRINT_NOT_WORKSTATION" [Operator],
+    Self::EnrolForbidden => "GW_FINGERPRINT_ENROL_FORBIDDEN" [Operator],
+    Self::ChallengeInvalid => "GW_FINGERPRINT_CHALLENGE_INVALID",
+    Self::Invalid(_) => "GW_FINGERPRINT_INVALID" [Helpdesk],
+    Self::WorkstationUntrusted(_) => "GW_FINGERPRINT_WORKSTATION_UNTRUSTED" [Operator],
+    Self::NoMatch { .. } => "GW_FINGERPRINT_NO_MATCH",
+}
+
+sio_error::coded! {
+    crate::backup::BackupError, default Administrator;
+    Self::Io { .. } => "GW_BACKUP_IO",
+    Self::NoDatabase(_) => "GW_BACKUP_NO_DATABASE" [FixInput],
+    Self::NotGatewayDb { .. } => "GW_RESTORE_NOT_GATEWAY_DB" [FixInput],
+    Self::SchemaVersion { .. } => "GW_RESTORE_SCHEMA_VERSION",
+    Self::SchemaMismatch { .. } => "GW_RESTORE_SCHEMA_MISMATCH",
+}
+
+/// Every code the gateway's own errors can return, one list per error enum (the failure-code
+/// catalogue check). Wrapped errors (`CORE_*`, `PROTO_*`, `SIGN_*`) are in their crates' lists.
+pub const CODES: &[&[&str]] = &[
+    <GwError as sio_error::CodeList>::CODES,
+    <crate::face::FaceRefused as sio_error::CodeList>::CODES,
+    <crate::fingerprint::FingerprintRefused as sio_error::CodeList>::CODES,
+    <crate::backup::BackupError as sio_error::CodeList>::CODES,
+];
+
+impl GwError {
     /// HTTP status of the error.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -327,14 +372,8 @@ impl GwError {
             }
             other => other.to_string(),
         };
-        let mut body = ErrorBody::new(self.code(), message);
-        match self {
-            Self::AccountLocked(until) | Self::OtpCooldown(until) => {
-                body.until = Some(crate::clock::astana(*until).to_rfc3339());
-            }
-            _ => {}
-        }
-        body
+        // Code and `until` through the one conversion of any coded error (sio_error::Summary).
+        ErrorBody::of(self, message)
     }
 
     pub(crate) fn db(op: &'static str) -> impl FnOnce(rusqlite::Error) -> GwError {

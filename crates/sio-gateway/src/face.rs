@@ -65,16 +65,7 @@ pub enum FaceRefused {
 }
 
 impl FaceRefused {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NotEnrolled => "GW_FACE_NOT_ENROLLED",
-            Self::ChallengeInvalid => "GW_FACE_CHALLENGE_INVALID",
-            Self::Sample(_) => "GW_FACE_SAMPLE_BAD",
-            Self::Liveness(_) => "GW_FACE_LIVENESS",
-            Self::NoMatch => "GW_FACE_NO_MATCH",
-        }
-    }
+    // The stable codes are in crate::error's table (`sio_error::coded!`).
 
     /// HTTP status.
     pub fn status(&self) -> axum::http::StatusCode {

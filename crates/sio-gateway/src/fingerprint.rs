@@ -84,18 +84,7 @@ pub enum FingerprintRefused {
 }
 
 impl FingerprintRefused {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NotEnrolled => "GW_FINGERPRINT_NOT_ENROLLED",
-            Self::NotWorkstation => "GW_FINGERPRINT_NOT_WORKSTATION",
-            Self::EnrolForbidden => "GW_FINGERPRINT_ENROL_FORBIDDEN",
-            Self::ChallengeInvalid => "GW_FINGERPRINT_CHALLENGE_INVALID",
-            Self::Invalid(_) => "GW_FINGERPRINT_INVALID",
-            Self::WorkstationUntrusted(_) => "GW_FINGERPRINT_WORKSTATION_UNTRUSTED",
-            Self::NoMatch { .. } => "GW_FINGERPRINT_NO_MATCH",
-        }
-    }
+    // The stable codes are in crate::error's table (`sio_error::coded!`).
 
     /// HTTP status.
     pub fn status(&self) -> axum::http::StatusCode {

@@ -4,7 +4,7 @@
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 use sio_core::time::{DeadlineRule, DeadlineState};
-use sio_core::{Bin, Iin, RoleId};
+use sio_core::{Iin, RoleId};
 use sio_protocol::{
     ApplicationAction, ApplicationDocument, ApplicationState, ApplicationStatus, BlockingReason,
     ReceivedSigned,
@@ -46,7 +46,8 @@ pub(crate) fn load_status(
     id: &str,
 ) -> Result<Option<(ApplicationStatus, String, String)>, GwError> {
     conn.query_row(
-        "SELECT application_id, action, state, received_at, done_at, late, document_sha256, submitted_by
+        "SELECT application_id, action, state, received_at, done_at, late, document_sha256, submitted_by,
+                refusal_reasons
          FROM applications WHERE application_id = ?1",
         [id],
         |r| {
@@ -60,6 +61,7 @@ pub(crate) fn load_status(
                     received_at: astana(parse(&received).unwrap_or_else(now)),
                     done_at: done.as_deref().and_then(parse).map(astana),
                     late: r.get(5)?,
+                    refusal_reasons: r.get(8)?,
                 },
                 r.get(6)?,
                 r.get(7)?,
@@ -93,6 +95,18 @@ fn account(conn: &Connection, iin: &str) -> Result<Option<Account>, GwError> {
     )
     .optional()
     .map_err(GwError::db("look up the applicant"))
+}
+
+/// The body's code in ЕРДР as the operator recorded it (2015 Appendix 5), if recorded.
+pub(crate) fn erdr_code_of(conn: &Connection, bin: &str) -> Result<Option<String>, GwError> {
+    conn.query_row(
+        "SELECT erdr_code FROM organisations WHERE bin = ?1",
+        [bin],
+        |r| r.get::<_, Option<String>>(0),
+    )
+    .optional()
+    .map(Option::flatten)
+    .map_err(GwError::db("look up a body's ЕРДР code"))
 }
 
 /// Whether the operator has marked `iin` as a head of the body `bin`, and the head's account,
@@ -158,7 +172,12 @@ fn body_of(
             t.organisation_bin
         }
     };
-    if doc.workplace.organisation_bin != body {
+    // The form's organisation code is the body's code in ЕРДР (2015 Appendix 5, «СДТБТ ұйымының
+    // коды»; kk rule 5: СДТБТ is ЕРДР), not a БИН (issue 18 item 2). It must be the code the
+    // operator recorded for the body (`sio gateway admin org-code`); the body's БИН is still
+    // accepted there from clients and applications of before the field was renamed.
+    let code = doc.workplace.organisation_code.trim();
+    if code != body && erdr_code_of(conn, &body)?.as_deref() != Some(code) {
         return Err(GwError::ApplicationOtherBody(match doc.action {
             ApplicationAction::Transfer => {
                 "a transfer is to another post or unit of the same body (rule 14); a move to another body is a blocking by this body and a registration by the new one"
@@ -218,7 +237,8 @@ pub(crate) fn submit(sh: &Shared, user: &User, body: &[u8]) -> Result<Applicatio
     // Fields.
     Iin::parse(&doc.applicant.iin)?;
     Iin::parse(&doc.head.iin)?;
-    Bin::parse(&doc.workplace.organisation_bin)?;
+    // The organisation's code in ЕРДР: its own format, not a БИН (issue 18 item 2).
+    sio_core::org::ErdrOrgCode::parse(&doc.workplace.organisation_code)?;
     let blank = |s: &str| s.trim().is_empty();
     if blank(&doc.applicant.full_name) || blank(&doc.head.full_name) || blank(&doc.head.position) {
         return Err(invalid(
@@ -515,7 +535,25 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
 
 /// Refuse a pending application (operator's decision); a refused registration removes the
 /// pending account.
-pub(crate) fn refuse(conn: &Connection, id: &str) -> Result<(), GwError> {
+/// Refuse a pending application with the operator's reasons (2015 rule 14: the operator decides
+/// within one working day; a refusal is motivated). The reasons are stored with the application
+/// and shown to the official who filed it (`GET /v1/applications/{id}`).
+pub(crate) fn refuse(
+    conn: &Connection,
+    id: &str,
+    reasons: &str,
+    operator: &str,
+) -> Result<(), GwError> {
+    let reasons = reasons.split_whitespace().collect::<Vec<_>>().join(" ");
+    if reasons.chars().count() < 10
+        || reasons.chars().count() > 2000
+        || reasons.chars().any(char::is_control)
+    {
+        return Err(GwError::AdminInput(
+            "--reason: a refusal is motivated (2015 rule 14): give its reasons, 10–2000 characters"
+                .into(),
+        ));
+    }
     let (action, applicant, state): (String, String, String) = conn
         .query_row(
             "SELECT action, applicant_iin, state FROM applications WHERE application_id = ?1",
@@ -536,8 +574,9 @@ pub(crate) fn refuse(conn: &Connection, id: &str) -> Result<(), GwError> {
         .map_err(GwError::db("remove a refused registration"))?;
     }
     conn.execute(
-        "UPDATE applications SET state = 'refused', done_at = ?2 WHERE application_id = ?1",
-        params![id, stamp(now())],
+        "UPDATE applications SET state = 'refused', done_at = ?2, refusal_reasons = ?3, refused_by = ?4
+         WHERE application_id = ?1",
+        params![id, stamp(now()), reasons, operator],
     )
     .map_err(GwError::db("refuse an application"))?;
     Ok(())

@@ -43,7 +43,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use error::GwError;
+pub use error::{CODES, GwError};
 pub use server::{BackgroundGateway, Gateway, GatewayHandle};
 pub use tls::TlsFiles;
 

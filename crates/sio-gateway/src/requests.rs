@@ -32,26 +32,27 @@ struct Row {
     document_sha256: String,
 }
 
+const LOAD: &str = "SELECT request_id, service, submitted_at, ready_at, user_iin, subject, variant, document_sha256
+     FROM requests WHERE request_id = ?1";
+
 fn load(conn: &Connection, id: &str) -> Result<Option<Row>, GwError> {
-    conn.query_row(
-        "SELECT request_id, service, submitted_at, ready_at, user_iin, subject, variant, document_sha256
-         FROM requests WHERE request_id = ?1",
-        [id],
-        |r| {
-            Ok(Row {
-                request_id: r.get(0)?,
-                service: r.get(1)?,
-                submitted_at: r.get(2)?,
-                ready_at: r.get(3)?,
-                user_iin: r.get(4)?,
-                subject: r.get(5)?,
-                variant: r.get(6)?,
-                document_sha256: r.get(7)?,
+    conn.prepare_cached(LOAD)
+        .and_then(|mut st| {
+            st.query_row([id], |r| {
+                Ok(Row {
+                    request_id: r.get(0)?,
+                    service: r.get(1)?,
+                    submitted_at: r.get(2)?,
+                    ready_at: r.get(3)?,
+                    user_iin: r.get(4)?,
+                    subject: r.get(5)?,
+                    variant: r.get(6)?,
+                    document_sha256: r.get(7)?,
+                })
             })
-        },
-    )
-    .optional()
-    .map_err(GwError::db("load a request"))
+            .optional()
+        })
+        .map_err(GwError::db("load a request"))
 }
 
 fn status_of(row: &Row, duplicate: bool) -> RequestStatus {
@@ -72,35 +73,65 @@ fn status_of(row: &Row, duplicate: bool) -> RequestStatus {
     }
 }
 
-/// `POST /v1/requests`. A new request comes with its group-commit ticket: the caller answers
-/// only after [`crate::db::GroupCommit::wait`].
-pub(crate) fn submit(
+/// A new request, checked and ready to store.
+pub(crate) struct NewRequest {
+    row: Row,
+    organisation_bin: String,
+    role: u8,
+    basis: String,
+    case_key: String,
+    /// The declared Criminal Code article and part (for the report; 2024 r.2).
+    article: Option<(u16, Option<u8>)>,
+    document: Vec<u8>,
+    cms: Vec<u8>,
+    /// The session it came in, and the signing certificate it rests on from now on (issue 16:
+    /// the session's certificates are re-checked on every call).
+    session: String,
+    signer_der: Vec<u8>,
+}
+
+/// What the checks of `POST /v1/requests` found.
+pub(crate) enum Checked {
+    /// A resend, byte for byte, of a request already held: its stored answer (`duplicate`).
+    Known(RequestStatus, String, Vec<u8>),
+    /// A new request to store ([`store`]).
+    New(Box<NewRequest>),
+}
+
+/// `POST /v1/requests`, the part on the bounded pool: the signature, the rules, the case
+/// registry (rule 5), read through a reader; nothing is written here.
+pub(crate) fn check(
     sh: &Shared,
     user: &User,
+    session: &str,
     body: &[u8],
-) -> Result<(RequestStatus, Option<u64>), GwError> {
+) -> Result<Checked, GwError> {
     let at = now();
     let received = ReceivedSigned::from_body(body)?;
     let verifiers = sh.tls.verifiers()?;
     let checked = verifiers.identified(&received.canonical, &received.cms_der, 1..=1)?;
     let doc: RequestDocument = received.parse()?;
-    let signer = checked
-        .signers()
-        .first()
-        .and_then(|v| v.certificate.iin.clone());
-    if signer.as_deref() != Some(user.iin.as_str()) || doc.user_iin != user.iin {
+    let signer = checked.signers().first();
+    if signer.and_then(|v| v.certificate.iin.as_deref()) != Some(user.iin.as_str())
+        || doc.user_iin != user.iin
+    {
         return Err(GwError::SignerMismatch);
     }
+    let signer_der = signer
+        .map(|v| v.certificate_der.clone())
+        .unwrap_or_default();
     let doc_sha = sha256_hex(&received.canonical);
     let id = doc.request_id.to_string();
-    {
-        let conn = sh.db()?;
-        if let Some(existing) = load(&conn, &id)? {
-            if existing.document_sha256 == doc_sha && existing.user_iin == user.iin {
-                return Ok((status_of(&existing, true), None));
-            }
-            return Err(GwError::RequestIdConflict);
+    let conn = sh.reader()?;
+    if let Some(existing) = load(&conn, &id)? {
+        if existing.document_sha256 == doc_sha && existing.user_iin == user.iin {
+            return Ok(Checked::Known(
+                status_of(&existing, true),
+                session.to_string(),
+                signer_der,
+            ));
         }
+        return Err(GwError::RequestIdConflict);
     }
     // A new request: its CMS signingTime, too, must be live.
     checked.fresh()?;
@@ -118,7 +149,6 @@ pub(crate) fn submit(
     let spec = doc.to_spec()?;
     let grant = spec.check()?;
     let case_key = spec.case.case_key();
-    let conn = sh.db()?;
     // The operator checks that the case is in the user's proceedings (rule 5), except for a
     // request for international legal assistance: 2015 r.5 exempts part 2 of r.22 from that
     // check, and the 2024 text of rule 5 its point 23. Such a request has no case of the user's
@@ -126,17 +156,19 @@ pub(crate) fn submit(
     let exempt = matches!(spec.case, sio_core::CaseReference::LegalAssistance { .. });
     if !exempt {
         let assigned: Option<i64> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT 1 FROM cases WHERE basis = ?1 AND case_key = ?2 AND user_iin = ?3",
-                params![spec.basis.key(), case_key, user.iin],
-                |r| r.get(0),
             )
-            .optional()
+            .and_then(|mut st| {
+                st.query_row(params![spec.basis.key(), case_key, user.iin], |r| r.get(0))
+                    .optional()
+            })
             .map_err(GwError::db("look up the case registry"))?;
         if assigned.is_none() {
             return Err(GwError::CaseNotAssigned);
         }
     }
+    drop(conn);
     let variant = match grant.variant {
         Variant::Full => "full",
         Variant::Truncated => "truncated",
@@ -148,32 +180,106 @@ pub(crate) fn submit(
     };
     let delay = Duration::from_std(sh.config.result_delay).unwrap_or(Duration::seconds(3));
     let ready = at + delay;
-    conn.execute(
-        "INSERT INTO requests (request_id, user_iin, organisation_bin, role, basis, service, case_key, subject, variant,
-                               document, document_sha256, cms, submitted_at, ready_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
-            id,
-            user.iin,
-            user.organisation_bin,
-            role,
-            spec.basis.key(),
-            spec.service.number(),
-            case_key,
+    Ok(Checked::New(Box::new(NewRequest {
+        row: Row {
+            request_id: id,
+            service: spec.service.number(),
+            submitted_at: stamp(at),
+            ready_at: stamp(ready),
+            user_iin: user.iin.clone(),
             subject,
-            variant,
-            received.canonical,
-            doc_sha,
-            received.cms_der,
-            stamp(at),
-            stamp(ready)
-        ],
-    )
-    .map_err(GwError::db("store a request"))?;
-    let ticket = sh.commits.ticket();
-    tracing::info!(user = %user.iin, request = %id, service = spec.service.number(), "request accepted");
-    let row = load(&conn, &id)?.ok_or(GwError::RequestNotFound)?;
-    Ok((status_of(&row, false), Some(ticket)))
+            variant: variant.to_string(),
+            document_sha256: doc_sha,
+        },
+        organisation_bin: user.organisation_bin.clone(),
+        role,
+        basis: spec.basis.key().to_string(),
+        case_key,
+        article: spec.article.map(|a| (a.article(), a.part())),
+        document: received.canonical,
+        cms: received.cms_der,
+        session: session.to_string(),
+        signer_der,
+    })))
+}
+
+const KEEP_SIGNER: &str =
+    "INSERT OR IGNORE INTO session_certs (session, kind, sha256, der) VALUES (?1, 'sign', ?2, ?3)";
+
+/// `POST /v1/requests`, the write: one job of the writer — the request and the session's signing
+/// certificate in one transaction — answered once its batch is committed and synced: an accepted
+/// request is on disk before the client hears 202. The id is checked again inside the
+/// transaction, so two concurrent sends of one request store it once (the second is a duplicate).
+pub(crate) async fn store(sh: &Shared, checked: Checked) -> Result<RequestStatus, GwError> {
+    let new = match checked {
+        Checked::Known(status, session, der) => {
+            // A resend in another session: that session rests on the certificate too.
+            if !der.is_empty() {
+                sh.writer
+                    .write(move |c| {
+                        c.prepare_cached(KEEP_SIGNER)
+                            .and_then(|mut st| st.execute(params![session, sha256_hex(&der), der]))
+                            .map_err(GwError::db("keep a session's certificate"))
+                    })
+                    .await?;
+            }
+            return Ok(status);
+        }
+        Checked::New(new) => new,
+    };
+    let user = new.row.user_iin.clone();
+    let status = sh
+        .writer
+        .write(move |c| {
+            let n = &new;
+            if let Some(existing) = load(c, &n.row.request_id)? {
+                if existing.document_sha256 == n.row.document_sha256
+                    && existing.user_iin == n.row.user_iin
+                {
+                    return Ok(status_of(&existing, true));
+                }
+                return Err(GwError::RequestIdConflict);
+            }
+            c.prepare_cached(
+                "INSERT INTO requests (request_id, user_iin, organisation_bin, role, basis, service, case_key, subject, variant,
+                                       document, document_sha256, cms, submitted_at, ready_at, article, article_part)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    n.row.request_id,
+                    n.row.user_iin,
+                    n.organisation_bin,
+                    n.role,
+                    n.basis,
+                    n.row.service,
+                    n.case_key,
+                    n.row.subject,
+                    n.row.variant,
+                    n.document,
+                    n.row.document_sha256,
+                    n.cms,
+                    n.row.submitted_at,
+                    n.row.ready_at,
+                    n.article.map(|a| a.0),
+                    n.article.and_then(|a| a.1)
+                ])
+            })
+            .map_err(GwError::db("store a request"))?;
+            if !n.signer_der.is_empty() {
+                c.prepare_cached(KEEP_SIGNER)
+                    .and_then(|mut st| {
+                        st.execute(params![n.session, sha256_hex(&n.signer_der), n.signer_der])
+                    })
+                    .map_err(GwError::db("keep a session's certificate"))?;
+            }
+            Ok(status_of(&n.row, false))
+        })
+        .await?;
+    if !status.duplicate {
+        tracing::info!(user = %user, request = %status.request_id, service = status.service, "request accepted");
+    }
+    Ok(status)
 }
 
 fn own(conn: &Connection, user: &User, id: &str) -> Result<Row, GwError> {
@@ -183,54 +289,73 @@ fn own(conn: &Connection, user: &User, id: &str) -> Result<Row, GwError> {
     }
 }
 
-/// `GET /v1/requests/{id}`.
+/// `GET /v1/requests/{id}` (blocking: a reader).
 pub(crate) fn status(sh: &Shared, user: &User, id: &str) -> Result<RequestStatus, GwError> {
-    let conn = sh.db()?;
+    let conn = sh.reader()?;
     Ok(status_of(&own(&conn, user, id)?, false))
 }
 
-/// `GET /v1/requests`.
+/// `GET /v1/requests` (blocking: a reader).
 pub(crate) fn list(sh: &Shared, user: &User) -> Result<RequestList, GwError> {
-    let conn = sh.db()?;
+    let conn = sh.reader()?;
     let mut stmt = conn
-        .prepare("SELECT request_id FROM requests WHERE user_iin = ?1 ORDER BY submitted_at DESC LIMIT 500")
+        .prepare_cached(
+            "SELECT request_id, service, submitted_at, ready_at, user_iin, subject, variant, document_sha256
+             FROM requests WHERE user_iin = ?1 ORDER BY submitted_at DESC LIMIT 500",
+        )
         .map_err(GwError::db("list requests"))?;
-    let ids: Vec<String> = stmt
-        .query_map([&user.iin], |r| r.get(0))
-        .map_err(GwError::db("list requests"))?
-        .collect::<Result<_, _>>()
+    let rows = stmt
+        .query_map([&user.iin], |r| {
+            Ok(Row {
+                request_id: r.get(0)?,
+                service: r.get(1)?,
+                submitted_at: r.get(2)?,
+                ready_at: r.get(3)?,
+                user_iin: r.get(4)?,
+                subject: r.get(5)?,
+                variant: r.get(6)?,
+                document_sha256: r.get(7)?,
+            })
+        })
         .map_err(GwError::db("list requests"))?;
-    let mut requests = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(r) = load(&conn, &id)? {
-            requests.push(status_of(&r, false));
-        }
+    let mut requests = Vec::new();
+    for r in rows {
+        requests.push(status_of(&r.map_err(GwError::db("list requests"))?, false));
     }
     Ok(RequestList { requests })
 }
 
-/// `GET /v1/requests/{id}/result`: produced once when first asked after it is ready, then kept.
+type StoredResult = (String, String, bool, String, Vec<u8>);
+
+const LOAD_RESULT: &str =
+    "SELECT generated_at, title, truncated, table_json, pdf FROM results WHERE request_id = ?1";
+
+fn load_result(conn: &Connection, id: &str) -> Result<Option<StoredResult>, GwError> {
+    conn.prepare_cached(LOAD_RESULT)
+        .and_then(|mut st| {
+            st.query_row([id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .optional()
+        })
+        .map_err(GwError::db("load a result"))
+}
+
+/// `GET /v1/requests/{id}/result`: produced once when first asked after it is ready, then kept
+/// (blocking: a reader, the generation, and the writer for the first delivery).
 pub(crate) fn result(sh: &Shared, user: &User, id: &str) -> Result<ResultDelivery, GwError> {
-    let conn = sh.db()?;
-    let row = own(&conn, user, id)?;
+    let (row, stored) = {
+        let conn = sh.reader()?;
+        let row = own(&conn, user, id)?;
+        let stored = load_result(&conn, id)?;
+        (row, stored)
+    };
     let st = status_of(&row, false);
     if st.state != RequestState::Ready {
         return Err(GwError::ResultNotReady);
     }
-    let stored: Option<(String, String, bool, String, Vec<u8>)> = conn
-        .query_row(
-            "SELECT generated_at, title, truncated, table_json, pdf FROM results WHERE request_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()
-        .map_err(GwError::db("load a result"))?;
-    let (generated_at, title, truncated, table, pdf) = match stored {
-        Some((g, title, truncated, json, pdf)) => {
-            let table: ResultTable = serde_json::from_str(&json)
-                .map_err(|e| GwError::Internal(format!("stored result table: {e}")))?;
-            (parse(&g).unwrap_or_else(now), title, truncated, table, pdf)
-        }
+    let stored = match stored {
+        Some(s) => s,
         None => {
             let service = sio_core::ServiceId::new(row.service)?;
             let at = parse(&row.ready_at).unwrap_or_else(now);
@@ -243,19 +368,29 @@ pub(crate) fn result(sh: &Shared, user: &User, id: &str) -> Result<ResultDeliver
             );
             let json = serde_json::to_string(&g.table)
                 .map_err(|e| GwError::Internal(format!("result table: {e}")))?;
-            conn.execute(
-                "INSERT INTO results (request_id, generated_at, title, truncated, table_json, pdf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, stamp(at), g.title, g.truncated, json, g.pdf],
-            )
-            .map_err(GwError::db("store a result"))?;
-            (at, g.title, g.truncated, g.table, g.pdf)
+            let id = id.to_string();
+            // Generated the same way whoever asks first; the first stored one is kept.
+            sh.writer.write_blocking(move |c| {
+                c.prepare_cached(
+                    "INSERT OR IGNORE INTO results (request_id, generated_at, title, truncated, table_json, pdf)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![id, stamp(at), g.title, g.truncated, json, g.pdf])
+                })
+                .map_err(GwError::db("store a result"))?;
+                load_result(c, &id)?.ok_or(GwError::RequestNotFound)
+            })?
         }
     };
+    let (generated_at, title, truncated, json, pdf) = stored;
+    let table: ResultTable = serde_json::from_str(&json)
+        .map_err(|e| GwError::Internal(format!("stored result table: {e}")))?;
     Ok(ResultDelivery {
         request_id: st.request_id,
         service: row.service,
         title,
-        generated_at: astana(generated_at),
+        generated_at: astana(parse(&generated_at).unwrap_or_else(now)),
         truncated,
         table,
         pdf_base64: STANDARD.encode(pdf),
@@ -295,7 +430,8 @@ pub(crate) fn report(
     let conn = sh.db()?;
     let mut stmt = conn
         .prepare(
-            "SELECT r.request_id, r.user_iin, COALESCE(u.full_name, ''), r.service, r.basis, r.case_key, r.submitted_at
+            "SELECT r.request_id, r.user_iin, COALESCE(u.full_name, ''), r.service, r.basis, r.case_key, r.submitted_at,
+                    r.article, r.article_part
              FROM requests r LEFT JOIN users u ON u.iin = r.user_iin
              WHERE r.organisation_bin = ?1 ORDER BY r.submitted_at",
         )
@@ -310,12 +446,14 @@ pub(crate) fn report(
                 r.get::<_, String>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, String>(6)?,
+                r.get::<_, Option<u16>>(7)?,
+                r.get::<_, Option<u8>>(8)?,
             ))
         })
         .map_err(GwError::db("make a report"))?;
     let mut out = Vec::new();
     for r in rows {
-        let (id, iin, name, service, basis, case_key, submitted) =
+        let (id, iin, name, service, basis, case_key, submitted, article, part) =
             r.map_err(GwError::db("make a report"))?;
         let Some(t) = parse(&submitted) else { continue };
         if t < start || t >= end {
@@ -331,6 +469,8 @@ pub(crate) fn report(
             service,
             basis,
             case_number: case_key,
+            // The Chapter 8 article declared (2024 r.2; Appendix 2 footnote 2), if any.
+            article: article.map(|article| sio_protocol::Article { article, part }),
             submitted_at: astana(t),
         });
     }

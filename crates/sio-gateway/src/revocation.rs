@@ -307,61 +307,6 @@ fn insert(db: &Connection, token_hash: &str, kind: Kind, der: &[u8]) -> Result<(
     Ok(())
 }
 
-/// Keep the certificates a new session rests on: the connection's TLS certificate and the
-/// authentication certificate that signed the login (found in the login's CMS by the hash the
-/// session recorded). On failure the session is ended: one that cannot be re-checked does not
-/// start.
-pub(crate) fn bind_login(
-    sh: &Shared,
-    conn: &ConnInfo,
-    token: &str,
-    body: &[u8],
-) -> Result<(), GwError> {
-    let token_hash = sha256_hex(token.as_bytes());
-    let db = sh.db()?;
-    let r = (|| {
-        let (tls_sha, auth_sha): (String, String) = db
-            .query_row(
-                "SELECT tls_cert, auth_cert FROM sessions WHERE token_hash = ?1",
-                [&token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(GwError::db("load a new session"))?;
-        let tls_der = conn
-            .cert_der
-            .as_deref()
-            .filter(|d| sha256_hex(d) == tls_sha)
-            .ok_or_else(|| {
-                GwError::Internal("the session's TLS certificate is not the connection's".into())
-            })?;
-        let auth_der = if auth_sha == tls_sha {
-            tls_der.to_vec()
-        } else {
-            let received = sio_protocol::ReceivedSigned::from_body(body)?;
-            sio_sign::certificates_of(&received.cms_der)?
-                .into_iter()
-                .find(|c| sha256_hex(c) == auth_sha)
-                .ok_or_else(|| {
-                    GwError::Internal("the login's certificate is not in its CMS".into())
-                })?
-        };
-        insert(&db, &token_hash, Kind::Tls, tls_der)?;
-        insert(&db, &token_hash, Kind::Auth, &auth_der)
-    })();
-    if let Err(e) = &r {
-        tracing::error!(
-            code = e.code(),
-            "the certificates of a new session could not be kept: session ended"
-        );
-        db.execute(
-            "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
-            params![token_hash, stamp(now())],
-        )
-        .map_err(GwError::db("end a session"))?;
-    }
-    r
-}
-
 /// Keep the user's own signing certificates of a signed document accepted in the session
 /// `token_hash`; other signers (a head co-signing an HR application) are not the session's.
 /// Best effort: the document itself was verified against the current CRL already.

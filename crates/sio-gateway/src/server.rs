@@ -40,13 +40,16 @@ pub(crate) struct ConnInfo {
 /// State shared by all handlers.
 pub(crate) struct Shared {
     pub(crate) config: GatewayConfig,
+    /// The connection of the cold paths (administration, HR, reports...): one, locked.
     pub(crate) db: Mutex<Connection>,
+    /// Connections for the hot reads (see [`crate::db::Readers`]).
+    pub(crate) readers: crate::db::Readers,
+    /// The writer of the hot paths: batched, durable commits (see [`crate::db::Writer`]).
+    pub(crate) writer: crate::db::Writer,
     pub(crate) tls: TlsState,
     /// Key of the SMS-code MACs; lives in memory only (codes live 10 minutes).
     pub(crate) otp_key: ring::hmac::Key,
     pub(crate) rng: ring::rand::SystemRandom,
-    /// Shared log syncs for accepted requests.
-    pub(crate) commits: crate::db::GroupCommit,
     /// The face model and template key, when a model is configured.
     pub(crate) face: Option<crate::face::FaceMatcher>,
     /// Live connections and their limits.
@@ -60,11 +63,17 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The database, locked.
+    /// The database, locked: for the cold paths. The hot paths read through [`Shared::reader`] and
+    /// write through [`Shared::writer`].
     pub(crate) fn db(&self) -> Result<std::sync::MutexGuard<'_, Connection>, GwError> {
         self.db
             .lock()
             .map_err(|_| GwError::Internal("database lock poisoned".into()))
+    }
+
+    /// A reader connection of the pool (blocking threads only).
+    pub(crate) fn reader(&self) -> Result<crate::db::Reader<'_>, GwError> {
+        self.readers.get()
     }
 }
 
@@ -78,9 +87,16 @@ pub struct GatewayHandle {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    commits: Arc<crate::db::CommitStats>,
 }
 
 impl GatewayHandle {
+    /// The writer's counts so far: durable commits (one sync of the log each) and the writes
+    /// they carried. `jobs / commits` is how well group commit groups.
+    pub fn commit_counts(&self) -> crate::db::CommitCounts {
+        self.commits.counts()
+    }
+
     /// The address the gateway listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
@@ -185,7 +201,9 @@ impl Gateway {
         let addr = listener
             .local_addr()
             .map_err(|e| GwError::Config(format!("local address: {e}")))?;
-        let commits = crate::db::GroupCommit::new(&config.data_dir);
+        let readers = crate::db::Readers::new(&config.data_dir);
+        let writer = crate::db::Writer::start(&config.data_dir)?;
+        let commits = writer.stats.clone();
         let face = match &config.face_model {
             Some(model) => Some(crate::face::FaceMatcher::load(
                 model,
@@ -198,9 +216,10 @@ impl Gateway {
         let in_flight = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
         let cpu = Arc::new(Semaphore::new(config.verify_workers.max(1)));
         let shared = Arc::new(Shared {
-            commits,
             config,
             db: Mutex::new(conn),
+            readers,
+            writer,
             tls,
             otp_key,
             rng,
@@ -217,6 +236,7 @@ impl Gateway {
             addr,
             stop: Some(stop_tx),
             task,
+            commits,
         })
     }
 }

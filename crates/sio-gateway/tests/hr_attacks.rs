@@ -88,7 +88,7 @@ fn application(
         },
         workplace: Workplace {
             organisation_name: org.into(),
-            organisation_bin: bin.into(),
+            organisation_code: bin.into(),
             unit: "Управление".into(),
             position: "сотрудник".into(),
         },
@@ -181,7 +181,7 @@ async fn police_hr_with_a_non_head_cannot_block_a_prosecutor() {
     // Naming the police as the prosecutor's workplace in the document changes nothing: the body
     // comes from the gateway's records.
     let mut lying = anew(&doc);
-    lying.workplace.organisation_bin = POLICE.0.into();
+    lying.workplace.organisation_code = POLICE.0.into();
     lying.workplace.organisation_name = POLICE.1.into();
     assert_eq!(
         refused(&hr, &co_signed(lying, &signers)).await,

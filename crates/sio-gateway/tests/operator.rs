@@ -221,7 +221,7 @@ async fn user_blocks_own_account_after_long_absence() {
         },
         workplace: Workplace {
             organisation_name: "ПРОКУРАТУРА ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "050540000125".into(),
+            organisation_code: "050540000125".into(),
             unit: "Отдел надзора".into(),
             position: "прокурор".into(),
         },
@@ -262,4 +262,73 @@ async fn user_blocks_own_account_after_long_absence() {
     assert_eq!(st.state, ApplicationState::Done);
     let e = c.get::<SessionInfo>(paths::SESSION).await.unwrap_err();
     assert_eq!(e.body.code, "GW_ACCOUNT_BLOCKED");
+}
+
+/// 2015 rule 14: the operator refuses an application with its reasons (a motivated refusal); the
+/// reasons are stored and the HR officer who filed it reads them over TLS (issue 18).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_is_motivated_and_its_reasons_reach_the_hr_officer() {
+    let env = Env::start().await;
+    let hr = env.active_client(HEAD).await;
+    let head = env.user(HEAD).clone();
+    let inv = env.user(INVESTIGATOR).clone();
+    let doc = ivanov_transfer("ИВАНОВ АЛЕКСЕЙ", "СЕРІКОВА АЙГЕРІМ");
+    let body = signed(doc.clone(), &[sign_pair(&inv), sign_pair(&head)]);
+    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+    assert_eq!(st.refusal_reasons, None);
+    let id = doc.application_id.to_string();
+    // No reasons, no refusal.
+    let e = env.admin().refuse(&id, "  no  ").unwrap_err();
+    assert_eq!(e.code(), "GW_ADMIN_INPUT");
+    let reasons = "The order No. 12-к of 20.11.2026 does not transfer the applicant to role 18.";
+    env.admin().refuse(&id, reasons).unwrap();
+    let refused: ApplicationStatus = hr
+        .get(&format!("/v1/applications/{}", doc.application_id))
+        .await
+        .unwrap();
+    assert_eq!(refused.state, ApplicationState::Refused);
+    assert_eq!(refused.refusal_reasons.as_deref(), Some(reasons));
+    assert!(refused.done_at.is_some());
+    // Decided once.
+    assert!(env.admin().refuse(&id, reasons).is_err());
+}
+
+/// 2015 Appendix 5 «СДТБТ ұйымының коды» (kk rule 5: СДТБТ is ЕРДР): the form carries the body's
+/// code in ЕРДР, not a БИН. The gateway accepts the code the operator recorded for the body (and
+/// the body's БИН from older clients), and refuses another body's code or a malformed one (issue 18).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organisation_code_is_the_bodys_erdr_code() {
+    let env = Env::start().await;
+    let hr = env.active_client(HEAD).await;
+    let head = env.user(HEAD).clone();
+    let inv = env.user(INVESTIGATOR).clone();
+    let file = |code: &str| {
+        let mut d = ivanov_transfer("ИВАНОВ АЛЕКСЕЙ", "СЕРІКОВА АЙГЕРІМ");
+        d.workplace.organisation_code = code.into();
+        signed(d, &[sign_pair(&inv), sign_pair(&head)])
+    };
+    // Not yet recorded: a code the gateway does not know for this body is refused.
+    let e = hr
+        .post::<ApplicationStatus>(paths::APPLICATIONS, &file("191501"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_APPLICATION_OTHER_BODY");
+    // Malformed: all zeros.
+    let e = hr
+        .post::<ApplicationStatus>(paths::APPLICATIONS, &file("000000"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "CORE_ORG_CODE_FORMAT");
+    // The operator records the police department's ЕРДР code; then it is accepted.
+    assert!(env.admin().set_erdr_code("040340001233", "0000").is_err());
+    env.admin().set_erdr_code("040340001233", "191501").unwrap();
+    let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &file("191501")).await.unwrap();
+    assert_eq!(st.state, ApplicationState::Pending);
+    // The prosecutors' БИН (another body) is still refused.
+    let e = hr
+        .post::<ApplicationStatus>(paths::APPLICATIONS, &file("050540000125"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_APPLICATION_OTHER_BODY");
 }

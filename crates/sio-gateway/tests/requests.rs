@@ -277,7 +277,7 @@ fn application(action: ApplicationAction, applicant_iin: &str, name: &str) -> Ap
         },
         workplace: Workplace {
             organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "040340001233".into(),
+            organisation_code: "040340001233".into(),
             unit: "Следственное управление".into(),
             position: "следователь".into(),
         },

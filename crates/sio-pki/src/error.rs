@@ -39,20 +39,21 @@ pub enum PkiError {
     State(String),
 }
 
-impl PkiError {
-    /// Stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Io { .. } => "PKI_IO",
-            Self::Certificate { .. } => "PKI_CERTIFICATE",
-            Self::KeyGeneration(_) => "PKI_KEYGEN",
-            Self::InvalidSpec(_) => "PKI_INVALID_SPEC",
-            Self::BadPublicKey => "PKI_BAD_PUBLIC_KEY",
-            Self::BadSerial(_) => "PKI_BAD_SERIAL",
-            Self::State(_) => "PKI_STATE",
-        }
-    }
+sio_error::coded! {
+    PkiError, default FixInput;
+    Self::Io { .. } => "PKI_IO",
+    Self::Certificate { .. } => "PKI_CERTIFICATE" [Helpdesk],
+    Self::KeyGeneration(_) => "PKI_KEYGEN" [Helpdesk],
+    Self::InvalidSpec(_) => "PKI_INVALID_SPEC",
+    Self::BadPublicKey => "PKI_BAD_PUBLIC_KEY",
+    Self::BadSerial(_) => "PKI_BAD_SERIAL",
+    Self::State(_) => "PKI_STATE",
+}
 
+/// Every code sio-pki can return, one list per error enum (the failure-code catalogue check).
+pub const CODES: &[&[&str]] = &[<PkiError as sio_error::CodeList>::CODES];
+
+impl PkiError {
     pub(crate) fn rcgen(operation: &'static str) -> impl Fn(rcgen::Error) -> Self {
         move |e| Self::Certificate {
             operation,

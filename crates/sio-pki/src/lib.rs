@@ -33,7 +33,7 @@ use rcgen::{
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-pub use error::PkiError;
+pub use error::{CODES, PkiError};
 pub use spec::{
     CaSpec, Carrier, HARDWARE_CARRIER_POLICY, KeyKind, PkiSpec, SOFTWARE_CARRIER_POLICY,
     TEST_POLICY_ARC, Usage, UserSpec, Validity,

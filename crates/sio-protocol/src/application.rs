@@ -61,8 +61,12 @@ pub struct Applicant {
 pub struct Workplace {
     /// Name of the organisation.
     pub organisation_name: String,
-    /// Code of the organisation: its БИН.
-    pub organisation_bin: String,
+    /// The organisation's code in ЕРДР (2015 Appendix 5, kk: «СДТБТ ұйымының коды»; kk rule 5
+    /// defines СДТБТ as ЕРДР): not a БИН, and the form has no БИН field (issue 18 item 2). Format:
+    /// `sio_core::org::ErdrOrgCode` (1–12 digits, not all zeros). Applications stored before the
+    /// field was renamed carry it as `organisation_bin`: that name is still read.
+    #[serde(alias = "organisation_bin")]
+    pub organisation_code: String,
     /// Structural unit.
     pub unit: String,
     /// Position.
@@ -183,4 +187,29 @@ pub struct ApplicationStatus {
     pub done_at: Option<DateTime<FixedOffset>>,
     /// Whether the application arrived later than 24 hours after the order.
     pub late: bool,
+    /// The operator's reasons, when refused: a refusal is motivated (2015 rule 14: the operator
+    /// decides within one working day and refuses with its reasons).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal_reasons: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18 item 2: the field is the organisation's ЕРДР code (2015 Appendix 5); applications
+    /// stored under the old name `organisation_bin` still read.
+    #[test]
+    fn the_old_field_name_is_still_read() {
+        let old = r#"{"organisation_name":"ДП","organisation_bin":"040340001233","unit":"У","position":"П"}"#;
+        let w: Workplace = serde_json::from_str(old).unwrap();
+        assert_eq!(w.organisation_code, "040340001233");
+        let new = serde_json::to_string(&w).unwrap();
+        assert!(
+            new.contains(r#""organisation_code":"040340001233""#),
+            "{new}"
+        );
+        assert!(!new.contains("organisation_bin"));
+    }
 }

@@ -36,15 +36,7 @@ pub enum CanonicalError {
     NotJson(String),
 }
 
-impl CanonicalError {
-    /// Stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NonIntegerNumber(_) => "PROTO_NON_INTEGER_NUMBER",
-            Self::NotJson(_) => "PROTO_MALFORMED_JSON",
-        }
-    }
-}
+// Its codes (`PROTO_NON_INTEGER_NUMBER`, `PROTO_MALFORMED_JSON`) are in crate::error's table.
 
 /// Canonical bytes of a JSON value.
 pub fn canonical_json(value: &Value) -> Result<Vec<u8>, CanonicalError> {

@@ -20,6 +20,18 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
+    /// The body of a coded error: its code and, for lockouts and cool-downs, `until` (from the
+    /// error or the coded error it wraps, [`sio_error::Summary`]); `message` is what people read
+    /// (the caller decides how much of the error to tell).
+    pub fn of<E: sio_error::Coded + ?Sized>(e: &E, message: impl Into<String>) -> Self {
+        let summary = sio_error::Summary::of(e);
+        Self {
+            code: summary.code.to_owned(),
+            message: message.into(),
+            until: summary.until,
+        }
+    }
+
     /// A body with a code and a message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
@@ -51,14 +63,23 @@ pub enum ProtocolError {
     },
 }
 
-impl ProtocolError {
-    /// Stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::MalformedJson(_) => "PROTO_MALFORMED_JSON",
-            Self::Canonical(e) => e.code(),
-            Self::BadBase64 => "PROTO_BAD_BASE64",
-            Self::WrongDocumentType { .. } => "PROTO_WRONG_DOCUMENT_TYPE",
-        }
-    }
+sio_error::coded! {
+    ProtocolError, default FixInput;
+    Self::MalformedJson(_) => "PROTO_MALFORMED_JSON",
+    Self::Canonical(e) => e.code(),
+    Self::BadBase64 => "PROTO_BAD_BASE64",
+    Self::WrongDocumentType { .. } => "PROTO_WRONG_DOCUMENT_TYPE",
 }
+
+sio_error::coded! {
+    crate::canonical::CanonicalError, default FixInput;
+    Self::NonIntegerNumber(_) => "PROTO_NON_INTEGER_NUMBER",
+    Self::NotJson(_) => "PROTO_MALFORMED_JSON",
+}
+
+/// Every code sio-protocol's errors can return, one list per error enum (the failure-code
+/// catalogue check).
+pub const CODES: &[&[&str]] = &[
+    <ProtocolError as sio_error::CodeList>::CODES,
+    <crate::canonical::CanonicalError as sio_error::CodeList>::CODES,
+];

@@ -30,6 +30,11 @@ pub struct ReportRow {
     pub basis: crate::request::BasisKey,
     /// Case number.
     pub case_number: String,
+    /// The Criminal Code article the user declared with the request (State Revenue Committee
+    /// services need a Chapter 8 one: 2024 r.2, Appendix 2 footnote 2); absent when none was.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<crate::request::Article>,
     /// When it was accepted (Astana time).
     pub submitted_at: DateTime<FixedOffset>,
 }

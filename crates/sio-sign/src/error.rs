@@ -162,48 +162,55 @@ pub enum SignError {
     Encode(String),
 }
 
-impl SignError {
-    /// Stable machine code (`SIGN_*`), documented in docs/failure-codes.md.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::BerIndefiniteLength => "SIGN_BER_UNSUPPORTED",
-            Self::Malformed(_) => "SIGN_MALFORMED",
-            Self::NotSignedData => "SIGN_NOT_SIGNED_DATA",
-            Self::NoSigners => "SIGN_NO_SIGNERS",
-            Self::ContentMissing => "SIGN_CONTENT_MISSING",
-            Self::SignedAttributesMissing { .. } => "SIGN_SIGNED_ATTRS_MISSING",
-            Self::ContentTypeMismatch { .. } => "SIGN_CONTENT_TYPE_MISMATCH",
-            Self::DigestMismatch { .. } => "SIGN_DIGEST_MISMATCH",
-            Self::BadSignature { .. } => "SIGN_BAD_SIGNATURE",
-            Self::UnsupportedAlgorithm(_) => "SIGN_UNSUPPORTED_ALGORITHM",
-            Self::TooManySigners { .. } => "SIGN_TOO_MANY_SIGNERS",
-            Self::SignerCertificateMissing { .. } => "SIGN_SIGNER_CERT_MISSING",
-            Self::SigningCertificateMismatch { .. } => "SIGN_ESS_CERT_MISMATCH",
-            Self::SigningCertificateMissing { .. } => "SIGN_ESS_CERT_MISSING",
-            Self::SigningTimeInFuture { .. } => "SIGN_SIGNING_TIME_IN_FUTURE",
-            Self::SigningTimeMissing { .. } => "SIGN_SIGNING_TIME_MISSING",
-            Self::SigningTimeOutsideWindow { .. } => "SIGN_SIGNING_TIME_OUTSIDE_WINDOW",
-            Self::Untrusted { .. } => "SIGN_UNTRUSTED",
-            Self::CertificateExpired { .. } => "SIGN_CERT_EXPIRED",
-            Self::CertificateNotYetValid { .. } => "SIGN_CERT_NOT_YET_VALID",
-            Self::WrongKeyPurpose { .. } => "SIGN_WRONG_KEY_PURPOSE",
-            Self::Revoked { .. } => "SIGN_CERT_REVOKED",
-            Self::CrlInvalid(_) => "SIGN_CRL_INVALID",
-            Self::CrlExpired => "SIGN_CRL_EXPIRED",
-            Self::RevocationUnknown { .. } => "SIGN_REVOCATION_UNKNOWN",
-            Self::Signer(SignerError::NotAuthenticated) => "SIGN_TOKEN_NOT_AUTHENTICATED",
-            Self::Signer(SignerError::Removed) => "SIGN_TOKEN_REMOVED",
-            Self::Signer(SignerError::UnsupportedAlgorithm(_)) => {
-                "SIGN_TOKEN_UNSUPPORTED_ALGORITHM"
+sio_error::coded! {
+    SignError, default FixInput, extras {
+        fn card_state(&self) -> Option<sio_error::CardState> {
+            match self {
+                Self::Signer(SignerError::Removed) => Some(sio_error::CardState::Removed),
+                Self::Signer(SignerError::NotAuthenticated) => {
+                    Some(sio_error::CardState::NotAuthenticated)
+                }
+                _ => None,
             }
-            Self::Signer(_) => "SIGN_TOKEN_FAILURE",
-            Self::SignerSelfCheck => "SIGN_TOKEN_BAD_SIGNATURE",
-            Self::SignerCertificate(_) => "SIGN_SIGNER_CERT_INVALID",
-            Self::Key(_) => "SIGN_KEY_INVALID",
-            Self::Encode(_) => "SIGN_ENCODE",
         }
-    }
+    };
+    Self::BerIndefiniteLength => "SIGN_BER_UNSUPPORTED",
+    Self::Malformed(_) => "SIGN_MALFORMED",
+    Self::NotSignedData => "SIGN_NOT_SIGNED_DATA",
+    Self::NoSigners => "SIGN_NO_SIGNERS",
+    Self::ContentMissing => "SIGN_CONTENT_MISSING",
+    Self::SignedAttributesMissing { .. } => "SIGN_SIGNED_ATTRS_MISSING",
+    Self::ContentTypeMismatch { .. } => "SIGN_CONTENT_TYPE_MISMATCH" [DoNotTrust],
+    Self::DigestMismatch { .. } => "SIGN_DIGEST_MISMATCH" [DoNotTrust],
+    Self::BadSignature { .. } => "SIGN_BAD_SIGNATURE" [DoNotTrust],
+    Self::UnsupportedAlgorithm(_) => "SIGN_UNSUPPORTED_ALGORITHM",
+    Self::TooManySigners { .. } => "SIGN_TOO_MANY_SIGNERS" [DoNotTrust],
+    Self::SignerCertificateMissing { .. } => "SIGN_SIGNER_CERT_MISSING",
+    Self::SigningCertificateMismatch { .. } => "SIGN_ESS_CERT_MISMATCH" [DoNotTrust],
+    Self::SigningCertificateMissing { .. } => "SIGN_ESS_CERT_MISSING",
+    Self::SigningTimeInFuture { .. } => "SIGN_SIGNING_TIME_IN_FUTURE" [FixClock],
+    Self::SigningTimeMissing { .. } => "SIGN_SIGNING_TIME_MISSING",
+    Self::SigningTimeOutsideWindow { .. } => "SIGN_SIGNING_TIME_OUTSIDE_WINDOW" [FixClock],
+    Self::Untrusted { .. } => "SIGN_UNTRUSTED" [DoNotTrust],
+    Self::CertificateExpired { .. } => "SIGN_CERT_EXPIRED" [IssuingOffice],
+    Self::CertificateNotYetValid { .. } => "SIGN_CERT_NOT_YET_VALID" [FixClock],
+    Self::WrongKeyPurpose { .. } => "SIGN_WRONG_KEY_PURPOSE",
+    Self::Revoked { .. } => "SIGN_CERT_REVOKED" [IssuingOffice],
+    Self::CrlInvalid(_) => "SIGN_CRL_INVALID" [Administrator],
+    Self::CrlExpired => "SIGN_CRL_EXPIRED" [Administrator],
+    Self::RevocationUnknown { .. } => "SIGN_REVOCATION_UNKNOWN" [Administrator],
+    Self::Signer(SignerError::NotAuthenticated) => "SIGN_TOKEN_NOT_AUTHENTICATED" [RetryPin],
+    Self::Signer(SignerError::Removed) => "SIGN_TOKEN_REMOVED" [CheckDevice],
+    Self::Signer(SignerError::UnsupportedAlgorithm(_)) => "SIGN_TOKEN_UNSUPPORTED_ALGORITHM",
+    Self::Signer(_) => "SIGN_TOKEN_FAILURE" [CheckDevice],
+    Self::SignerSelfCheck => "SIGN_TOKEN_BAD_SIGNATURE" [Helpdesk],
+    Self::SignerCertificate(_) => "SIGN_SIGNER_CERT_INVALID" [IssuingOffice],
+    Self::Key(_) => "SIGN_KEY_INVALID",
+    Self::Encode(_) => "SIGN_ENCODE" [Helpdesk],
 }
+
+/// Every code sio-sign can return, one list per error enum (the failure-code catalogue check).
+pub const CODES: &[&[&str]] = &[<SignError as sio_error::CodeList>::CODES];
 
 impl From<der::Error> for SignError {
     fn from(e: der::Error) -> Self {

@@ -28,7 +28,7 @@ mod verify;
 pub use algs::GostArc;
 pub use build::{SignOptions, add_signer, sign};
 pub use cert::{CertSummary, KeyPurpose, check_purpose, pem_or_der_blocks};
-pub use error::SignError;
+pub use error::{CODES, SignError};
 pub use gost::GostCurve;
 pub use signer::{Carrier, SignatureAlgorithm, Signer, SignerError};
 pub use verify::{

@@ -53,9 +53,13 @@ pub enum SignerError {
 
 /// Something that holds a private key and signs with it.
 ///
+/// `Send + Sync`, as rustls's `SigningKey`/`Signer` are: a signer may be held across an `.await`
+/// in a future that runs on any thread of the runtime (the desktop app's commands), so a card or
+/// module handle that is not `Sync` keeps itself behind a mutex.
+///
 /// `sign` receives the message to be signed (for CMS: the DER of the signed attributes) and hashes
 /// it as [`Signer::algorithm`] says; the card or module is asked only for the private-key operation.
-pub trait Signer {
+pub trait Signer: Send + Sync {
     /// DER of the signer's X.509 certificate.
     fn certificate_der(&self) -> &[u8];
     /// The algorithm this signer produces.

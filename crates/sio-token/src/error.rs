@@ -84,6 +84,16 @@ pub enum TokenError {
     /// The PIN is blocked; it must be unblocked with the PUK at the issuing office.
     #[error("the PIN is blocked")]
     PinBlocked,
+    /// The PUK given to unblock the PIN was wrong. `tries_left` is `None` when the token does
+    /// not say.
+    #[error("wrong PUK ({})", tries_text(*tries_left))]
+    WrongPuk {
+        /// Tries left before the PUK blocks, when known.
+        tries_left: Option<u8>,
+    },
+    /// The PUK is blocked; only the certificate issuer can replace the card's PINs.
+    #[error("the PUK is blocked")]
+    PukBlocked,
     /// An operation needs the PIN verified first (or again, for a key that asks for it every time).
     #[error("the PIN must be verified before {operation}")]
     NotAuthenticated {
@@ -190,40 +200,58 @@ fn tries_text(tries: Option<u8>) -> String {
     }
 }
 
-impl TokenError {
-    /// The stable machine code of this error (see `docs/failure-codes.md`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NoService { .. } => "TOKEN_NO_SERVICE",
-            Self::NoReader => "TOKEN_NO_READER",
-            Self::ReaderNotFound { .. } => "TOKEN_READER_NOT_FOUND",
-            Self::NoCard { .. } => "TOKEN_NO_CARD",
-            Self::CardRemoved { .. } => "TOKEN_CARD_REMOVED",
-            Self::Timeout => "TOKEN_TIMEOUT",
-            Self::Pcsc { .. } => "TOKEN_PCSC",
-            Self::Card { .. } => "TOKEN_CARD_STATUS",
-            Self::BadResponse { .. } => "TOKEN_BAD_RESPONSE",
-            Self::ApplicationNotFound { .. } => "TOKEN_APP_NOT_FOUND",
-            Self::PinFormat { .. } => "TOKEN_PIN_FORMAT",
-            Self::WrongPin { .. } => "TOKEN_WRONG_PIN",
-            Self::PinBlocked => "TOKEN_PIN_BLOCKED",
-            Self::NotAuthenticated { .. } => "TOKEN_NOT_AUTHENTICATED",
-            Self::PinPad { .. } => "TOKEN_PINPAD",
-            Self::NoCertificate { .. } => "TOKEN_NO_CERTIFICATE",
-            Self::Certificate { .. } => "TOKEN_CERT_INVALID",
-            Self::CertificateExpired { .. } => "TOKEN_CERT_EXPIRED",
-            Self::CertificateNotYetValid { .. } => "TOKEN_CERT_NOT_YET_VALID",
-            Self::KeyNotFound { .. } => "TOKEN_KEY_NOT_FOUND",
-            Self::UnsupportedKey { .. } => "TOKEN_UNSUPPORTED_KEY",
-            Self::MechanismMissing { .. } => "TOKEN_MECHANISM_MISSING",
-            Self::FileKeyRefused { .. } => "TOKEN_FILE_KEY_REFUSED",
-            Self::SoftwareKeyRefused { .. } => "TOKEN_SOFTWARE_KEY_REFUSED",
-            Self::Pkcs11Module { .. } => "TOKEN_PKCS11_MODULE",
-            Self::Pkcs11 { .. } => "TOKEN_PKCS11",
-            Self::Catalogue { .. } => "TOKEN_CATALOGUE",
+sio_error::coded! {
+    TokenError, default CheckDevice, extras {
+        fn tries_left(&self) -> Option<u8> {
+            match self {
+                Self::WrongPin { tries_left } | Self::WrongPuk { tries_left } => *tries_left,
+                Self::PinBlocked | Self::PukBlocked => Some(0),
+                _ => None,
+            }
         }
-    }
+        fn card_state(&self) -> Option<sio_error::CardState> {
+            match self {
+                Self::CardRemoved { .. } => Some(sio_error::CardState::Removed),
+                Self::NotAuthenticated { .. } => Some(sio_error::CardState::NotAuthenticated),
+                _ => None,
+            }
+        }
+    };
+    Self::NoService { .. } => "TOKEN_NO_SERVICE" [Administrator],
+    Self::NoReader => "TOKEN_NO_READER",
+    Self::ReaderNotFound { .. } => "TOKEN_READER_NOT_FOUND",
+    Self::NoCard { .. } => "TOKEN_NO_CARD",
+    Self::CardRemoved { .. } => "TOKEN_CARD_REMOVED",
+    Self::Timeout => "TOKEN_TIMEOUT",
+    Self::Pcsc { .. } => "TOKEN_PCSC",
+    Self::Card { .. } => "TOKEN_CARD_STATUS",
+    Self::BadResponse { .. } => "TOKEN_BAD_RESPONSE",
+    Self::ApplicationNotFound { .. } => "TOKEN_APP_NOT_FOUND",
+    Self::PinFormat { .. } => "TOKEN_PIN_FORMAT" [RetryPin],
+    Self::WrongPin { .. } => "TOKEN_WRONG_PIN" [RetryPin],
+    Self::PinBlocked => "TOKEN_PIN_BLOCKED" [IssuingOffice],
+    Self::WrongPuk { .. } => "TOKEN_WRONG_PUK" [RetryPin],
+    Self::PukBlocked => "TOKEN_PUK_BLOCKED" [IssuingOffice],
+    Self::NotAuthenticated { .. } => "TOKEN_NOT_AUTHENTICATED" [RetryPin],
+    Self::PinPad { .. } => "TOKEN_PINPAD" [RetryPin],
+    Self::NoCertificate { .. } => "TOKEN_NO_CERTIFICATE" [IssuingOffice],
+    Self::Certificate { .. } => "TOKEN_CERT_INVALID" [IssuingOffice],
+    Self::CertificateExpired { .. } => "TOKEN_CERT_EXPIRED" [IssuingOffice],
+    Self::CertificateNotYetValid { .. } => "TOKEN_CERT_NOT_YET_VALID" [FixClock],
+    Self::KeyNotFound { .. } => "TOKEN_KEY_NOT_FOUND" [IssuingOffice],
+    Self::UnsupportedKey { .. } => "TOKEN_UNSUPPORTED_KEY",
+    Self::MechanismMissing { .. } => "TOKEN_MECHANISM_MISSING" [Administrator],
+    Self::FileKeyRefused { .. } => "TOKEN_FILE_KEY_REFUSED",
+    Self::SoftwareKeyRefused { .. } => "TOKEN_SOFTWARE_KEY_REFUSED",
+    Self::Pkcs11Module { .. } => "TOKEN_PKCS11_MODULE" [Administrator],
+    Self::Pkcs11 { .. } => "TOKEN_PKCS11",
+    Self::Catalogue { .. } => "TOKEN_CATALOGUE" [Administrator],
+}
 
+/// Every code sio-token can return, one list per error enum (the failure-code catalogue check).
+pub const CODES: &[&[&str]] = &[<TokenError as sio_error::CodeList>::CODES];
+
+impl TokenError {
     /// Map a PC/SC error, recognising removal and a stopped service.
     pub(crate) fn pcsc(operation: &'static str, source: pcsc::Error) -> Self {
         use pcsc::Error as E;

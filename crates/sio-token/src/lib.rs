@@ -29,7 +29,7 @@ pub mod tlv;
 
 pub use backend::{CardBackend, CardTransaction};
 pub use cert::{Bin, CertificateInfo, Iin, KeyKind, Purposes, UsableCertificate, Validity};
-pub use error::TokenError;
+pub use error::{CODES, TokenError};
 pub use pin::Pin;
 pub use piv::{PinStatus, PivSession, PivSigner, PivSlot, Rejected, Unverified, Verified};
 pub use pkcs11::{Pkcs11Module, Pkcs11PinStatus, Pkcs11Session, Pkcs11Signer, Pkcs11Token};

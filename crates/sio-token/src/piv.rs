@@ -192,6 +192,15 @@ fn verify(tx: &mut dyn CardTransaction, pin: Pin) -> Result<(), TokenError> {
         .map(drop)
 }
 
+/// The 16 bytes of CHANGE REFERENCE DATA / RESET RETRY COUNTER: two 8-byte FF-padded blocks.
+fn reference_pair(first: &Pin, second: &Pin) -> Result<zeroize::Zeroizing<Vec<u8>>, TokenError> {
+    let (a, b) = (first.piv_block()?, second.piv_block()?);
+    let mut data = zeroize::Zeroizing::new(Vec::with_capacity(16));
+    data.extend_from_slice(&a);
+    data.extend_from_slice(&b);
+    Ok(data)
+}
+
 fn verify_on_pad(tx: &mut dyn CardTransaction) -> Result<(), TokenError> {
     let template = Command::new(Ins::Verify, 0x00, PIN_REF)
         .data(vec![0xFF; 8])
@@ -294,6 +303,52 @@ impl<B: CardBackend, S> PivSession<B, S> {
         let mut tx = self.backend.transaction()?;
         select(tx.as_mut())?;
         pin_status(tx.as_mut())
+    }
+
+    /// Change the PIN: CHANGE REFERENCE DATA (SP 800-73-4 Part 2 §3.2.2) with the current PIN and
+    /// the new one, each 6 to 8 characters padded with FF. Both formats are checked before the card
+    /// is asked, so a malformed new PIN uses no try. A wrong current PIN uses one
+    /// ([`TokenError::WrongPin`] carries the tries left; [`TokenError::PinBlocked`] at zero). Both
+    /// PINs are dropped here.
+    pub fn change_pin(&mut self, current: Pin, new: Pin) -> Result<(), TokenError> {
+        let data = reference_pair(&current, &new)?;
+        drop((current, new));
+        let mut tx = self.backend.transaction()?;
+        select(tx.as_mut())?;
+        let cmd = Command::new(Ins::ChangeReferenceData, 0x00, PIN_REF).data(data.to_vec());
+        drop(data);
+        let r = tx.exchange(&cmd, "change PIN")?;
+        match r.status() {
+            // Some cards answer a wrong current PIN with 63 00 (no counter): the counter is read.
+            StatusWord::WarningChanged(0) => Err(match pin_status(tx.as_mut())? {
+                PinStatus::Blocked => TokenError::PinBlocked,
+                PinStatus::TriesLeft(n) => TokenError::WrongPin {
+                    tries_left: Some(n),
+                },
+                _ => TokenError::WrongPin { tries_left: None },
+            }),
+            _ => r.success("change PIN").map(drop),
+        }
+    }
+
+    /// Unblock the PIN with the PUK and set a new PIN: RESET RETRY COUNTER (SP 800-73-4 Part 2
+    /// §3.2.3), the PUK and the new PIN each 6 to 8 characters padded with FF. Works whether or
+    /// not the PIN is blocked; the PIN's counter is back to full after. A wrong PUK uses one of the
+    /// PUK's tries ([`TokenError::WrongPin`] with the PUK's tries left; [`TokenError::PinBlocked`]
+    /// once the PUK itself is blocked: only the certificate issuer helps then). Both are dropped.
+    pub fn unblock_pin(&mut self, puk: Pin, new: Pin) -> Result<(), TokenError> {
+        let data = reference_pair(&puk, &new)?;
+        drop((puk, new));
+        let mut tx = self.backend.transaction()?;
+        select(tx.as_mut())?;
+        let cmd = Command::new(Ins::ResetRetryCounter, 0x00, PIN_REF).data(data.to_vec());
+        drop(data);
+        let r = tx.exchange(&cmd, "unblock PIN")?;
+        match r.status() {
+            // A wrong PUK answered with 63 00: the PUK's counter cannot be read in PIV.
+            StatusWord::WarningChanged(0) => Err(TokenError::WrongPin { tries_left: None }),
+            _ => r.success("unblock PIN").map(drop),
+        }
     }
 
     /// Whether the reader has a PIN pad.
@@ -451,7 +506,7 @@ impl<B: CardBackend> PivSigner<'_, B> {
     }
 }
 
-impl<B: CardBackend> Signer for PivSigner<'_, B> {
+impl<B: CardBackend + Send + Sync> Signer for PivSigner<'_, B> {
     fn certificate_der(&self) -> &[u8] {
         self.cert.der()
     }
@@ -500,5 +555,25 @@ mod tests {
         assert_eq!(parse_signature_response(&r), Ok(vec![1, 2, 3]));
         assert!(parse_signature_response(&[0x7C, 0x02, 0x82, 0x00]).is_err());
         assert!(parse_signature_response(&[0x7C, 0x05, 0x82]).is_err());
+    }
+
+    #[test]
+    fn reference_pair_pads_both_and_refuses_bad_formats() {
+        let pin = |s: &str| Pin::new(s.to_owned()).unwrap_or_else(|e| panic!("{e:?}"));
+        let data =
+            reference_pair(&pin("123456"), &pin("12345678")).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            data.as_slice(),
+            b"123456\xFF\xFF12345678".as_slice(),
+            "two 8-byte blocks, FF-padded (SP 800-73-4 Part 2 §3.2.2)"
+        );
+        // A new PIN of 5 or 9 characters is refused before the card is asked (no try used).
+        for bad in ["12345", "123456789"] {
+            let e = reference_pair(&pin("123456"), &pin(bad)).err();
+            assert!(
+                matches!(e, Some(TokenError::PinFormat { .. })),
+                "{bad}: {e:?}"
+            );
+        }
     }
 }

@@ -482,7 +482,9 @@ impl Pkcs11Session<Verified> {
             },
         };
         Ok(Pkcs11Signer {
-            session: self,
+            label: self.token.label.clone(),
+            carrier: self.token.carrier,
+            session: Mutex::new(self),
             key,
             cert: cert.info,
             algorithm,
@@ -529,7 +531,10 @@ fn gost_params_of(cert_der: &[u8]) -> Option<Vec<u8>> {
 
 /// A private key on a PKCS#11 token, made only from a logged-in session.
 pub struct Pkcs11Signer<'s> {
-    session: &'s mut Pkcs11Session<Verified>,
+    /// Behind a mutex: a PKCS#11 session is `Send` but not `Sync`, and a [`Signer`] is both.
+    session: Mutex<&'s mut Pkcs11Session<Verified>>,
+    label: String,
+    carrier: Carrier,
     key: ObjectHandle,
     cert: CertificateInfo,
     algorithm: SignatureAlgorithm,
@@ -540,7 +545,7 @@ pub struct Pkcs11Signer<'s> {
 impl fmt::Debug for Pkcs11Signer<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pkcs11Signer")
-            .field("token", &self.session.token.label)
+            .field("token", &self.label)
             .field("algorithm", &self.algorithm)
             .field("always_authenticate", &self.always_authenticate)
             .finish_non_exhaustive()
@@ -605,6 +610,10 @@ impl Pkcs11Signer<'_> {
             SignatureAlgorithm::EcdsaP384Sha384 => (Mechanism::Ecdsa, hash, Mechanism::EcdsaSha384),
             _ => (Mechanism::Ecdsa, hash, Mechanism::EcdsaSha256),
         };
+        let token = self
+            .session
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let raw = if self.always_authenticate {
             let pin = self.pin.take().ok_or(TokenError::NotAuthenticated {
                 operation: "signing with an always-authenticate key",
@@ -612,18 +621,17 @@ impl Pkcs11Signer<'_> {
             // PKCS#11 §5.1: the context-specific login comes between C_SignInit and C_Sign, so the
             // operation is multi-part; a hash-and-sign mechanism takes the message in C_SignUpdate,
             // the raw one (when the module has no hashing variant) takes the prepared input.
-            let mechanisms = self
-                .session
+            let mechanisms = token
                 .module
                 .ctx
-                .get_mechanism_list(self.session.slot)
+                .get_mechanism_list(token.slot)
                 .map_err(ck("list mechanisms"))?;
             let (mechanism, data) = if mechanisms.contains(&hashing.mechanism_type()) {
                 (hashing, message.to_vec())
             } else {
                 (mechanism, input)
             };
-            let session = &self.session.session;
+            let session = &token.session;
             session
                 .sign_init(&mechanism, self.key)
                 .map_err(ck("sign init"))?;
@@ -633,7 +641,7 @@ impl Pkcs11Signer<'_> {
             session.sign_update(&data).map_err(ck("sign"))?;
             session.sign_final().map_err(ck("sign"))?
         } else {
-            self.session
+            token
                 .session
                 .sign(&mechanism, self.key, &input)
                 .map_err(|e| match rv(&e) {
@@ -670,7 +678,7 @@ impl Signer for Pkcs11Signer<'_> {
     }
 
     fn carrier(&self) -> Carrier {
-        self.session.token.carrier
+        self.carrier
     }
 
     fn sign(&mut self, message: &[u8]) -> Result<Vec<u8>, SignerError> {

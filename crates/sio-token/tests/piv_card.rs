@@ -364,6 +364,79 @@ fn survives_a_pcscd_restart() {
     assert!(ok, "the watcher recovers after a pcscd restart");
 }
 
+/// Whatever happens in a test that changes the PIN, the card ends with the PIN the other tests use
+/// (set with the PUK, which also works on a PIN that is not blocked).
+struct RestorePin;
+
+impl Drop for RestorePin {
+    fn drop(&mut self) {
+        let _ = session().unblock_pin(pin(sio_virtual_card::DEFAULT_PUK), pin(PIN));
+    }
+}
+
+/// Change the PIN (CHANGE REFERENCE DATA) and back; a wrong current PIN uses a try and changes
+/// nothing; a malformed new PIN is refused before the card is asked.
+#[test]
+fn change_pin_on_the_card() {
+    let _stack = stack();
+    let _restore = RestorePin;
+    reset_tries();
+    let mut s = session();
+    s.change_pin(pin(PIN), pin("24681357")).unwrap();
+    // The old PIN no longer opens the card; the new one does.
+    let r = session().verify_pin(pin(PIN)).unwrap_err();
+    assert!(
+        matches!(r.error, TokenError::WrongPin { .. }),
+        "{:?}",
+        r.error
+    );
+    let _ = session().verify_pin(pin("24681357")).expect("the new PIN");
+    // A wrong current PIN: refused with the tries left, the PIN unchanged.
+    let e = session()
+        .change_pin(pin("999999"), pin("111111"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            TokenError::WrongPin {
+                tries_left: Some(_)
+            }
+        ),
+        "{e:?}"
+    );
+    // A malformed new PIN: refused here, no try used.
+    let before = session().pin_status().unwrap();
+    let e = session()
+        .change_pin(pin("24681357"), pin("12345"))
+        .unwrap_err();
+    assert_eq!(e.code(), "TOKEN_PIN_FORMAT");
+    assert_eq!(session().pin_status().unwrap(), before);
+    // Back to the PIN the other tests use.
+    session().change_pin(pin("24681357"), pin(PIN)).unwrap();
+    reset_tries();
+}
+
+/// A blocked PIN is unblocked with the PUK (RESET RETRY COUNTER), with a new PIN.
+#[test]
+fn unblock_pin_with_puk() {
+    let _stack = stack();
+    let _restore = RestorePin;
+    reset_tries();
+    let mut s = session();
+    while !matches!(s.pin_status().unwrap(), PinStatus::Blocked) {
+        s = s.verify_pin(pin("999999")).unwrap_err().into_session();
+    }
+    session()
+        .unblock_pin(pin(sio_virtual_card::DEFAULT_PUK), pin("13572468"))
+        .unwrap();
+    assert!(matches!(session().pin_status().unwrap(), PinStatus::TriesLeft(n) if n > 0));
+    let _ = session()
+        .verify_pin(pin("13572468"))
+        .expect("the PIN set with the PUK");
+    session().change_pin(pin("13572468"), pin(PIN)).unwrap();
+    reset_tries();
+}
+
 #[test]
 fn blocked_pin() {
     let _stack = stack();

@@ -129,25 +129,24 @@ pub enum UpdateError {
     },
 }
 
-impl UpdateError {
-    /// The stable code of the error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            UpdateError::Format(_) => "UPD_FORMAT",
-            UpdateError::Unsigned => "UPD_UNSIGNED",
-            UpdateError::UntrustedKey(_) => "UPD_UNTRUSTED_KEY",
-            UpdateError::BadSignature => "UPD_BAD_SIGNATURE",
-            UpdateError::Manifest(_) => "UPD_MANIFEST",
-            UpdateError::Tampered(_) => "UPD_TAMPERED",
-            UpdateError::WrongProduct { .. } => "UPD_WRONG_PRODUCT",
-            UpdateError::Downgrade { .. } => "UPD_DOWNGRADE",
-            UpdateError::SameVersion(_) => "UPD_SAME_VERSION",
-            UpdateError::TooOld { .. } => "UPD_TOO_OLD",
-            UpdateError::Key(_) => "UPD_KEY",
-            UpdateError::Io { .. } => "UPD_IO",
-        }
-    }
+sio_error::coded! {
+    UpdateError, default DoNotTrust;
+    Self::Format(_) => "UPD_FORMAT",
+    Self::Unsigned => "UPD_UNSIGNED",
+    Self::UntrustedKey(_) => "UPD_UNTRUSTED_KEY",
+    Self::BadSignature => "UPD_BAD_SIGNATURE",
+    Self::Manifest(_) => "UPD_MANIFEST",
+    Self::Tampered(_) => "UPD_TAMPERED",
+    Self::WrongProduct { .. } => "UPD_WRONG_PRODUCT" [FixInput],
+    Self::Downgrade { .. } => "UPD_DOWNGRADE" [FixInput],
+    Self::SameVersion(_) => "UPD_SAME_VERSION" [Nothing],
+    Self::TooOld { .. } => "UPD_TOO_OLD" [FixInput],
+    Self::Key(_) => "UPD_KEY" [FixInput],
+    Self::Io { .. } => "UPD_IO" [Administrator],
 }
+
+/// Every code sio-update can return, one list per error enum (the failure-code catalogue check).
+pub const CODES: &[&[&str]] = &[<UpdateError as sio_error::CodeList>::CODES];
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> UpdateError {
     let what = what.into();
@@ -499,6 +498,7 @@ pub fn install(v: &Verified, root: &Path) -> Result<Installed, UpdateError> {
     let versions = root.join("versions");
     fs::create_dir_all(&versions).map_err(io(format!("cannot create {}", versions.display())))?;
     let previous = installed_version(root)?;
+    remove_stale_leftovers(root, &versions);
     let name = v.version.to_string();
     let staging = versions.join(format!(".staging-{name}-{}", std::process::id()));
     if staging.exists() {
@@ -532,6 +532,50 @@ pub fn install(v: &Verified, root: &Path) -> Result<Installed, UpdateError> {
         files,
         bytes,
     })
+}
+
+/// Remove what an apply killed midway (power cut, `kill -9`) left behind: its staging copy and
+/// moved-aside old copy under `versions/`, its half-made `current` link under `root`. Each name
+/// ends in the process id of its apply; those of a process still running are kept (two applies
+/// at once). Best effort: whatever cannot be removed is tried again next time.
+fn remove_stale_leftovers(root: &Path, versions: &Path) {
+    let stale = |name: &str, prefixes: &[&str]| {
+        prefixes.iter().any(|p| name.starts_with(p))
+            && name
+                .rsplit('-')
+                .next()
+                .and_then(|pid| pid.parse::<u32>().ok())
+                .is_some_and(|pid| pid != std::process::id() && !process_alive(pid))
+    };
+    for (dir, prefixes) in [
+        (versions, &[".staging-", ".old-"][..]),
+        (root, &[".current-"][..]),
+    ] {
+        let Ok(entries) = fs::read_dir(dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if stale(&name, prefixes) {
+                let p = e.path();
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                let _ = if is_dir {
+                    fs::remove_dir_all(&p)
+                } else {
+                    fs::remove_file(&p)
+                };
+            }
+        }
+    }
+}
+
+/// Whether process `pid` exists (Linux: `/proc/<pid>`; elsewhere assume it does, keep its files).
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
 }
 
 fn stage(v: &Verified, staging: &Path) -> Result<(usize, u64), UpdateError> {

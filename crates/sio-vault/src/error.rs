@@ -29,14 +29,10 @@ pub enum KeyStoreError {
     },
 }
 
-impl KeyStoreError {
-    /// The stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Unavailable { .. } => "VAULT_KEYRING_UNAVAILABLE",
-            Self::BadKey { .. } => "VAULT_KEYRING_BAD_KEY",
-        }
-    }
+sio_error::coded! {
+    KeyStoreError, default Administrator;
+    Self::Unavailable { .. } => "VAULT_KEYRING_UNAVAILABLE",
+    Self::BadKey { .. } => "VAULT_KEYRING_BAD_KEY" [DoNotTrust],
 }
 
 /// A failure of a vault operation.
@@ -105,27 +101,53 @@ pub enum VaultError {
     },
 }
 
-impl VaultError {
-    /// The stable machine code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Io { .. } => "VAULT_IO",
-            Self::Locked(_) => "VAULT_LOCKED",
-            Self::KeyStore(e) => e.code(),
-            Self::Journal(e) => e.code(),
-            Self::MetadataCorrupt { .. } => "VAULT_METADATA_CORRUPT",
-            Self::NotFound(_) => "VAULT_RESULT_NOT_FOUND",
-            Self::Expired(_) => "VAULT_RESULT_EXPIRED",
-            Self::BadResultId(_) => "VAULT_RESULT_ID_INVALID",
-            Self::SlotTampered(_) => "VAULT_SLOT_TAMPERED",
-            Self::CiphertextTampered(_) => "VAULT_CIPHERTEXT_TAMPERED",
-            Self::Encrypt(_) => "VAULT_ENCRYPT_FAILED",
-            Self::ExportReasonMissing => "VAULT_EXPORT_REASON_REQUIRED",
-            Self::ExportDestinationExists(_) => "VAULT_EXPORT_DESTINATION_EXISTS",
-            Self::ExportSign { .. } => "VAULT_EXPORT_SIGN_FAILED",
-        }
-    }
+sio_error::coded! {
+    VaultError, default Helpdesk;
+    Self::Io { .. } => "VAULT_IO" [Administrator],
+    Self::Locked(_) => "VAULT_LOCKED" [RetryLater],
+    Self::KeyStore(e) => e.code(),
+    Self::Journal(e) => e.code(),
+    Self::MetadataCorrupt { .. } => "VAULT_METADATA_CORRUPT" [Administrator],
+    Self::NotFound(_) => "VAULT_RESULT_NOT_FOUND" [Nothing],
+    Self::Expired(_) => "VAULT_RESULT_EXPIRED" [Nothing],
+    Self::BadResultId(_) => "VAULT_RESULT_ID_INVALID",
+    Self::SlotTampered(_) => "VAULT_SLOT_TAMPERED" [DoNotTrust],
+    Self::CiphertextTampered(_) => "VAULT_CIPHERTEXT_TAMPERED" [DoNotTrust],
+    Self::Encrypt(_) => "VAULT_ENCRYPT_FAILED",
+    Self::ExportReasonMissing => "VAULT_EXPORT_REASON_REQUIRED" [FixInput],
+    Self::ExportDestinationExists(_) => "VAULT_EXPORT_DESTINATION_EXISTS" [FixInput],
+    Self::ExportSign { .. } => "VAULT_EXPORT_SIGN_FAILED" [CheckDevice],
+}
 
+// The journal's table: a failed verification is evidence of tampering (report an incident);
+// anchoring and key problems go to the helpdesk (docs/failure-codes.md).
+sio_error::coded! {
+    JournalError, default DoNotTrust;
+    Self::Io { .. } => "VAULT_JOURNAL_IO" [Administrator],
+    Self::Malformed { .. } => "VAULT_JOURNAL_MALFORMED",
+    Self::NotCanonical { .. } => "VAULT_JOURNAL_NOT_CANONICAL",
+    Self::EntryAltered { .. } => "VAULT_JOURNAL_ENTRY_ALTERED",
+    Self::ChainBroken { .. } => "VAULT_JOURNAL_CHAIN_BROKEN",
+    Self::EntryMissing { .. } => "VAULT_JOURNAL_ENTRY_MISSING",
+    Self::OutOfOrder { .. } => "VAULT_JOURNAL_OUT_OF_ORDER",
+    Self::MacInvalid { .. } => "VAULT_JOURNAL_MAC_INVALID",
+    Self::Truncated { .. } => "VAULT_JOURNAL_TRUNCATED",
+    Self::HeadMismatch { .. } => "VAULT_JOURNAL_HEAD_MISMATCH",
+    Self::HeadMissing { .. } => "VAULT_JOURNAL_HEAD_MISSING" [Helpdesk],
+    Self::KeyMissing { .. } => "VAULT_JOURNAL_KEY_MISSING" [Helpdesk],
+    Self::MacUnchecked { .. } => "VAULT_JOURNAL_MAC_UNCHECKED" [Helpdesk],
+    Self::KeyPresent { .. } => "VAULT_JOURNAL_KEY_PRESENT" [Helpdesk],
+    Self::KeyStore(e) => e.code(),
+}
+
+/// Every code sio-vault can return, one list per error enum (the failure-code catalogue check).
+pub const CODES: &[&[&str]] = &[
+    <KeyStoreError as sio_error::CodeList>::CODES,
+    <VaultError as sio_error::CodeList>::CODES,
+    <JournalError as sio_error::CodeList>::CODES,
+];
+
+impl VaultError {
     pub(crate) fn io(
         op: &'static str,
         path: &std::path::Path,

@@ -55,7 +55,7 @@ mod keystore;
 mod vault;
 
 pub use crypto::MacKey;
-pub use error::{KeyStoreError, VaultError};
+pub use error::{CODES, KeyStoreError, VaultError};
 pub use journal::{
     AcceptReport, Actor, ExportRecord, Journal, JournalError, JournalKeys, MacCheck, ObjectRef,
     Operation, Outcome, Principal, Record, VerifyReport, accept_current, exports, exports_anchored,

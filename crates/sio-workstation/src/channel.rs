@@ -1,14 +1,15 @@
 //! The protected channel: a TLS handshake with the configured gateway, trusting only the pinned
 //! CA; the round-trip time; the clock difference read from `GET /v1/health` (its `gateway_time`,
-//! else the HTTP `Date` header). No client certificate is presented: when the gateway insists on
-//! one, the handshake still proves the gateway's identity and the clock is reported unknown.
+//! else the HTTP `Date` header). The TLS configuration is the client's own (TLS 1.3 only, the
+//! pinned CA; `sio_client::tls_config`). Without a workstation certificate in the policy none is
+//! presented: when the gateway insists on one, the handshake still proves the gateway's identity
+//! and the clock is reported unknown.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::{GatewayConfig, Policy, Requirements};
@@ -46,44 +47,32 @@ pub enum ProbeError {
     Handshake(String),
 }
 
+/// The client's own TLS configuration ([`sio_client::tls_config`]: TLS 1.3 only, the pinned CA,
+/// the workstation's certificate when the policy gives one), so the self-check cannot pass where
+/// the client would fail.
 fn client_config(gw: &GatewayConfig) -> Result<rustls::ClientConfig, ProbeError> {
     let ca_file = gw.ca_file.as_path();
-    let mut roots = rustls::RootCertStore::empty();
-    let certs = CertificateDer::pem_file_iter(ca_file)
+    let ca_pem = std::fs::read(ca_file)
         .map_err(|e| ProbeError::Ca(format!("{}: {e}", ca_file.display())))?;
-    for c in certs {
-        let c = c.map_err(|e| ProbeError::Ca(format!("{}: {e}", ca_file.display())))?;
-        roots
-            .add(c)
-            .map_err(|e| ProbeError::Ca(format!("{}: {e}", ca_file.display())))?;
-    }
-    if roots.is_empty() {
-        return Err(ProbeError::Ca(format!(
-            "{}: no certificate",
-            ca_file.display()
-        )));
-    }
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| ProbeError::Handshake(e.to_string()))?
-    .with_root_certificates(roots);
-    match (&gw.client_cert, &gw.client_key) {
+    let identity = match (&gw.client_cert, &gw.client_key) {
         (Some(cert), Some(key)) => {
-            let bad = |e: String| ProbeError::Identity(e);
-            let chain = CertificateDer::pem_file_iter(cert)
-                .map_err(|e| bad(format!("{}: {e}", cert.display())))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| bad(format!("{}: {e}", cert.display())))?;
-            let key = PrivateKeyDer::from_pem_file(key)
-                .map_err(|e| bad(format!("{}: {e}", key.display())))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| bad(e.to_string()))
+            let read = |p: &std::path::Path| {
+                std::fs::read(p).map_err(|e| ProbeError::Identity(format!("{}: {e}", p.display())))
+            };
+            Some(
+                sio_client::ClientIdentity::from_pem(&read(cert)?, &read(key)?)
+                    .map_err(|e| ProbeError::Identity(e.to_string()))?,
+            )
         }
-        _ => Ok(builder.with_no_client_auth()),
-    }
+        _ => None,
+    };
+    sio_client::tls_config(&ca_pem, identity.as_ref()).map_err(|e| match e {
+        sio_client::ClientError::CaInvalid(d) => {
+            ProbeError::Ca(format!("{}: {d}", ca_file.display()))
+        }
+        sio_client::ClientError::IdentityInvalid(d) => ProbeError::Identity(d),
+        other => ProbeError::Handshake(other.to_string()),
+    })
 }
 
 /// Parse an HTTP response head and body: (status code, Date header, body).

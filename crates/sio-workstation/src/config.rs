@@ -1,6 +1,7 @@
 //! What is checked against: the thresholds of Appendix 4 ([`Requirements`], overridable by a
-//! profile file) and the administrator's [`Policy`] (allowed networks, probe targets, PKCS#11
-//! modules, the gateway and its pinned CA). Both load from TOML or JSON.
+//! profile file, TOML or JSON) and the administrator's policy — sio-policy's one schema
+//! (docs/policy.md), of which [`Policy`] is the diagnosis' view (allowed networks, probe targets,
+//! PKCS#11 modules, the gateway and its pinned CA), not a file format of its own.
 
 use std::path::{Path, PathBuf};
 
@@ -59,9 +60,8 @@ pub enum GuardAction {
     Warn,
 }
 
-/// The protected channel's endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The protected channel's endpoint, from the policy's `[gateway]` and `[workstation]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewayConfig {
     /// `host:port` to connect to (an IP address or a name the local resolver knows).
     pub address: String,
@@ -71,24 +71,17 @@ pub struct GatewayConfig {
     /// is trusted.
     pub ca_file: PathBuf,
     /// Connect and handshake timeout, milliseconds.
-    #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
     /// The workstation's TLS certificate (PEM), when the gateway requires a client certificate
     /// and the policy provides a workstation identity; the user's token is never used here.
-    #[serde(default)]
     pub client_cert: Option<PathBuf>,
     /// Its private key (PEM).
-    #[serde(default)]
     pub client_key: Option<PathBuf>,
 }
 
-fn default_timeout_ms() -> u64 {
-    3000
-}
-
-/// The administrator's policy file.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// What the diagnosis takes from the administrator's policy ([`Policy::from`] a
+/// [`sio_policy::Policy`]; [`Policy::load_any`] reads the file).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
     /// Networks this workstation may have routes to (CIDR, e.g. the protected channel's subnet
     /// `10.20.0.0/16`). Routes to anything else are findings.
@@ -109,13 +102,6 @@ pub struct Policy {
     pub gateway: Option<GatewayConfig>,
     /// The client's data directory (free space is measured on its file system).
     pub data_dir: Option<PathBuf>,
-}
-
-impl Policy {
-    /// Load a policy file (TOML, or JSON when the name ends in `.json`).
-    pub fn load(path: &Path) -> Result<Self, WorkstationError> {
-        load(path)
-    }
 }
 
 impl From<&sio_policy::Policy> for Policy {
@@ -173,23 +159,15 @@ impl From<&sio_policy::Policy> for Policy {
 }
 
 impl Policy {
-    /// Load the administrator's policy file (sio-policy's schema, docs/INSTALL.md); a file that is
-    /// not of that schema is read as diagnosis settings (the fields of [`Policy`], TOML or JSON).
+    /// Load the administrator's policy file (sio-policy's one schema, docs/policy.md) and take
+    /// the diagnosis' part of it.
     pub fn load_any(path: &Path) -> Result<Self, WorkstationError> {
-        match sio_policy::Policy::load(path) {
-            Ok(admin) => Ok(Self::from(&admin)),
-            Err(admin_err) => Self::load(path).map_err(|own| match own {
-                WorkstationError::ConfigInvalid { path, detail } => {
-                    WorkstationError::ConfigInvalid {
-                        path,
-                        detail: format!(
-                            "neither the administrator's policy ({admin_err}) nor diagnosis settings ({detail})"
-                        ),
-                    }
-                }
-                other => other,
-            }),
-        }
+        sio_policy::Policy::load(path)
+            .map(|p| Self::from(&p))
+            .map_err(|e| WorkstationError::ConfigInvalid {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })
     }
 }
 
@@ -221,14 +199,6 @@ mod tests {
         let r = Requirements::load(&p).expect("load");
         assert_eq!(r.cpu_mhz, 1);
         assert_eq!(r.nic_mbps, 100, "missing fields keep Appendix 4");
-        let j = dir.path().join("p.json");
-        std::fs::write(
-            &j,
-            r#"{"allowed_networks":["10.20.0.0/16"],"on_internet":"warn"}"#,
-        )
-        .expect("write");
-        let pol = Policy::load(&j).expect("policy");
-        assert_eq!(pol.on_internet, GuardAction::Warn);
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "cpu_ghz = 3\n").expect("write");
         let e = Requirements::load(&bad).expect_err("unknown field");
@@ -248,11 +218,16 @@ mod tests {
         assert_eq!(pol.allowed_networks, ["10.20.0.0/16"]);
         assert_eq!(pol.probes, ["10.20.0.1:8443"]);
         assert_eq!(pol.on_internet, GuardAction::Warn);
-        assert_eq!(
-            Policy::load_any(&j).expect("own format").on_internet,
-            GuardAction::Warn
-        );
-        let e = Policy::load(&dir.path().join("none.toml")).expect_err("missing");
-        assert_eq!(e.code(), "WS_CONFIG_READ");
+        // One schema: the diagnosis has no policy format of its own any more.
+        let own = dir.path().join("p.json");
+        std::fs::write(
+            &own,
+            r#"{"allowed_networks":["10.20.0.0/16"],"on_internet":"warn"}"#,
+        )
+        .expect("write");
+        let e = Policy::load_any(&own).expect_err("not the administrator's schema");
+        assert_eq!(e.code(), "WS_CONFIG_INVALID");
+        let e = Policy::load_any(&dir.path().join("none.toml")).expect_err("missing");
+        assert_eq!(e.code(), "WS_CONFIG_INVALID");
     }
 }

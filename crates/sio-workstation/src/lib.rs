@@ -25,6 +25,7 @@ pub mod airgap;
 pub mod biometrics;
 pub mod cards;
 pub mod channel;
+pub mod compliance;
 pub mod config;
 mod error;
 pub mod hardware;
@@ -38,7 +39,7 @@ use std::time::Duration;
 
 pub use airgap::start_guard;
 pub use config::{GatewayConfig, GuardAction, Policy, Requirements};
-pub use error::WorkstationError;
+pub use error::{CODES, FINDINGS, WorkstationError};
 pub use report::{Group, Item, Report, Status};
 pub use ui::UiReport;
 
@@ -93,6 +94,8 @@ pub async fn run(config: &Config) -> Report {
         }
         match group {
             Group::Hardware => {
+                // A profile below Appendix 4 is said so (issue 18; compliance.rs).
+                items.extend(compliance::profile_item(&config.requirements));
                 let (req, dir) = (config.requirements.clone(), config.data_dir());
                 items.extend(
                     blocking(HARDWARE_TIMEOUT, move || hardware::check(&req, &dir), || {
@@ -103,6 +106,8 @@ pub async fn run(config: &Config) -> Report {
                 );
             }
             Group::Network => {
+                // Only `refuse` meets consent §11.6 (issue 18; compliance.rs).
+                items.push(compliance::airgap_policy_item(&config.policy));
                 let policy = config.policy.clone();
                 items.extend(
                     blocking(HARDWARE_TIMEOUT, move || airgap::passive(&policy), || {

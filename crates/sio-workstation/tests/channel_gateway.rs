@@ -48,6 +48,8 @@ async fn handshake_latency_and_clock_against_the_reference_gateway() {
         tls.measured.contains("handshake") && tls.measured.contains("ms"),
         "{tls:?}"
     );
+    // The client's own configuration (sio_client::tls_config): TLS 1.3 only.
+    assert!(tls.measured.contains("TLSv1_3"), "{tls:?}");
     let clock = by(&items, "WS_CLOCK_SKEW");
     assert_eq!(clock.status, Status::Pass, "{clock:?}");
 

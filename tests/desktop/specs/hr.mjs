@@ -44,7 +44,9 @@ try {
   const fields = {
     ...person('ИВАНОВ АЛЕКСЕЙ', '850415300121'),
     '#hr-org': 'ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)',
-    '#hr-bin': '040340001233',
+    // The organisation's code in ЕРДР (2015 Appendix 5, «СДТБТ ұйымының коды»), as the operator
+    // recorded it for the body (desktop-e2e.sh: `sio gateway admin org-code`).
+    '#hr-org-code': '191501',
     '#hr-unit': 'Следственное управление',
     '#hr-pos': 'Следователь',
     '#hr-wphone': '+7 7172 00 00 00',
@@ -60,14 +62,14 @@ try {
     await c.scrollIntoView({ block: 'center' });
     if (!(await c.isSelected())) await c.click();
   }
-  // No second signature chosen: refused with what to do.
+  // No second signature chosen: the form does not fail late (issue 19 item 5) — signing stays
+  // disabled and the button says why.
   await setField(app, '#hr-co-reader', '');
   await type(app, '#hr-pin', PIN);
   await shots3(app, 'hr-09-block-form');
-  await click(app, '[data-action=hr-submit]');
-  await shown(app, '[role=alert][data-code]');
-  const refused = await errorCode(app);
-  if (refused !== 'APP_COSIGNATURE_REQUIRED') throw new Error(`a dismissal without the head's signature: ${refused}`);
+  await shown(app, '[data-testid=hr-submit-why][data-why="hr.submit_needs_cosigner"]');
+  if (await (await app.$('[data-action=hr-submit]')).isEnabled()) throw new Error('a dismissal without the head\'s token can be submitted');
+  if (await errorCode(app)) throw new Error(`an error before any submission: ${await errorCode(app)}`);
   await shots3(app, 'hr-10-block-needs-cosignature');
 
   // The department head's token in the second reader, the head's PIN: filed with both signatures.
@@ -85,8 +87,15 @@ try {
 
   // The head's own blocking after more than two months' absence: signed by the head alone.
   await setField(app, '#hr-reason', 'long_absence');
-  const own = { ...person('СЕРІКОВА АЙГЕРІМ', HEAD), '#hr-pos': 'Начальник управления', '#hr-mphone': '+77010000002', '#hr-email': 'head@example.invalid', '#hr-hpos': 'Начальник департамента', '#hr-hname': 'АХМЕТОВ ЕРЛАН', '#hr-hiin': '780302300344' };
+  // A success clears the form (issue 19 item 5): everything is filled in again.
+  const own = { ...fields, ...person('СЕРІКОВА АЙГЕРІМ', HEAD), '#hr-pos': 'Начальник управления', '#hr-mphone': '+77010000002', '#hr-email': 'head@example.invalid', '#hr-hpos': 'Начальник департамента', '#hr-hname': 'АХМЕТОВ ЕРЛАН', '#hr-hiin': '780302300344' };
+  await click(app, 'input[name=hr-action][value=blocking]');
+  await setField(app, '#hr-reason', 'long_absence');
   for (const [sel, v] of Object.entries(own)) await type(app, sel, v);
+  for (const c of await app.$$('form input[type=checkbox]')) {
+    await c.scrollIntoView({ block: 'center' });
+    if (!(await c.isSelected())) await c.click();
+  }
   await type(app, '#hr-pin', PIN);
   await submitted(app, 'HR: own blocking');
   await shots3(app, 'hr-11-block-submitted');

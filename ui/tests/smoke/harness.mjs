@@ -140,7 +140,7 @@ export async function startHarness() {
     case_forms: ({ basis }) => (FORMS[basis] ?? []).map(([form, fields]) => ({ form, fields })),
     preview_request: ({ draft }) => {
       const document = { doc: 'sio.request/v1', request_id: '7d0c1f7e-8a4b-4e0e-9a51-2f1f5b3c9d10', user_iin: IIN, ...draft, signed_at: now() };
-      return { document, canonical: JSON.stringify(document) };
+      return { document, canonical: JSON.stringify(document), warnings: [] };
     },
     sign_and_send: ({ draft }) => {
       const item = { request_id: `r-${st.requests.length + 1}`, service: draft.service, basis: draft.basis, case_key: draft.case.erdr ?? draft.case.number ?? '', subject_id: draft.subject.id, status: 'queued', progress: 0.1, created_at: now(), updated_at: now() };
@@ -169,7 +169,7 @@ export async function startHarness() {
     list_applications: () => st.applications,
     report: ({ from, to }) => ({
       organisation_bin: '000000000101', from, to, generated_at: now(),
-      rows: [{ request_id: 'r-1', user_iin: IIN, user_name: 'Әлиев Нұрлан Серікұлы', service: 38, basis: 'criminal', case_number: '241500031000123', submitted_at: now() }],
+      rows: [{ request_id: 'r-1', user_iin: IIN, user_name: 'Әлиев Нұрлан Серікұлы', service: 38, basis: 'criminal', case_number: '241500031000123', article: { article: 245, part: 2 }, submitted_at: now() }],
     }),
     diagnose: () => ({
       generated_at: now(),

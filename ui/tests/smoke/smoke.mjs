@@ -169,9 +169,10 @@ async function run(lang, scaled = false) {
   await page.locator('[data-nav=hr]').click();
   await page.locator('[data-testid=deadline]').first().waitFor();
   await shot(page, tag, '15-hr');
-  // File a blocking application (dismissal): the 24-hour timer starts at the order time.
-  await page.locator('#hr-order').fill('2026-11-23T09:00');
-  const fields = { '#hr-name': 'Серікова Айгүл Маратқызы', '#hr-iin': '900101300106', '#hr-org': 'Департамент полиции г. Астаны', '#hr-bin': '000000000101', '#hr-unit': 'Следственное управление', '#hr-pos': 'Следователь', '#hr-wphone': '+7 7172 000000', '#hr-mphone': '+77010001234', '#hr-email': 'user@example.kz', '#hr-addr': 'Астана, пр. Мәңгілік Ел, 1', '#hr-hpos': 'Начальник управления', '#hr-hname': 'Ахметов Ерлан', '#hr-hiin': '000000000101' };
+  // File the user's own blocking after a long absence (consent §11.2; signed by the user alone:
+  // the mock has no second reader, and a co-signed application cannot be submitted without one).
+  await page.locator('#hr-reason').selectOption('long_absence');
+  const fields = { '#hr-name': 'Серікова Айгүл Маратқызы', '#hr-iin': '900101300106', '#hr-org': 'Департамент полиции г. Астаны', '#hr-org-code': '191501', '#hr-unit': 'Следственное управление', '#hr-pos': 'Следователь', '#hr-wphone': '+7 7172 000000', '#hr-mphone': '+77010001234', '#hr-email': 'user@example.kz', '#hr-addr': 'Астана, пр. Мәңгілік Ел, 1', '#hr-hpos': 'Начальник управления', '#hr-hname': 'Ахметов Ерлан', '#hr-hiin': '000000000101' };
   for (const [sel, v] of Object.entries(fields)) await page.locator(sel).fill(v);
   for (const c of await page.locator('form input[type=checkbox]').all()) await c.check();
   await page.locator('#hr-pin').fill('123456');

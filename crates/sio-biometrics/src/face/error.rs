@@ -58,24 +58,20 @@ pub enum FaceError {
     Model(String),
 }
 
-impl FaceError {
-    /// Stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NoCamera => "BIO_NO_CAMERA",
-            Self::CameraBusy => "BIO_CAMERA_BUSY",
-            Self::CameraDenied => "BIO_CAMERA_DENIED",
-            Self::Camera(_) => "BIO_CAMERA_FAILED",
-            Self::SourceEnded => "BIO_SOURCE_ENDED",
-            Self::NoFace => "BIO_NO_FACE",
-            Self::ManyFaces(_) => "BIO_MANY_FACES",
-            Self::FaceTooSmall { .. } => "BIO_FACE_TOO_SMALL",
-            Self::Blurred => "BIO_FACE_BLURRED",
-            Self::TooDark => "BIO_FACE_DARK",
-            Self::Liveness { .. } => "BIO_LIVENESS_FAILED",
-            Self::Timeout => "BIO_LIVENESS_TIMEOUT",
-            Self::Image(_) => "BIO_IMAGE_BAD",
-            Self::Model(_) => "BIO_MODEL_FAILED",
-        }
-    }
+sio_error::coded! {
+    FaceError, default FixInput;
+    Self::NoCamera => "BIO_NO_CAMERA" [CheckDevice],
+    Self::CameraBusy => "BIO_CAMERA_BUSY" [CheckDevice],
+    Self::CameraDenied => "BIO_CAMERA_DENIED" [Administrator],
+    Self::Camera(_) => "BIO_CAMERA_FAILED" [CheckDevice],
+    Self::SourceEnded => "BIO_SOURCE_ENDED" [RetryLater],
+    Self::NoFace => "BIO_NO_FACE",
+    Self::ManyFaces(_) => "BIO_MANY_FACES",
+    Self::FaceTooSmall { .. } => "BIO_FACE_TOO_SMALL",
+    Self::Blurred => "BIO_FACE_BLURRED",
+    Self::TooDark => "BIO_FACE_DARK",
+    Self::Liveness { .. } => "BIO_LIVENESS_FAILED",
+    Self::Timeout => "BIO_LIVENESS_TIMEOUT",
+    Self::Image(_) => "BIO_IMAGE_BAD",
+    Self::Model(_) => "BIO_MODEL_FAILED" [Operator],
 }

@@ -305,29 +305,7 @@ pub enum FingerprintError {
     AgentForbidden(String),
 }
 
-impl FingerprintError {
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            FingerprintError::NoService(_) => "BIO_FP_NO_SERVICE",
-            FingerprintError::NoDevice(_) => "BIO_FP_NO_DEVICE",
-            FingerprintError::DeviceBusy(_) => "BIO_FP_DEVICE_BUSY",
-            FingerprintError::PermissionDenied(_) => "BIO_FP_PERMISSION_DENIED",
-            FingerprintError::NotEnrolled => "BIO_FP_NOT_ENROLLED",
-            FingerprintError::NoMatch => "BIO_FP_NO_MATCH",
-            FingerprintError::Timeout(_) => "BIO_FP_TIMEOUT",
-            FingerprintError::Disconnected => "BIO_FP_DISCONNECTED",
-            FingerprintError::EnrollFailed(_) => "BIO_FP_ENROLL_FAILED",
-            FingerprintError::DataFull => "BIO_FP_DATA_FULL",
-            FingerprintError::Duplicate => "BIO_FP_DUPLICATE",
-            FingerprintError::BadFinger(_) => "BIO_FP_BAD_FINGER",
-            FingerprintError::Device(_) => "BIO_FP_DEVICE_ERROR",
-            FingerprintError::Protocol(_) => "BIO_FP_PROTOCOL",
-            FingerprintError::AgentUnavailable(_) => "BIO_FP_AGENT_UNAVAILABLE",
-            FingerprintError::AgentForbidden(_) => "BIO_FP_AGENT_FORBIDDEN",
-        }
-    }
-}
+// The stable codes of `FingerprintError` are in the crate root's table (`sio_error::coded!`).
 
 impl Verification {
     /// `Ok` on a match, [`FingerprintError::NoMatch`] otherwise (for local checks; the login sends

@@ -436,7 +436,7 @@ pub fn ivanov_transfer(name: &str, head_name: &str) -> ApplicationDocument {
         },
         workplace: Workplace {
             organisation_name: "ДЕПАРТАМЕНТ ПОЛИЦИИ ГОРОДА АСТАНЫ (TEST)".into(),
-            organisation_bin: "040340001233".into(),
+            organisation_code: "040340001233".into(),
             unit: "Криминальная полиция".into(),
             position: "оперуполномоченный".into(),
         },

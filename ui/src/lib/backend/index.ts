@@ -1,12 +1,19 @@
 // The one interface between the screens and whatever runs the crates: the Tauri shell
 // (tauri.ts, IPC) or a local HTTP test harness (web.ts). Screens import `Backend` and the
 // types below, never an implementation.
+//
+// The contract itself is declared once, in Rust (crates/sio-app/src/dispatch.rs: the command
+// table; crates/sio-app/src/model.rs: the types), and generated into ../types/app.ts (commands,
+// argument and answer types) and ../types/protocol.ts (wire types); tests fail when those files
+// are stale. Nothing here restates a shape: the transport is typed by the generated table, so a
+// wrong command name, argument or answer type does not compile.
 
 import type {
   ApplicationDocument,
   ApplicationStatus,
   Article,
   BasisKey,
+  BiometricModality,
   CaseReference,
   ConsentText,
   OtpSent,
@@ -17,231 +24,105 @@ import type {
   SessionInfo,
   Subject,
 } from '../types/protocol';
+import type {
+  AboutInfo,
+  AccessMark,
+  AllowedServiceInfo,
+  ApplicationItem,
+  CardEvent,
+  CardEventKind,
+  CaseFormInfo,
+  CatalogueData,
+  CertificateInfo,
+  CertUsage,
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  Commands,
+  Cosigner,
+  DiagnosisItem,
+  DiagnosisLevel,
+  DiagnosisReport,
+  ErrorInfo,
+  Events,
+  ExportReceipt,
+  ExportResultArgs,
+  Language,
+  LockReason,
+  LoginArgs,
+  OutboxItem,
+  OutboxStatus,
+  PinStatus,
+  ReaderInfo,
+  RequestDraft,
+  DraftWarning,
+  RequestPreview,
+  SessionEvent,
+  Settings,
+  ShredReport,
+  SubmitApplicationArgs,
+} from '../types/app';
+import { COMMANDS } from '../types/app';
 
 export type {
+  AboutInfo,
+  AccessMark,
+  AllowedServiceInfo,
   ApplicationDocument,
+  ApplicationItem,
   ApplicationStatus,
   Article,
   BasisKey,
+  BiometricModality,
+  CardEvent,
+  CardEventKind,
+  CaseFormInfo,
   CaseReference,
+  CatalogueData,
+  CertificateInfo,
+  CertUsage,
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  Commands,
   ConsentText,
+  Cosigner,
+  DiagnosisItem,
+  DiagnosisLevel,
+  DiagnosisReport,
+  ErrorInfo,
+  Events,
+  ExportReceipt,
+  Language,
+  LockReason,
   OtpSent,
+  OutboxItem,
+  OutboxStatus,
+  PinStatus,
+  ReaderInfo,
   Report,
   RequestDocument,
+  RequestDraft,
+  DraftWarning,
+  RequestPreview,
   ResultDelivery,
   SecondFactor,
+  SessionEvent,
   SessionInfo,
+  Settings,
+  ShredReport,
   Subject,
 };
-
-/** How a service may be used on a basis (Order 88/2024 Appendix 2 marks). */
-export type AccessMark = 'full' | 'truncated' | 'articles';
-
-/** The role × basis × service tables, as `sio catalogue --json` prints them. */
-export interface CatalogueData {
-  bases: { key: BasisKey; column: number; name_ru: string; name_kk: string; name_en: string }[];
-  roles: { no: number; name_ru: string; name_kk: string; name_en: string; bases: BasisKey[] }[];
-  services: { no: number; name_ru: string; name_kk: string; name_en: string; access: Partial<Record<BasisKey, AccessMark>> }[];
-}
-
-/** A service allowed for role × basis, with its mark. */
-export interface AllowedServiceInfo {
-  service: number;
-  mark: AccessMark;
-}
-
-/** A form of case reference a basis takes and its fields in display order. */
-export interface CaseFormInfo {
-  form: CaseReference['kind'];
-  fields: string[];
-}
-
-/** Languages of the interface. */
-export type Language = 'kk' | 'ru' | 'en';
-
-/** A PC/SC reader (or a USB token that presents itself as one). */
-/** The second signature of an HR application: the other person's token in another reader, and its PIN. */
-export interface Cosigner {
-  reader: string;
-  pin: string;
-}
-
-export interface ReaderInfo {
-  /** Reader name as PC/SC reports it. */
-  name: string;
-  /** Whether a card/token is in the reader. */
-  card_present: boolean;
-  /** Label of the token, when one is present and known. */
-  token_label?: string;
-}
-
-/** A certificate on a token. Keys never leave the token; only these facts do. */
-export interface CertificateInfo {
-  /** Identifier of the certificate on the token (slot / object id). */
-  id: string;
-  /** Subject common name. */
-  subject: string;
-  /** ИИН from the subject's serial number. */
-  iin: string;
-  /** Organisation (O) from the subject, if any. */
-  organisation?: string;
-  /** Issuer common name. */
-  issuer: string;
-  /** Validity start, RFC 3339. */
-  not_before: string;
-  /** Validity end, RFC 3339. */
-  not_after: string;
-  /** What the key is for: authentication (login) or signing (documents). */
-  usage: 'auth' | 'sign';
-}
-
-/** PIN retry counter of a token. */
-export interface PinStatus {
-  /** Tries left before the PIN is blocked. */
-  tries_left: number;
-  /** The PIN is blocked (tries_left = 0): only the PUK helps. */
-  blocked: boolean;
-}
-
-/** Insertion or removal of a card. Event `card`. */
-export interface CardEvent {
-  kind: 'inserted' | 'removed';
-  reader: string;
-}
-
-/** Why a session is locked. */
-export type LockReason = 'idle' | 'card_removed' | 'card_reset' | 'user';
-
-/** Session state change. Event `session`. */
-export type SessionEvent =
-  | { kind: 'locked'; reason: LockReason }
-  | { kind: 'unlocked' }
-  | { kind: 'expired' };
+export { COMMANDS };
 
 /** Which token and certificate the user chose on the login screen. */
-export interface TokenChoice {
-  reader: string;
-  certificate_id: string;
-}
-
-/** Everything the user fills in to make a request; the backend adds ids, user, time, and signs. */
-export interface RequestDraft {
-  role: number;
-  basis: BasisKey;
-  service: number;
-  case: CaseReference;
-  subject: Subject;
-  article?: Article;
-}
-
-/** The document exactly as it will be signed. */
-export interface RequestPreview {
-  document: RequestDocument;
-  /** Canonical bytes (UTF-8 JSON) that the signature covers. */
-  canonical: string;
-}
-
-/** Where a request stands in the outbox. */
-export type OutboxStatus = 'queued' | 'sent' | 'accepted' | 'rejected' | 'result_ready' | 'shredded';
-
-/** A request in the outbox. Event `request_status` carries one of these. */
-export interface OutboxItem {
-  request_id: string;
-  service: number;
-  basis: BasisKey;
-  /** Short key of the case (ЕРДР number, court number/year, …). */
-  case_key: string;
-  /** Subject ИИН/БИН. */
-  subject_id: string;
-  status: OutboxStatus;
-  /** 0..1 while sending / waiting; 1 when done. */
-  progress: number;
-  created_at: string;
-  updated_at: string;
-  /** Why it was rejected. */
-  error?: ErrorInfo;
-  /** Waiting more than one hour: the incident notice to the operator (2015 rr.38–44). */
-  delay_notice?: string;
-}
-
-/** Proof that the local copy of a result is gone. */
-export interface ShredReport {
-  request_id: string;
-  /** True when the ciphertext and its key were destroyed. */
-  shredded: boolean;
-  at: string;
-}
+export type TokenChoice = Pick<LoginArgs, 'reader' | 'certificate_id'>;
 
 /** An export of a result to the case materials (rule 48): explicit, logged, signed. */
-export interface ExportRequest {
-  request_id: string;
-  /** The case the result is attached to. */
-  case_key: string;
-  /** Why the result is kept (free text, required). */
-  reason: string;
-  /** PIN of the signing key: the export record is signed. Used for this operation only. */
-  pin: string;
-}
+export type ExportRequest = ExportResultArgs;
 
-/** Receipt of an export. */
-export interface ExportReceipt {
-  request_id: string;
-  /** Where the signed export was written (an export directory allowed by the policy). */
-  path: string;
-  sha256: string;
-  at: string;
-}
-
-/** An HR application with what the list needs to show deadlines. */
-export interface ApplicationItem extends ApplicationStatus {
-  applicant_name: string;
-  /** When the order was signed: the 24-hour deadline starts here. */
-  order_signed_at?: string;
-}
-
-/** A diagnosis item outcome. */
-export type DiagnosisLevel = 'pass' | 'warn' | 'fail';
-
-/** One check of the workstation (Appendix 4) or of the token/reader/biometric/channel stack. */
-export interface DiagnosisItem {
-  /** Stable id; the UI looks up its title and "what to do" text by it. */
-  id: string;
-  level: DiagnosisLevel;
-  /** What was measured, e.g. "3.4 GHz", "2 readers", "TLS 1.3". Not translated. */
-  measured: string;
-  /** Failure code, if the check failed with one. */
-  code?: string;
-}
-
-/** The diagnosis report for the helpdesk. */
-export interface DiagnosisReport {
-  generated_at: string;
-  items: DiagnosisItem[];
-}
-
-/** Settings the user may change. */
-export interface Settings {
-  language: Language;
-}
-
-/** Versions shown on the About screen. */
-export interface AboutInfo {
-  app_version: string;
-  protocol_version: string;
-  core_version: string;
-  catalogue_version: string;
-  gateway?: string;
-}
-
-/** An error as screens see it: a stable code and a message for people. */
-export interface ErrorInfo {
-  code: string;
-  message: string;
-  /** PIN tries left, for PIN errors. */
-  tries_left?: number;
-  /** For lockouts and cool-downs. */
-  until?: string;
-}
+/** An HR application as the form fills it in; the backend adds ids and time, and signs. */
+export type ApplicationInput = SubmitApplicationArgs['application'];
 
 /** The error every Backend method rejects with. */
 export class BackendError extends Error implements ErrorInfo {
@@ -275,6 +156,10 @@ export interface Backend {
   listReaders(): Promise<ReaderInfo[]>;
   listCertificates(reader: string): Promise<CertificateInfo[]>;
   pinStatus(reader: string): Promise<PinStatus>;
+  /** Change the PIN of the token in `reader` (current PIN, new PIN of 6–8 characters). */
+  changePin(reader: string, pin: string, newPin: string): Promise<PinStatus>;
+  /** Unblock the PIN of the token in `reader` with the PUK, setting a new PIN. */
+  unblockPin(reader: string, puk: string, newPin: string): Promise<PinStatus>;
   onCardEvent(cb: (e: CardEvent) => void): Promise<Unsubscribe>;
 
   // Login
@@ -282,8 +167,8 @@ export interface Backend {
   login(choice: TokenChoice, pin: string): Promise<SessionInfo>;
   requestSmsCode(): Promise<OtpSent>;
   verifySmsCode(code: string): Promise<SessionInfo>;
-  /** Biometric second factor; until the matcher exists the answer is GW_FACTOR_UNAVAILABLE. */
-  verifyBiometric(modality: 'fingerprint' | 'face'): Promise<SessionInfo>;
+  /** Biometric second factor: fingerprint on the reader or face from the webcam. */
+  verifyBiometric(modality: BiometricModality): Promise<SessionInfo>;
   consentText(): Promise<ConsentText>;
   signConsent(choice: TokenChoice, pin: string, language: Language): Promise<SessionInfo>;
 
@@ -315,98 +200,78 @@ export interface Backend {
   exportResult(req: ExportRequest): Promise<ExportReceipt>;
 
   // HR applications
-  submitApplication(application: Omit<ApplicationDocument, 'doc' | 'application_id' | 'signed_at'>, pin: string, cosigner?: Cosigner): Promise<ApplicationItem>;
+  submitApplication(application: ApplicationInput, pin: string, cosigner?: Cosigner): Promise<ApplicationItem>;
   listApplications(): Promise<ApplicationItem[]>;
 
   // Reports, diagnosis, settings, about
   report(from: string, to: string): Promise<Report>;
   diagnose(): Promise<DiagnosisReport>;
+  /** Run the diagnosis and save it to a file for the helpdesk (the user's downloads folder); the path. */
+  saveDiagnosis(): Promise<string>;
   getSettings(): Promise<Settings>;
   setSettings(s: Settings): Promise<Settings>;
   about(): Promise<AboutInfo>;
 }
 
-/**
- * The command table both implementations share: method → wire command name. The Tauri shell
- * registers these names with `invoke_handler`; the web harness serves POST /api/<name>.
- */
-export const COMMANDS = {
-  listReaders: 'list_readers',
-  listCertificates: 'list_certificates',
-  pinStatus: 'pin_status',
-  login: 'login',
-  requestSmsCode: 'request_sms_code',
-  verifySmsCode: 'verify_sms_code',
-  verifyBiometric: 'verify_biometric',
-  consentText: 'consent_text',
-  signConsent: 'sign_consent',
-  session: 'session',
-  lock: 'lock',
-  unlock: 'unlock',
-  logout: 'logout',
-  catalogue: 'catalogue',
-  allowedServices: 'allowed_services',
-  caseForms: 'case_forms',
-  previewRequest: 'preview_request',
-  signAndSend: 'sign_and_send',
-  listRequests: 'list_requests',
-  openResult: 'open_result',
-  closeResult: 'close_result',
-  exportResult: 'export_result',
-  submitApplication: 'submit_application',
-  listApplications: 'list_applications',
-  report: 'report',
-  diagnose: 'diagnose',
-  getSettings: 'get_settings',
-  setSettings: 'set_settings',
-  about: 'about',
-} as const;
-
 /** Event names. */
-export const EVENTS = { card: 'card', session: 'session', requestStatus: 'request_status' } as const;
+export const EVENTS = { card: 'card', session: 'session', requestStatus: 'request_status' } as const satisfies Record<
+  string,
+  keyof Events
+>;
 
-/** A transport: call a command with a JSON payload, subscribe to an event. */
+/**
+ * A transport: call a command of the generated table with its argument object, subscribe to an
+ * event. The Tauri shell registers every command of the table (src-tauri, from the same Rust
+ * table); the web harness serves POST /api/<name>.
+ */
 export interface Transport {
-  call<T>(command: string, payload: Record<string, unknown>): Promise<T>;
-  listen<T>(event: string, cb: (payload: T) => void): Promise<Unsubscribe>;
+  call<K extends CommandName>(command: K, payload: CommandArgs<K>): Promise<CommandResult<K>>;
+  listen<E extends keyof Events>(event: E, cb: (payload: Events[E]) => void): Promise<Unsubscribe>;
 }
 
 /** Build a Backend over a transport; both implementations share the payload shapes here. */
 export function backendOver(tr: Transport): Backend {
-  const c = COMMANDS;
   return {
-    listReaders: () => tr.call(c.listReaders, {}),
-    listCertificates: (reader) => tr.call(c.listCertificates, { reader }),
-    pinStatus: (reader) => tr.call(c.pinStatus, { reader }),
-    onCardEvent: (cb) => tr.listen(EVENTS.card, cb),
-    login: (choice, pin) => tr.call(c.login, { ...choice, pin }),
-    requestSmsCode: () => tr.call(c.requestSmsCode, {}),
-    verifySmsCode: (code) => tr.call(c.verifySmsCode, { code }),
-    verifyBiometric: (modality) => tr.call(c.verifyBiometric, { modality }),
-    consentText: () => tr.call(c.consentText, {}),
-    signConsent: (choice, pin, language) => tr.call(c.signConsent, { ...choice, pin, language }),
-    session: () => tr.call(c.session, {}),
-    lock: (reason) => tr.call(c.lock, { reason }),
-    unlock: (pin) => tr.call(c.unlock, { pin }),
-    logout: () => tr.call(c.logout, {}),
-    onSessionEvent: (cb) => tr.listen(EVENTS.session, cb),
-    catalogue: () => tr.call(c.catalogue, {}),
-    allowedServices: (role, basis) => tr.call(c.allowedServices, { role, basis }),
-    caseForms: (basis) => tr.call(c.caseForms, { basis }),
-    previewRequest: (draft) => tr.call(c.previewRequest, { draft }),
-    signAndSend: (draft, pin) => tr.call(c.signAndSend, { draft, pin }),
-    listRequests: () => tr.call(c.listRequests, {}),
-    onRequestStatus: (cb) => tr.listen(EVENTS.requestStatus, cb),
-    openResult: (request_id) => tr.call(c.openResult, { request_id }),
-    closeResult: (request_id) => tr.call(c.closeResult, { request_id }),
-    exportResult: (req) => tr.call(c.exportResult, { ...req }),
-    submitApplication: (application, pin, cosigner) => tr.call(c.submitApplication, cosigner ? { application, pin, cosigner } : { application, pin }),
-    listApplications: () => tr.call(c.listApplications, {}),
-    report: (from, to) => tr.call(c.report, { from, to }),
-    diagnose: () => tr.call(c.diagnose, {}),
-    getSettings: () => tr.call(c.getSettings, {}),
-    setSettings: (s) => tr.call(c.setSettings, { settings: s }),
-    about: () => tr.call(c.about, {}),
+    listReaders: () => tr.call('list_readers', {}),
+    listCertificates: (reader) => tr.call('list_certificates', { reader }),
+    pinStatus: (reader) => tr.call('pin_status', { reader }),
+    changePin: (reader, pin, new_pin) => tr.call('change_pin', { reader, pin, new_pin }),
+    unblockPin: (reader, puk, new_pin) => tr.call('unblock_pin', { reader, puk, new_pin }),
+    onCardEvent: (cb) => tr.listen('card', cb),
+    login: (choice, pin) => tr.call('login', { ...choice, pin }),
+    requestSmsCode: () => tr.call('request_sms_code', {}),
+    verifySmsCode: (code) => tr.call('verify_sms_code', { code }),
+    verifyBiometric: (modality) => tr.call('verify_biometric', { modality }),
+    consentText: () => tr.call('consent_text', {}),
+    signConsent: (choice, pin, language) => tr.call('sign_consent', { ...choice, pin, language }),
+    session: () => tr.call('session', {}),
+    lock: async (reason) => {
+      await tr.call('lock', { reason });
+    },
+    unlock: (pin) => tr.call('unlock', { pin }),
+    logout: async () => {
+      await tr.call('logout', {});
+    },
+    onSessionEvent: (cb) => tr.listen('session', cb),
+    catalogue: () => tr.call('catalogue', {}),
+    allowedServices: (role, basis) => tr.call('allowed_services', { role, basis }),
+    caseForms: (basis) => tr.call('case_forms', { basis }),
+    previewRequest: (draft) => tr.call('preview_request', { draft }),
+    signAndSend: (draft, pin) => tr.call('sign_and_send', { draft, pin }),
+    listRequests: () => tr.call('list_requests', {}),
+    onRequestStatus: (cb) => tr.listen('request_status', cb),
+    openResult: (request_id) => tr.call('open_result', { request_id }),
+    closeResult: (request_id) => tr.call('close_result', { request_id }),
+    exportResult: (req) => tr.call('export_result', { ...req }),
+    submitApplication: (application, pin, cosigner) =>
+      tr.call('submit_application', cosigner ? { application, pin, cosigner } : { application, pin }),
+    listApplications: () => tr.call('list_applications', {}),
+    report: (from, to) => tr.call('report', { from, to }),
+    diagnose: () => tr.call('diagnose', {}),
+    saveDiagnosis: () => tr.call('save_diagnosis', {}),
+    getSettings: () => tr.call('get_settings', {}),
+    setSettings: (settings) => tr.call('set_settings', { settings }),
+    about: () => tr.call('about', {}),
   };
 }
 

@@ -10,6 +10,7 @@
  */
 
 import { type Backend, BackendError, type Transport, type Unsubscribe, backendOver } from './index';
+import type { CommandArgs, CommandName, CommandResult, Events } from '../types/app';
 
 /** Transport over fetch + EventSource. */
 export function webTransport(base: string): Transport {
@@ -36,7 +37,7 @@ export function webTransport(base: string): Transport {
   }
 
   return {
-    async call<T>(command: string, payload: Record<string, unknown>): Promise<T> {
+    async call<K extends CommandName>(command: K, payload: CommandArgs<K>): Promise<CommandResult<K>> {
       let res: Response;
       try {
         res = await fetch(`${root}/api/${command}`, {
@@ -57,9 +58,9 @@ export function webTransport(base: string): Transport {
         }
       }
       if (!res.ok) throw BackendError.from(body ?? { code: 'UI_BAD_RESPONSE', message: `HTTP ${res.status}` });
-      return body as T;
+      return body as CommandResult<K>;
     },
-    async listen<T>(event: string, cb: (payload: T) => void): Promise<Unsubscribe> {
+    async listen<E extends keyof Events>(event: E, cb: (payload: Events[E]) => void): Promise<Unsubscribe> {
       ensureSource(event);
       const h = cb as (d: unknown) => void;
       handlers.get(event)?.add(h);

@@ -20,3 +20,25 @@ describe('idle lock', () => {
     stop();
   });
 });
+
+describe('idle countdown', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  it('counts down the last minute, every second, and clears on activity', () => {
+    const target = new EventTarget();
+    const onIdle = vi.fn();
+    const left: (number | null)[] = [];
+    const stop = watchIdle(target, onIdle, IDLE_MS, Date.now, (l) => left.push(l));
+    vi.advanceTimersByTime(IDLE_MS - 61 * 1000);
+    expect(left).toEqual([]);
+    vi.advanceTimersByTime(3000);
+    expect(left.length).toBeGreaterThanOrEqual(2);
+    expect(left.every((l) => l !== null && l <= 60000 && l > 0)).toBe(true);
+    target.dispatchEvent(new Event('keydown'));
+    expect(left[left.length - 1]).toBeNull();
+    vi.advanceTimersByTime(IDLE_MS + 1000);
+    expect(onIdle).toHaveBeenCalledTimes(1);
+    expect(left[left.length - 1]).toBeNull();
+    stop();
+  });
+});

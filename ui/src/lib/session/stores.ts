@@ -1,5 +1,5 @@
 // Application state shared by views: the session, the lock, the chosen token, the route.
-import { writable } from 'svelte/store';
+import { get, writable } from 'svelte/store';
 import type { LockReason, SessionInfo, TokenChoice } from '../backend';
 
 /** The signed-in user's session (null before login). */
@@ -27,7 +27,44 @@ export type Route =
 /** The current screen. */
 export const route = writable<Route>({ name: 'login' });
 
-/** Go to a screen. */
+/**
+ * The result open on the screen (its local copy exists until it is closed). Leaving the result
+ * screen destroys that copy (Order 21/2023 rule 48: results are kept only in the case materials),
+ * so navigation away from it asks first.
+ */
+export const openResult = writable<{ requestId: string; service: number } | null>(null);
+
+/** A navigation waiting for the officer's answer to "leave the open result?". */
+export const pendingLeave = writable<Route | { name: 'lock' } | null>(null);
+
+/** The officer's own lock asked for from the result screen once its question was answered. */
+export const lockRequest = writable(0);
+
+/** A result destroyed because the session locked while it was open: told on the lock screen and after. */
+export const lostOnLock = writable<{ requestId: string; service: number; at: string } | null>(null);
+
+/** Results ready to open (the sidebar's counter), kept live from the outbox events. */
+export const readyCount = writable(0);
+
+/** The request just sent: the requests list highlights its row. */
+export const justSent = writable<string | null>(null);
+
+/** Go to a screen. With a result open, asks first (the result screen shows the question). */
 export function go(r: Route): void {
+  const open = get(openResult);
+  const cur = get(route);
+  if (open && cur.name === 'result' && !(r.name === 'result' && r.requestId === open.requestId)) {
+    pendingLeave.set(r);
+    return;
+  }
   route.set(r);
 }
+
+/** Go without asking (the result screen calls it once the officer has answered). */
+export function goNow(r: Route): void {
+  pendingLeave.set(null);
+  route.set(r);
+}
+
+/** Sign-out asked for from the result screen once its question was answered (the shell signs out). */
+export const logoutRequest = writable(0);

@@ -838,9 +838,12 @@ export type Workplace = {
  */
 organisation_name: string, 
 /**
- * Code of the organisation: its БИН.
+ * The organisation's code in ЕРДР (2015 Appendix 5, kk: «СДТБТ ұйымының коды»; kk rule 5
+ * defines СДТБТ as ЕРДР): not a БИН, and the form has no БИН field (issue 18 item 2). Format:
+ * `sio_core::org::ErdrOrgCode` (1–12 digits, not all zeros). Applications stored before the
+ * field was renamed carry it as `organisation_bin`: that name is still read.
  */
-organisation_bin: string, 
+organisation_code: string, 
 /**
  * Structural unit.
  */
@@ -997,7 +1000,12 @@ done_at?: string,
 /**
  * Whether the application arrived later than 24 hours after the order.
  */
-late: boolean, };
+late: boolean, 
+/**
+ * The operator's reasons, when refused: a refusal is motivated (2015 rule 14: the operator
+ * decides within one working day and refuses with its reasons).
+ */
+refusal_reasons?: string, };
 
 /**
  * Query of `GET /v1/reports`: all requests of the caller's body in a period.
@@ -1040,6 +1048,11 @@ basis: BasisKey,
  * Case number.
  */
 case_number: string, 
+/**
+ * The Criminal Code article the user declared with the request (State Revenue Committee
+ * services need a Chapter 8 one: 2024 r.2, Appendix 2 footnote 2); absent when none was.
+ */
+article?: Article, 
 /**
  * When it was accepted (Astana time).
  */
