@@ -13,7 +13,8 @@ use cms::signed_data::SignerIdentifier;
 
 use crate::algs::{self, Digest};
 use crate::build::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME};
-use crate::cert::{CertSummary, KeyPurpose, ParsedCert, ParsedCrl, pem_or_der_blocks};
+use crate::CertSummary;
+use crate::cert::{KeyPurpose, ParsedCert, ParsedCrl, pem_or_der_blocks};
 use crate::ess::{self, SigningCertificateV1, SigningCertificateV2};
 use crate::{SignError, SignatureAlgorithm, tlv};
 
