@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use sio_client::CardKey;
-use sio_token::{PcscCard, PcscContext, Pin, PinStatus as PivPin, PivSession, PivSlot};
+use sio_token::{PcscCard, PcscContext, Pin, PinStatus as PivPin, PivSession, PivSlot, UsableAt};
 
 use crate::error::{ErrorBody, app};
 use crate::model::{CertUsage, CertificateInfo, PinStatus, ReaderInfo};
@@ -59,11 +59,11 @@ pub(crate) fn certificates(reader: &str) -> Result<Vec<CertificateInfo>, ErrorBo
         out.push(CertificateInfo {
             id: id.to_owned(),
             subject: c.common_name.clone().unwrap_or_else(|| c.subject.clone()),
-            iin: c.iin.map(|i| i.to_string()).unwrap_or_default(),
+            iin: c.iin.clone().unwrap_or_default(),
             organisation: c.organisation.clone(),
             issuer: c.issuer.clone(),
-            not_before: c.not_before.clone(),
-            not_after: c.not_after.clone(),
+            not_before: c.not_before_rfc3339(),
+            not_after: c.not_after_rfc3339(),
             usage,
         });
     }
@@ -124,7 +124,7 @@ pub(crate) fn cosigner(reader: &str) -> Result<(PivSession<PcscCard>, String), E
     let cert = piv
         .certificate(PivSlot::Signature)
         .map_err(|e| cosigner_card(e.into()))?;
-    let iin = cert.iin.map(|i| i.to_string()).ok_or_else(|| {
+    let iin = cert.iin.ok_or_else(|| {
         app(
             "APP_COSIGNER_WRONG_PERSON",
             format!("the signing certificate of the token in {reader} names no IIN"),

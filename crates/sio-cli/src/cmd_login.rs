@@ -12,7 +12,7 @@ use serde_json::json;
 use sio_client::session::{self, Session};
 use sio_client::{CardKey, Channel, ChannelConfig, ClientIdentity};
 use sio_protocol::{SecondFactor, Secret, SessionStage};
-use sio_token::{PcscCard, PcscContext, Pin, PinStatus, PivSession, PivSlot};
+use sio_token::{PcscCard, PcscContext, Pin, PinStatus, PivSession, PivSlot, UsableAt};
 use zeroize::Zeroizing;
 
 /// Arguments of `sio login`.
@@ -212,8 +212,8 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     eprintln!(
         "Certificate: {} (ИИН {}), valid until {}",
         cert.common_name.as_deref().unwrap_or("?"),
-        cert.iin.map_or_else(|| "?".to_owned(), |i| i.to_string()),
-        cert.not_after
+        cert.iin.as_deref().unwrap_or("?"),
+        cert.not_after_rfc3339()
     );
 
     // 2. PIN, tries left shown before the attempt

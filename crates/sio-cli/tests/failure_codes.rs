@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 const PREFIXES: &[&str] = &[
     "CORE_", "TOKEN_", "SIGN_", "PKI_", "PROTO_", "GW_", "CLIENT_", "VAULT_", "BIO_", "WS_", "APP_",
+    "GOST_",
 ];
 
 fn root() -> PathBuf {

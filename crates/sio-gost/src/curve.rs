@@ -696,6 +696,19 @@ fn key_halves(curve: GostCurve, public_le: &[u8]) -> Result<(Vec<u8>, Vec<u8>), 
     Ok((x, y))
 }
 
+/// The affine coordinates of a public key `X‖Y` (little-endian halves) that lies on the curve.
+fn public_coordinates<const L: usize>(
+    c: &Curve<L>,
+    public_le: &[u8],
+    curve: GostCurve,
+) -> Result<(Uint<L>, Uint<L>), GostError> {
+    let (x, y) = key_halves(curve, public_le)?;
+    let qx = uint_from_be::<L>(&x).ok_or(GostError::KeyInvalid)?;
+    let qy = uint_from_be::<L>(&y).ok_or(GostError::KeyInvalid)?;
+    c.public_point(&qx, &qy).ok_or(GostError::KeyInvalid)?;
+    Ok((qx, qy))
+}
+
 fn verify_generic<const L: usize>(
     c: &Curve<L>,
     public_le: &[u8],
@@ -707,12 +720,7 @@ fn verify_generic<const L: usize>(
     if signature.len() != 2 * n {
         return Err(GostError::SignatureMalformed);
     }
-    let (x, y) = key_halves(curve, public_le)?;
-    let qx = uint_from_be::<L>(&x).ok_or(GostError::KeyInvalid)?;
-    let qy = uint_from_be::<L>(&y).ok_or(GostError::KeyInvalid)?;
-    if c.public_point(&qx, &qy).is_none() {
-        return Err(GostError::KeyInvalid);
-    }
+    let (qx, qy) = public_coordinates(c, public_le, curve)?;
     let e = c.e_from_digest(digest);
     // s‖r big-endian (RFC 4491/RFC 9215, OpenSSL), then the byte-reversed form (r‖s little-endian).
     let s = uint_from_be::<L>(&signature[..n]).ok_or(GostError::SignatureMalformed)?;
@@ -837,25 +845,17 @@ pub(crate) fn sign(
 
 /// Is `public_le` (`X‖Y`, little-endian halves) a point on `curve`?
 pub(crate) fn check_public(curve: GostCurve, public_le: &[u8]) -> Result<(), GostError> {
-    fn on<const L: usize>(c: &Curve<L>, public_le: &[u8], curve: GostCurve) -> Result<(), GostError> {
-        let (x, y) = key_halves(curve, public_le)?;
-        let qx = uint_from_be::<L>(&x).ok_or(GostError::KeyInvalid)?;
-        let qy = uint_from_be::<L>(&y).ok_or(GostError::KeyInvalid)?;
-        c.public_point(&qx, &qy).map(drop).ok_or(GostError::KeyInvalid)
-    }
-    with_curve(curve, |c| on(c, public_le, curve), |c| on(c, public_le, curve))
+    with_curve(
+        curve,
+        |c| public_coordinates(c, public_le, curve).map(drop),
+        |c| public_coordinates(c, public_le, curve).map(drop),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
+    use crate::tests::h;
 
     fn rev(v: &[u8]) -> Vec<u8> {
         v.iter().rev().copied().collect()

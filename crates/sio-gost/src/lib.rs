@@ -127,7 +127,8 @@ pub fn verify_digest(
 mod tests {
     use super::*;
 
-    fn h(s: &str) -> Vec<u8> {
+    /// Hex to bytes (test vectors).
+    pub(crate) fn h(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
