@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const PREFIXES: &[&str] = &[
-    "CORE_", "TOKEN_", "SIGN_", "PKI_", "PROTO_", "GW_", "CLIENT_", "VAULT_", "BIO_", "WS_", "APP_",
-    "GOST_",
+    "CORE_", "TOKEN_", "SIGN_", "PKI_", "PROTO_", "GW_", "CLIENT_", "VAULT_", "BIO_", "WS_",
+    "APP_", "GOST_",
 ];
 
 fn root() -> PathBuf {

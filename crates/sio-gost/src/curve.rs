@@ -1034,5 +1034,4 @@ mod tests {
         assert_eq!(public_key(c, &[0u8; 64]), Err(GostError::KeyInvalid));
         assert_eq!(public_key(c, &[0xffu8; 64]), Err(GostError::KeyInvalid));
     }
-
 }

@@ -48,12 +48,18 @@ pub fn key_params(algorithm: &AlgorithmIdentifierOwned) -> Option<Result<KeyPara
         .and_then(param_set)
         .and_then(|set| oid::curve_of(&set))
         .filter(|c| c.size() == size);
-    Some(curve.map(|curve| KeyParams { curve, arc }).ok_or(GostError::UnknownParameterSet))
+    Some(
+        curve
+            .map(|curve| KeyParams { curve, arc })
+            .ok_or(GostError::UnknownParameterSet),
+    )
 }
 
 /// The public key `X‖Y` (little-endian halves): the OCTET STRING inside the SPKI BIT STRING.
 pub fn public_xy(spki_bits: &[u8]) -> Option<&[u8]> {
-    OctetStringRef::from_der(spki_bits).ok().map(|o| o.as_bytes())
+    OctetStringRef::from_der(spki_bits)
+        .ok()
+        .map(|o| o.as_bytes())
 }
 
 /// A GOST R 34.10-2012 public key.
@@ -161,7 +167,10 @@ mod tests {
             Some(Err(GostError::UnknownParameterSet))
         );
         assert_eq!(
-            key_params(&alg(Oid::new_unwrap("1.2.840.10045.2.1"), "1.2.840.10045.3.1.7")),
+            key_params(&alg(
+                Oid::new_unwrap("1.2.840.10045.2.1"),
+                "1.2.840.10045.3.1.7"
+            )),
             None
         );
     }

@@ -50,7 +50,7 @@ impl Streebog {
     }
 
     /// Output length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Self::Bits256 => 32,
             Self::Bits512 => 64,
@@ -110,7 +110,12 @@ pub fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), GostError> {
-    verify_digest(curve, public_xy, &Streebog::of(curve).digest(message), signature)
+    verify_digest(
+        curve,
+        public_xy,
+        &Streebog::of(curve).digest(message),
+        signature,
+    )
 }
 
 /// Verify `signature` over a Streebog `digest` (as the hash function outputs it).
@@ -146,8 +151,8 @@ mod tests {
         assert_eq!(Streebog::Bits512.digest(m1), d512);
         let d256 = h("9D151EEFD8590B89DAA6BA6CB74AF9275DD051026BB149A452FD84E5E57B5500");
         assert_eq!(Streebog::Bits256.digest(m1), d256);
-        assert_eq!(Streebog::of(GostCurve::Tc26_256B).len(), 32);
-        assert_eq!(Streebog::of(GostCurve::Tc26_512C).len(), 64);
+        assert_eq!(Streebog::of(GostCurve::Tc26_256B).output_len(), 32);
+        assert_eq!(Streebog::of(GostCurve::Tc26_512C).output_len(), 64);
     }
 
     #[test]

@@ -53,22 +53,86 @@ pub enum GostArc {
 /// Curve parameter-set OIDs and the curve each names; for each (curve, arc) the first row is the
 /// one written (TC26 sets before the older CryptoPro names).
 const PARAM_SETS: &[(Oid, GostCurve, GostArc)] = &[
-    (Oid::new_unwrap("1.2.643.7.1.2.1.1.1"), GostCurve::Tc26_256A, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.7.1.2.1.1.2"), GostCurve::Tc26_256B, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.7.1.2.1.1.3"), GostCurve::Tc26_256C, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.7.1.2.1.1.4"), GostCurve::Tc26_256D, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.7.1.2.1.2.0"), GostCurve::Test512, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.7.1.2.1.2.1"), GostCurve::Tc26_512A, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.7.1.2.1.2.2"), GostCurve::Tc26_512B, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.7.1.2.1.2.3"), GostCurve::Tc26_512C, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.2.2.35.0"), GostCurve::Test256, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.2.2.35.1"), GostCurve::Tc26_256B, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.2.2.35.2"), GostCurve::Tc26_256C, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.2.2.35.3"), GostCurve::Tc26_256D, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.2.2.36.0"), GostCurve::Tc26_256B, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.643.2.2.36.1"), GostCurve::Tc26_256D, GostArc::Tc26),
-    (Oid::new_unwrap("1.2.398.3.10.1.1.2.1.1"), GostCurve::Tc26_256A, GostArc::Kz),
-    (Oid::new_unwrap("1.2.398.3.10.1.1.2.2.1"), GostCurve::Tc26_512A, GostArc::Kz),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.1.1"),
+        GostCurve::Tc26_256A,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.1.2"),
+        GostCurve::Tc26_256B,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.1.3"),
+        GostCurve::Tc26_256C,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.1.4"),
+        GostCurve::Tc26_256D,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.2.0"),
+        GostCurve::Test512,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.2.1"),
+        GostCurve::Tc26_512A,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.2.2"),
+        GostCurve::Tc26_512B,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.7.1.2.1.2.3"),
+        GostCurve::Tc26_512C,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.2.2.35.0"),
+        GostCurve::Test256,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.2.2.35.1"),
+        GostCurve::Tc26_256B,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.2.2.35.2"),
+        GostCurve::Tc26_256C,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.2.2.35.3"),
+        GostCurve::Tc26_256D,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.2.2.36.0"),
+        GostCurve::Tc26_256B,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.643.2.2.36.1"),
+        GostCurve::Tc26_256D,
+        GostArc::Tc26,
+    ),
+    (
+        Oid::new_unwrap("1.2.398.3.10.1.1.2.1.1"),
+        GostCurve::Tc26_256A,
+        GostArc::Kz,
+    ),
+    (
+        Oid::new_unwrap("1.2.398.3.10.1.1.2.2.1"),
+        GostCurve::Tc26_512A,
+        GostArc::Kz,
+    ),
 ];
 
 /// The curve a parameter-set OID names (either arc).
@@ -189,6 +253,9 @@ mod tests {
                 assert_eq!(digest_of(&digest_oid(d, arc)), Some(d));
             }
         }
-        assert_eq!(key_algorithm(&Oid::new_unwrap("1.2.840.113549.1.1.1")), None);
+        assert_eq!(
+            key_algorithm(&Oid::new_unwrap("1.2.840.113549.1.1.1")),
+            None
+        );
     }
 }

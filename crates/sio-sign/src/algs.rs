@@ -346,8 +346,7 @@ pub(crate) fn verify_x509(
     sig: &[u8],
 ) -> bool {
     if let KeyType::Gost(curve, _) = key {
-        let fits = sio_gost::oid::signature_algorithm(&signature.oid)
-            == Some((curve.size(), true));
+        let fits = sio_gost::oid::signature_algorithm(&signature.oid) == Some((curve.size(), true));
         return fits
             && null_or_absent(signature.parameters.as_ref())
             && gost_verify(curve, public_key, tbs, sig);

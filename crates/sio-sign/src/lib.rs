@@ -27,11 +27,11 @@ mod verify;
 pub use build::{SignOptions, add_signer, sign};
 pub use cert::{KeyPurpose, check_purpose, pem_or_der_blocks};
 pub use error::SignError;
+pub use signer::{Carrier, SignatureAlgorithm, Signer, SignerError};
 /// GOST R 34.10-2012 lives in sio-gost; its curve and arc names are re-exported for callers of
 /// [`soft::GostKey`].
 pub use sio_gost::{GostArc, GostCurve};
 pub use summary::{CertSummary, KeyKind, Purposes, Validity};
-pub use signer::{Carrier, SignatureAlgorithm, Signer, SignerError};
 pub use verify::{
     DEFAULT_MAX_SIGNERS, VerifiedSignature, Verifier, certificates_of, check_signing_time,
     signers_of,

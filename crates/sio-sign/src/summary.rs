@@ -283,3 +283,39 @@ impl CertSummary {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(der_rdns: &[(Oid, &str)]) -> Name {
+        use std::str::FromStr;
+        let text = der_rdns
+            .iter()
+            .map(|(oid, v)| format!("{oid}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        Name::from_str(&text).expect("name")
+    }
+
+    /// An ИИН or БИН whose check digit is wrong is not shown as an identity (sio-core's rule);
+    /// a valid one is shown without its prefix.
+    #[test]
+    fn subject_numbers_need_a_valid_check_digit() {
+        let good = name(&[(SERIAL_NUMBER, "IIN880215300124"), (OU, "BIN940740000911")]);
+        assert_eq!(
+            subject_number(&good, SERIAL_NUMBER, "IIN", sio_core::Iin::parse).as_deref(),
+            Some("880215300124")
+        );
+        assert_eq!(
+            subject_number(&good, OU, "BIN", sio_core::Bin::parse).as_deref(),
+            Some("940740000911")
+        );
+        let bad = name(&[(SERIAL_NUMBER, "IIN880215300125"), (OU, "BIN94074000091")]);
+        assert_eq!(
+            subject_number(&bad, SERIAL_NUMBER, "IIN", sio_core::Iin::parse),
+            None
+        );
+        assert_eq!(subject_number(&bad, OU, "BIN", sio_core::Bin::parse), None);
+    }
+}

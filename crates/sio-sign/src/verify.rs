@@ -11,9 +11,9 @@ use x509_cert::ext::pkix::name::GeneralName;
 
 use cms::signed_data::SignerIdentifier;
 
+use crate::CertSummary;
 use crate::algs::{self, Digest};
 use crate::build::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME};
-use crate::CertSummary;
 use crate::cert::{KeyPurpose, ParsedCert, ParsedCrl, pem_or_der_blocks};
 use crate::ess::{self, SigningCertificateV1, SigningCertificateV2};
 use crate::{SignError, SignatureAlgorithm, tlv};

@@ -207,14 +207,8 @@ fn listing_and_certificates(module: &Pkcs11Module) {
     assert_eq!(c.info.common_name.as_deref(), Some("ТЕСТОВ rsa"));
     assert_eq!(c.info.surname.as_deref(), Some("ТЕСТОВ"));
     assert_eq!(c.info.given_name.as_deref(), Some("ТЕСТОВИЧ"));
-    assert_eq!(
-        c.info.iin.as_deref(),
-        Some("900101300106")
-    );
-    assert_eq!(
-        c.info.bin.as_deref(),
-        Some("040340001233")
-    );
+    assert_eq!(c.info.iin.as_deref(), Some("900101300106"));
+    assert_eq!(c.info.bin.as_deref(), Some("040340001233"));
     assert_eq!(c.info.organisation.as_deref(), Some("Test Agency"));
     assert!(c.info.purposes.authentication && !c.info.purposes.signing);
     assert_eq!(c.info.key, sio_token::KeyKind::Rsa { bits: 2048 });
