@@ -62,6 +62,16 @@ impl ParsedCert {
         })
     }
 
+    /// The first certificate of PEM or DER input, for a software signer
+    /// (`SIGN_SIGNER_CERT_INVALID` when there is none or it does not parse).
+    pub(crate) fn signer(certificate: &[u8]) -> Result<Self, SignError> {
+        let der = pem_or_der_blocks(certificate, "CERTIFICATE")
+            .into_iter()
+            .next()
+            .ok_or(SignError::SignerCertificate("no certificate"))?;
+        Self::parse(&der).map_err(|_| SignError::SignerCertificate("unparsable"))
+    }
+
     fn tbs(&self) -> &[u8] {
         &self.der[self.tbs_range.0..self.tbs_range.1]
     }

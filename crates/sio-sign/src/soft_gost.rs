@@ -9,7 +9,7 @@ use sio_gost::{GostArc, GostCurve, GostError, Streebog};
 use zeroize::Zeroizing;
 
 use crate::algs::KeyType;
-use crate::cert::{ParsedCert, pem_or_der_blocks};
+use crate::cert::ParsedCert;
 use crate::{Carrier, SignError, SignatureAlgorithm, Signer, SignerError, tlv};
 
 /// A GOST private key in memory (big-endian scalar, zeroized on drop).
@@ -187,19 +187,17 @@ impl fmt::Debug for GostSoftwareSigner {
 impl GostSoftwareSigner {
     /// Pair `key` with its certificate (PEM or DER); fails if they do not match.
     pub fn new(key: GostKey, certificate: &[u8]) -> Result<Self, SignError> {
-        let cert_der = pem_or_der_blocks(certificate, "CERTIFICATE")
-            .into_iter()
-            .next()
-            .ok_or(SignError::SignerCertificate("no certificate"))?;
-        let cert =
-            ParsedCert::parse(&cert_der).map_err(|_| SignError::SignerCertificate("unparsable"))?;
+        let cert = ParsedCert::signer(certificate)?;
         let public = sio_gost::public_xy(cert.public_key());
         if !matches!(cert.key, KeyType::Gost(c, _) if c == key.curve)
             || public != Some(key.public.as_slice())
         {
             return Err(SignError::Key("the key does not belong to the certificate"));
         }
-        Ok(Self { key, cert_der })
+        Ok(Self {
+            key,
+            cert_der: cert.der,
+        })
     }
 
     /// Load a PKCS#8 PEM GOST key and its certificate.
