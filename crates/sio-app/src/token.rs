@@ -55,11 +55,11 @@ pub(crate) fn certificates(reader: &str) -> Result<Vec<CertificateInfo>, ErrorBo
         out.push(CertificateInfo {
             id: id.to_owned(),
             subject: c.common_name.clone().unwrap_or_else(|| c.subject.clone()),
-            iin: c.iin.map(|i| i.to_string()).unwrap_or_default(),
+            iin: c.iin.clone().unwrap_or_default(),
             organisation: c.organisation.clone(),
             issuer: c.issuer.clone(),
-            not_before: c.not_before.clone(),
-            not_after: c.not_after.clone(),
+            not_before: c.not_before_rfc3339(),
+            not_after: c.not_after_rfc3339(),
             usage,
         });
     }

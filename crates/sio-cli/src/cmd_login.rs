@@ -148,7 +148,7 @@ pub(crate) fn unlock_card(
         "Certificate: {} (ИИН {}), valid until {}",
         cert.common_name.as_deref().unwrap_or("?"),
         token.iin(),
-        cert.not_after
+        cert.not_after_rfc3339()
     );
     let tries = token
         .tries_left()

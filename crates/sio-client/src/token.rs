@@ -22,7 +22,7 @@ use std::time::SystemTime;
 use sio_sign::{KeyPurpose, Signer};
 use sio_token::{
     CardBackend, CertificateInfo, PcscCard, PcscContext, Pin, PinStatus, PivSession, PivSlot,
-    TokenError,
+    TokenError, UsableAt,
 };
 
 use crate::card::{CardKey, PinAlwaysSigner};
@@ -163,7 +163,7 @@ pub fn check_login_certificate(
     }
     sio_sign::check_purpose(certificate.der(), KeyPurpose::Authentication)
         .map_err(|e| ClientError::CertNotForLogin(e.to_string()))?;
-    certificate.iin.map(|i| i.to_string()).ok_or_else(|| {
+    certificate.iin.clone().ok_or_else(|| {
         ClientError::CertNotForLogin("the certificate in slot 9A names no ИИН".into())
     })
 }

@@ -380,7 +380,7 @@ fn user_keys(users: &[UserSpec]) -> Result<Vec<(UserKey, UserKey)>, PkiError> {
 }
 
 fn new_user_key(kind: KeyKind) -> Result<UserKey, PkiError> {
-    use sio_sign::{GostArc, GostCurve};
+    use sio_gost::{GostArc, GostCurve};
     let curve = match kind {
         KeyKind::Gost2012_256 => GostCurve::Tc26_256B,
         KeyKind::Gost2012_512 => GostCurve::Tc26_512A,
@@ -457,7 +457,8 @@ fn gost_user_cert(
         |what: &'static str| move |e: der::Error| PkiError::KeyGeneration(format!("{what}: {e}"));
     let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(spki_der)
         .map_err(|_| PkiError::BadPublicKey)?;
-    if !is_gost_key_oid(&spki.algorithm.oid.to_string()) {
+    // A GOST R 34.10-2012 key of a known parameter set whose point is on its curve (sio-gost).
+    if !matches!(sio_gost::PublicKey::from_spki(&spki), Ok(Some(_))) {
         return Err(PkiError::BadPublicKey);
     }
     let ski = sha2::Sha256::digest(spki.subject_public_key.raw_bytes());
@@ -479,14 +480,6 @@ fn gost_user_cert(
         .map_err(PkiError::rcgen("sign a GOST user certificate"))?;
     cert.signature = der::asn1::BitString::from_bytes(&signature).map_err(bad("the signature"))?;
     cert.to_der().map_err(bad("encode the certificate"))
-}
-
-/// GOST R 34.10-2012 key OIDs: TC26 (1.2.643.7.1.1.1.1/2) and NCA RK (1.2.398.3.10.1.1.2.1/2).
-fn is_gost_key_oid(oid: &str) -> bool {
-    matches!(
-        oid,
-        "1.2.643.7.1.1.1.1" | "1.2.643.7.1.1.1.2" | "1.2.398.3.10.1.1.2.1" | "1.2.398.3.10.1.1.2.2"
-    )
 }
 
 fn pem_of(label: &str, der: &[u8]) -> Result<String, PkiError> {

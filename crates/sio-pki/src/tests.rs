@@ -183,6 +183,19 @@ fn issues_gost_user_certificates_that_parse_and_verify() {
             let summary = sio_sign::CertSummary::from_der(&cert.cert_der).expect("parse");
             assert_eq!(summary.iin.as_deref(), Some(want.iin.as_str()));
             assert_eq!(summary.serial_hex, cert.serial_hex);
+            // The one certificate summary knows the GOST key and the purposes of each certificate.
+            let kind = match want.key {
+                KeyKind::Gost2012_512 => sio_sign::KeyKind::Gost2012_512,
+                _ => sio_sign::KeyKind::Gost2012_256,
+            };
+            assert_eq!(summary.key, kind);
+            assert_eq!(
+                (summary.purposes.authentication, summary.purposes.signing),
+                (
+                    purpose == sio_sign::KeyPurpose::Authentication,
+                    purpose == sio_sign::KeyPurpose::DocumentSigning
+                )
+            );
             let key_pem =
                 std::fs::read_to_string(cert.key_path.as_ref().expect("key")).expect("read key");
             let mut signer = sio_sign::soft::GostSoftwareSigner::from_pem(&key_pem, &cert.cert_der)

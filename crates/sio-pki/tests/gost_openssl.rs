@@ -3,37 +3,14 @@
 //! and the CRL accepts them, `openssl x509` reads the GOST key, `openssl pkey` reads the key file.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use sio_pki::{KeyKind, PkiSpec, generate};
 
-fn gost_conf(dir: &Path) -> PathBuf {
-    let out = Command::new("openssl")
-        .args(["version", "-e"])
-        .output()
-        .expect("the openssl CLI (Debian package openssl)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let engines = text.split('"').nth(1).expect("ENGINESDIR").to_owned();
-    let so = Path::new(&engines).join("gost.so");
-    assert!(
-        so.exists(),
-        "{} missing: install libengine-gost-openssl (scripts/apt-packages.txt)",
-        so.display()
-    );
-    let conf = dir.join("openssl-gost.cnf");
-    std::fs::write(
-        &conf,
-        format!(
-            "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n\
-             [engine_section]\ngost = gost_section\n[gost_section]\nengine_id = gost\n\
-             dynamic_path = {}\ndefault_algorithms = ALL\n",
-            so.display()
-        ),
-    )
-    .unwrap();
-    conf
-}
+#[path = "../../sio-gost/tests/support/openssl_gost.rs"]
+mod openssl_gost;
+use openssl_gost::gost_conf;
 
 fn openssl(conf: &Path, args: &[&str]) -> String {
     let out = Command::new("openssl")

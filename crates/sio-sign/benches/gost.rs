@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 use sio_sign::GostCurve;
 use sio_sign::soft::{GostKey, gost_verify};
 
+#[path = "../../sio-gost/tests/support/openssl_gost.rs"]
+mod openssl_gost;
+use openssl_gost::gost_conf;
+
 fn per_second(mut f: impl FnMut() -> bool) -> f64 {
     // Warm up, then run for ~2 s.
     for _ in 0..20 {
@@ -31,7 +35,7 @@ fn main() {
     // safely, so the bench runs itself again with the engine configuration in its environment.
     if std::env::var_os("SIO_GOST_BENCH_CHILD").is_none() {
         let dir = tempfile::tempdir().unwrap();
-        let conf = write_conf(dir.path());
+        let conf = gost_conf(dir.path());
         let status = Command::new(std::env::current_exe().unwrap())
             .env("SIO_GOST_BENCH_CHILD", "1")
             .env("OPENSSL_CONF", conf)
@@ -41,27 +45,6 @@ fn main() {
     }
     let conf = std::path::PathBuf::from(std::env::var_os("OPENSSL_CONF").unwrap());
     run(&conf);
-}
-
-fn write_conf(dir: &Path) -> std::path::PathBuf {
-    let out = Command::new("openssl")
-        .args(["version", "-e"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let so = Path::new(text.split('"').nth(1).unwrap()).join("gost.so");
-    let conf = dir.join("openssl-gost.cnf");
-    std::fs::write(
-        &conf,
-        format!(
-            "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n\
-             [engine_section]\ngost = gost_section\n[gost_section]\nengine_id = gost\n\
-             dynamic_path = {}\ndefault_algorithms = ALL\n",
-            so.display()
-        ),
-    )
-    .unwrap();
-    conf
 }
 
 fn run(conf: &Path) {

@@ -5,7 +5,8 @@ use der::{Decode, Encode, Tagged, asn1::Null};
 use ring::signature as rs;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
-use crate::gost::{self, GostCurve};
+use sio_gost::{GostArc, GostCurve, Streebog};
+
 use crate::{SignError, SignatureAlgorithm};
 
 pub(crate) const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
@@ -23,92 +24,11 @@ pub(crate) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub(crate) const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
 pub(crate) const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
 
-// GOST R 34.10-2012 / 34.11-2012, TC26 arc (R 1323565.1.024-2019, RFC 9215 §2, RFC 7836).
-/// id-tc26-gost3410-12-256 (public key; OpenSSL's gost engine also writes it as the CMS
-/// signatureAlgorithm, as RFC 4490 §3.2 prescribes for GOST).
-pub(crate) const TC26_KEY_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.1");
-/// id-tc26-gost3410-12-512.
-pub(crate) const TC26_KEY_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.2");
-/// id-tc26-gost3411-12-256 (Streebog-256).
-pub(crate) const TC26_STREEBOG_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.2");
-/// id-tc26-gost3411-12-512 (Streebog-512).
-pub(crate) const TC26_STREEBOG_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.3");
-/// id-tc26-signwithdigest-gost3410-12-256.
-pub(crate) const TC26_SIGN_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.2");
-/// id-tc26-signwithdigest-gost3410-12-512.
-pub(crate) const TC26_SIGN_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.3");
-
-// The same algorithms under the Kazakh arc of NCA RK / KalkanCrypt (1.2.398.3.10 = pki.gov.kz).
-// Sources: ncanode's KalkanUtil (GOST3410_256_2015 = 1.2.398.3.10.1.1.2.3.1, GOST3410_512_2015 =
-// 1.2.398.3.10.1.1.2.3.2, TSP hashes 1.2.398.3.10.1.3.2/.3.3 "GOST3411-2015-256/512"), public
-// NCA RK verifiers built on BouncyCastle (key algorithms 1.2.398.3.10.1.1.2.1/.2.2 with parameter
-// sets 1.2.398.3.10.1.1.2.1.1 = TC26 256 paramSetA and 1.2.398.3.10.1.1.2.2.1 = TC26 512
-// paramSetA), and NCA RK sample certificates ("GOST R 34.10-2015 with GOST R 34.11-2015 (512 bit)
-// (1.2.398.3.10.1.1.2.3.2)"). The curves and formulas are those of GOST R 34.10-2012.
-/// GOST 34.10-2015 256-bit public key, Kazakh arc.
-pub(crate) const KZ_KEY_256: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.1");
-/// GOST 34.10-2015 512-bit public key, Kazakh arc.
-pub(crate) const KZ_KEY_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.2");
-/// GOST 34.11-2015 256 (Streebog-256), Kazakh arc.
-pub(crate) const KZ_STREEBOG_256: Oid = Oid::new_unwrap("1.2.398.3.10.1.3.2");
-/// GOST 34.11-2015 512 (Streebog-512), Kazakh arc.
-pub(crate) const KZ_STREEBOG_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.3.3");
-/// GOST 34.10-2015 with GOST 34.11-2015 256, Kazakh arc.
-pub(crate) const KZ_SIGN_256: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.3.1");
-/// GOST 34.10-2015 with GOST 34.11-2015 512, Kazakh arc.
-pub(crate) const KZ_SIGN_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.3.2");
-
-/// Curve parameter-set OIDs (R 1323565.1.024-2019 §A, RFC 4357 §10.8, RFC 7836) and ours.
-const PARAM_SETS: &[(&str, GostCurve)] = &[
-    ("1.2.643.2.2.35.0", GostCurve::Test256),
-    ("1.2.643.2.2.35.1", GostCurve::Tc26_256B),
-    ("1.2.643.2.2.35.2", GostCurve::Tc26_256C),
-    ("1.2.643.2.2.35.3", GostCurve::Tc26_256D),
-    ("1.2.643.2.2.36.0", GostCurve::Tc26_256B),
-    ("1.2.643.2.2.36.1", GostCurve::Tc26_256D),
-    ("1.2.643.7.1.2.1.1.1", GostCurve::Tc26_256A),
-    ("1.2.643.7.1.2.1.1.2", GostCurve::Tc26_256B),
-    ("1.2.643.7.1.2.1.1.3", GostCurve::Tc26_256C),
-    ("1.2.643.7.1.2.1.1.4", GostCurve::Tc26_256D),
-    ("1.2.643.7.1.2.1.2.0", GostCurve::Test512),
-    ("1.2.643.7.1.2.1.2.1", GostCurve::Tc26_512A),
-    ("1.2.643.7.1.2.1.2.2", GostCurve::Tc26_512B),
-    ("1.2.643.7.1.2.1.2.3", GostCurve::Tc26_512C),
-    ("1.2.398.3.10.1.1.2.1.1", GostCurve::Tc26_256A),
-    ("1.2.398.3.10.1.1.2.2.1", GostCurve::Tc26_512A),
-];
-
-/// The curve a parameter-set OID names.
-pub(crate) fn curve_of(oid: Oid) -> Option<GostCurve> {
-    PARAM_SETS
-        .iter()
-        .find(|(o, _)| Oid::new(o).is_ok_and(|o| o == oid))
-        .map(|(_, c)| *c)
-}
-
-/// The parameter-set OID to write for `curve` in `arc` (None: the arc has no OID for it).
-pub(crate) fn param_set_oid(curve: GostCurve, arc: GostArc) -> Option<Oid> {
-    let prefixes: &[&str] = match arc {
-        GostArc::Tc26 => &["1.2.643.7.1.2.1.", "1.2.643.2.2.35."],
-        GostArc::Kz => &["1.2.398.3.10."],
-    };
-    prefixes.iter().find_map(|prefix| {
-        PARAM_SETS
-            .iter()
-            .find(|(o, c)| *c == curve && o.starts_with(prefix))
-            .and_then(|(o, _)| Oid::new(o).ok())
-    })
-}
-
-/// Which OID arc a GOST key (and everything signed with it) uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GostArc {
-    /// 1.2.643.7.1 (TC26; OpenSSL, CryptoPro, PKCS#11).
-    Tc26,
-    /// 1.2.398.3.10 (NCA RK, KalkanCrypt).
-    Kz,
-}
+// The GOST OIDs of both arcs (TC26, NCA RK) live in sio-gost's one table.
+use sio_gost::oid::{
+    KZ_KEY_256, KZ_KEY_512, KZ_SIGN_256, KZ_SIGN_512, TC26_KEY_256, TC26_KEY_512, TC26_SIGN_256,
+    TC26_SIGN_512,
+};
 
 /// A digest we compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,9 +46,10 @@ impl Digest {
             SHA256 => Some(Self::Sha256),
             SHA384 => Some(Self::Sha384),
             SHA512 => Some(Self::Sha512),
-            TC26_STREEBOG_256 | KZ_STREEBOG_256 => Some(Self::Streebog256),
-            TC26_STREEBOG_512 | KZ_STREEBOG_512 => Some(Self::Streebog512),
-            _ => None,
+            _ => match sio_gost::oid::digest_of(&oid)? {
+                Streebog::Bits256 => Some(Self::Streebog256),
+                Streebog::Bits512 => Some(Self::Streebog512),
+            },
         }
     }
 
@@ -137,8 +58,8 @@ impl Digest {
             Self::Sha256 => SHA256,
             Self::Sha384 => SHA384,
             Self::Sha512 => SHA512,
-            Self::Streebog256 => TC26_STREEBOG_256,
-            Self::Streebog512 => TC26_STREEBOG_512,
+            Self::Streebog256 => sio_gost::oid::digest_oid(Streebog::Bits256, GostArc::Tc26),
+            Self::Streebog512 => sio_gost::oid::digest_oid(Streebog::Bits512, GostArc::Tc26),
         }
     }
 
@@ -147,8 +68,8 @@ impl Digest {
             Self::Sha256 => &ring::digest::SHA256,
             Self::Sha384 => &ring::digest::SHA384,
             Self::Sha512 => &ring::digest::SHA512,
-            Self::Streebog256 => return gost::streebog(32, data),
-            Self::Streebog512 => return gost::streebog(64, data),
+            Self::Streebog256 => return Streebog::Bits256.digest(data),
+            Self::Streebog512 => return Streebog::Bits512.digest(data),
         };
         ring::digest::digest(alg, data).as_ref().to_vec()
     }
@@ -175,8 +96,12 @@ pub(crate) fn digest_of(alg: SignatureAlgorithm) -> Digest {
 /// The digestAlgorithm identifier to write for a signer with this key (Streebog in the key's arc).
 pub(crate) fn digest_identifier(d: Digest, key: KeyType) -> AlgorithmIdentifierOwned {
     let oid = match (d, key) {
-        (Digest::Streebog256, KeyType::Gost(_, GostArc::Kz)) => KZ_STREEBOG_256,
-        (Digest::Streebog512, KeyType::Gost(_, GostArc::Kz)) => KZ_STREEBOG_512,
+        (Digest::Streebog256, KeyType::Gost(_, arc)) => {
+            sio_gost::oid::digest_oid(Streebog::Bits256, arc)
+        }
+        (Digest::Streebog512, KeyType::Gost(_, arc)) => {
+            sio_gost::oid::digest_oid(Streebog::Bits512, arc)
+        }
         _ => d.oid(),
     };
     AlgorithmIdentifierOwned {
@@ -254,31 +179,11 @@ pub(crate) enum KeyType {
     Gost(GostCurve, GostArc),
 }
 
-/// GOST key parameters: `SEQUENCE { publicKeyParamSet OID, digestParamSet OID OPTIONAL, ... }`
-/// (RFC 4491 §2.3.1, RFC 9215 §4.3); a bare parameter-set OID is taken too.
-fn gost_key(spki: &SubjectPublicKeyInfoOwned, arc: GostArc, size: usize) -> Option<KeyType> {
-    let params = spki.algorithm.parameters.as_ref()?.to_der().ok()?;
-    let set: Oid = match params.first() {
-        Some(0x30) => {
-            let seq = crate::tlv::read_one(&params, 0x30, "GOST key parameters").ok()?;
-            let first = crate::tlv::children(seq.value, "GOST key parameters")
-                .ok()?
-                .into_iter()
-                .next()?;
-            Oid::from_der(first.raw).ok()?
-        }
-        _ => Oid::from_der(&params).ok()?,
-    };
-    let curve = curve_of(set)?;
-    (curve.size() == size).then_some(KeyType::Gost(curve, arc))
-}
-
 pub(crate) fn key_type(spki: &SubjectPublicKeyInfoOwned) -> Option<KeyType> {
+    if let Some(gost) = sio_gost::key_params(&spki.algorithm) {
+        return gost.ok().map(|k| KeyType::Gost(k.curve, k.arc));
+    }
     match spki.algorithm.oid {
-        TC26_KEY_256 => gost_key(spki, GostArc::Tc26, 32),
-        TC26_KEY_512 => gost_key(spki, GostArc::Tc26, 64),
-        KZ_KEY_256 => gost_key(spki, GostArc::Kz, 32),
-        KZ_KEY_512 => gost_key(spki, GostArc::Kz, 64),
         RSA_ENCRYPTION => Some(KeyType::Rsa),
         EC_PUBLIC_KEY => {
             let curve: Oid = spki.algorithm.parameters.as_ref()?.decode_as().ok()?;
@@ -407,20 +312,10 @@ fn ring_for(alg: SignatureAlgorithm) -> Option<&'static dyn rs::VerificationAlgo
     })
 }
 
-/// The GOST public key `X‖Y` (little-endian halves): the OCTET STRING inside the SPKI BIT STRING.
-pub(crate) fn gost_public_key(spki_bits: &[u8]) -> Option<&[u8]> {
-    crate::tlv::read_one(spki_bits, 0x04, "GOST public key")
-        .ok()
-        .map(|t| t.value)
-}
-
-/// A GOST signature over `message` (hashed here with the curve's Streebog).
+/// A GOST signature over `message` (hashed with the curve's Streebog) by the SPKI public-key bits.
 fn gost_verify(curve: GostCurve, public_key: &[u8], message: &[u8], sig: &[u8]) -> bool {
-    let Some(q) = gost_public_key(public_key) else {
-        return false;
-    };
-    let digest = gost::streebog(curve.size(), message);
-    gost::verify(curve, q, &digest, sig).is_ok()
+    sio_gost::public_xy(public_key)
+        .is_some_and(|xy| sio_gost::verify(curve, xy, message, sig).is_ok())
 }
 
 /// Verify `sig` over `message` with algorithm `alg` and the SPKI public-key bits of `key`.
@@ -451,11 +346,7 @@ pub(crate) fn verify_x509(
     sig: &[u8],
 ) -> bool {
     if let KeyType::Gost(curve, _) = key {
-        let fits = match signature.oid {
-            TC26_SIGN_256 | KZ_SIGN_256 => curve.size() == 32,
-            TC26_SIGN_512 | KZ_SIGN_512 => curve.size() == 64,
-            _ => false,
-        };
+        let fits = sio_gost::oid::signature_algorithm(&signature.oid) == Some((curve.size(), true));
         return fits
             && null_or_absent(signature.parameters.as_ref())
             && gost_verify(curve, public_key, tbs, sig);

@@ -10,20 +10,13 @@ use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsag
 use x509_cert::name::Name;
 
 use crate::algs::{self, KeyType};
+use crate::summary::{CertSummary, KP_CLIENT_AUTH, KP_EMAIL_PROTECTION, attr};
 use crate::{SignError, tlv};
 
 const CN: Oid = Oid::new_unwrap("2.5.4.3");
-const SURNAME: Oid = Oid::new_unwrap("2.5.4.4");
-const SERIAL_NUMBER: Oid = Oid::new_unwrap("2.5.4.5");
-const GIVEN_NAME: Oid = Oid::new_unwrap("2.5.4.42");
-const O: Oid = Oid::new_unwrap("2.5.4.10");
-const OU: Oid = Oid::new_unwrap("2.5.4.11");
-const EMAIL: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
 const EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
 const EXT_EKU: Oid = Oid::new_unwrap("2.5.29.37");
 const EXT_BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
-const KP_CLIENT_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.2");
-const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
 
 /// What a certificate must be for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +60,16 @@ impl ParsedCert {
             key,
             tbs_range: (start, start + tbs.raw.len()),
         })
+    }
+
+    /// The first certificate of PEM or DER input, for a software signer
+    /// (`SIGN_SIGNER_CERT_INVALID` when there is none or it does not parse).
+    pub(crate) fn signer(certificate: &[u8]) -> Result<Self, SignError> {
+        let der = pem_or_der_blocks(certificate, "CERTIFICATE")
+            .into_iter()
+            .next()
+            .ok_or(SignError::SignerCertificate("no certificate"))?;
+        Self::parse(&der).map_err(|_| SignError::SignerCertificate("unparsable"))
     }
 
     fn tbs(&self) -> &[u8] {
@@ -160,88 +163,18 @@ impl ParsedCert {
     }
 
     pub(crate) fn summary(&self) -> CertSummary {
-        let s = self.subject();
-        let strip = |v: Option<String>, prefix: &str| {
-            v.map(|v| v.strip_prefix(prefix).map(str::to_owned).unwrap_or(v))
-        };
-        CertSummary {
-            common_name: attr(s, CN),
-            surname: attr(s, SURNAME),
-            given_name: attr(s, GIVEN_NAME),
-            iin: strip(attr(s, SERIAL_NUMBER), "IIN"),
-            bin: strip(attr(s, OU), "BIN")
-                .filter(|b| b.len() == 12 && b.bytes().all(|c| c.is_ascii_digit())),
-            organisation: attr(s, O),
-            email: attr(s, EMAIL),
-            serial_hex: self.serial_hex(),
-            issuer_common_name: attr(self.issuer(), CN),
-            not_before: self
-                .cert
-                .tbs_certificate
-                .validity
-                .not_before
-                .to_system_time(),
-            not_after: self
-                .cert
-                .tbs_certificate
-                .validity
-                .not_after
-                .to_system_time(),
-        }
+        CertSummary::of(&self.cert, &self.der)
     }
-}
-
-/// The first value of attribute `oid` in `name`, as text.
-fn attr(name: &Name, oid: Oid) -> Option<String> {
-    name.0
-        .iter()
-        .flat_map(|rdn| rdn.0.iter())
-        .find(|a| a.oid == oid)
-        .and_then(|a| std::str::from_utf8(a.value.value()).ok().map(str::to_owned))
 }
 
 pub(crate) fn hex_upper(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
-/// The parts of a certificate the product shows and checks (NCA RK subject layout).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertSummary {
-    /// CN, "SURNAME NAME".
-    pub common_name: Option<String>,
-    /// SURNAME (2.5.4.4).
-    pub surname: Option<String>,
-    /// GIVENNAME (2.5.4.42).
-    pub given_name: Option<String>,
-    /// ИИН from SERIALNUMBER=IIN… (as written; validate with sio-core).
-    pub iin: Option<String>,
-    /// БИН from OU=BIN… (12 digits), if present.
-    pub bin: Option<String>,
-    /// O.
-    pub organisation: Option<String>,
-    /// emailAddress.
-    pub email: Option<String>,
-    /// Certificate serial, upper-case hex.
-    pub serial_hex: String,
-    /// Issuer CN.
-    pub issuer_common_name: Option<String>,
-    /// Start of validity.
-    pub not_before: SystemTime,
-    /// End of validity.
-    pub not_after: SystemTime,
-}
-
 /// Check that a DER certificate may be used for `purpose` (EKU and key usage), before asking a
 /// token to sign with it.
 pub fn check_purpose(der: &[u8], purpose: KeyPurpose) -> Result<(), SignError> {
     ParsedCert::parse(der)?.check_purpose(purpose)
-}
-
-impl CertSummary {
-    /// Summarise a DER certificate (for example a TLS client certificate).
-    pub fn from_der(der: &[u8]) -> Result<Self, SignError> {
-        Ok(ParsedCert::parse(der)?.summary())
-    }
 }
 
 /// A CRL, checked against its CA when loaded.

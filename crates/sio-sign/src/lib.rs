@@ -17,20 +17,21 @@ mod build;
 mod cert;
 mod error;
 mod ess;
-mod gost;
-mod gost_pm;
 mod signer;
 pub mod soft;
 mod soft_gost;
+mod summary;
 mod tlv;
 mod verify;
 
-pub use algs::GostArc;
 pub use build::{SignOptions, add_signer, sign};
-pub use cert::{CertSummary, KeyPurpose, check_purpose, pem_or_der_blocks};
+pub use cert::{KeyPurpose, check_purpose, pem_or_der_blocks};
 pub use error::{CODES, SignError};
-pub use gost::GostCurve;
 pub use signer::{Carrier, SignatureAlgorithm, Signer, SignerError};
+/// GOST R 34.10-2012 lives in sio-gost; its curve and arc names are re-exported for callers of
+/// [`soft::GostKey`].
+pub use sio_gost::{GostArc, GostCurve};
+pub use summary::{CertSummary, KeyKind, Purposes, Validity};
 pub use verify::{
     DEFAULT_MAX_SIGNERS, VerifiedSignature, Verifier, certificates_of, check_signing_time,
     signers_of,

@@ -9,7 +9,7 @@ use ring::signature::{self as rs, EcdsaKeyPair, RsaKeyPair};
 use zeroize::Zeroizing;
 
 use crate::algs::KeyType;
-use crate::cert::{ParsedCert, pem_or_der_blocks};
+use crate::cert::ParsedCert;
 use crate::{Carrier, SignError, SignatureAlgorithm, Signer, SignerError};
 
 pub use crate::soft_gost::{GostKey, GostSoftwareSigner, gost_verify};
@@ -41,12 +41,7 @@ impl SoftwareSigner {
     /// DER). RSA keys sign with PKCS#1 v1.5 unless [`SoftwareSigner::with_algorithm`] says PSS;
     /// ECDSA keys sign with the curve's hash. Fails if the key does not match the certificate.
     pub fn from_pem(key_pem: &str, certificate: &[u8]) -> Result<Self, SignError> {
-        let cert_der = pem_or_der_blocks(certificate, "CERTIFICATE")
-            .into_iter()
-            .next()
-            .ok_or(SignError::SignerCertificate("no certificate"))?;
-        let cert =
-            ParsedCert::parse(&cert_der).map_err(|_| SignError::SignerCertificate("unparsable"))?;
+        let cert = ParsedCert::signer(certificate)?;
         let (label, der) =
             der::pem::decode_vec(key_pem.as_bytes()).map_err(|_| SignError::Key("not PEM"))?;
         let der = Zeroizing::new(der);
@@ -81,7 +76,7 @@ impl SoftwareSigner {
         }
         Ok(Self {
             key,
-            cert_der,
+            cert_der: cert.der.clone(),
             algorithm,
             rng,
         })

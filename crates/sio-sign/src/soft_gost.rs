@@ -4,13 +4,12 @@
 
 use std::fmt;
 
-use const_oid::ObjectIdentifier as Oid;
 use der::Encode;
+use sio_gost::{GostArc, GostCurve, GostError, Streebog};
 use zeroize::Zeroizing;
 
-use crate::algs::{self, GostArc, KeyType};
-use crate::cert::{ParsedCert, pem_or_der_blocks};
-use crate::gost::{self, GostCurve, GostError};
+use crate::algs::KeyType;
+use crate::cert::ParsedCert;
 use crate::{Carrier, SignError, SignatureAlgorithm, Signer, SignerError, tlv};
 
 /// A GOST private key in memory (big-endian scalar, zeroized on drop).
@@ -31,26 +30,23 @@ impl fmt::Debug for GostKey {
     }
 }
 
-fn rng_fill(buf: &mut [u8]) -> Result<(), GostError> {
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), buf)
-        .map_err(|_| GostError::BadInput)
-}
-
-fn gost_err(_: GostError) -> SignError {
-    SignError::Key("not a valid GOST key")
+fn gost_err(e: GostError) -> SignError {
+    match e {
+        GostError::Random => SignError::Key("the random number generator failed"),
+        _ => SignError::Key("not a valid GOST key"),
+    }
 }
 
 impl GostKey {
     /// A fresh random key on `curve`; `arc` chooses the OIDs its certificates and signatures use.
     pub fn generate(curve: GostCurve, arc: GostArc) -> Result<Self, SignError> {
-        for _ in 0..16 {
-            let mut d = Zeroizing::new(vec![0u8; curve.size()]);
-            rng_fill(&mut d).map_err(gost_err)?;
-            if let Ok(key) = Self::from_scalar(curve, arc, d) {
-                return Ok(key);
-            }
-        }
-        Err(SignError::Key("no GOST key could be generated"))
+        let (d, public) = sio_gost::generate(curve).map_err(gost_err)?;
+        Ok(Self {
+            curve,
+            arc,
+            d,
+            public,
+        })
     }
 
     /// A key from its scalar `d` (big-endian, `0 < d < q`).
@@ -59,7 +55,7 @@ impl GostKey {
         arc: GostArc,
         d: Zeroizing<Vec<u8>>,
     ) -> Result<Self, SignError> {
-        let public = gost::public_key(curve, &d).map_err(gost_err)?;
+        let public = sio_gost::public_key(curve, &d).map_err(gost_err)?;
         Ok(Self {
             curve,
             arc,
@@ -82,30 +78,17 @@ impl GostKey {
         }
     }
 
-    fn key_oid(&self) -> Oid {
-        match (self.arc, self.curve.size()) {
-            (GostArc::Tc26, 32) => algs::TC26_KEY_256,
-            (GostArc::Tc26, _) => algs::TC26_KEY_512,
-            (GostArc::Kz, 32) => algs::KZ_KEY_256,
-            (GostArc::Kz, _) => algs::KZ_KEY_512,
-        }
-    }
-
     /// DER of the key's AlgorithmIdentifier: `{ key OID, SEQUENCE { paramSet, digest } }`
     /// (TC26, the form OpenSSL's gost engine writes) or `{ key OID, SEQUENCE { paramSet } }` (KZ).
     fn key_algorithm_der(&self) -> Result<Vec<u8>, SignError> {
-        let set = algs::param_set_oid(self.curve, self.arc)
+        let set = sio_gost::oid::param_set_oid(self.curve, self.arc)
             .ok_or(SignError::Key("this curve has no OID in the key's arc"))?;
         let mut params = set.to_der()?;
         if self.arc == GostArc::Tc26 {
-            let digest = if self.curve.size() == 32 {
-                algs::TC26_STREEBOG_256
-            } else {
-                algs::TC26_STREEBOG_512
-            };
+            let digest = sio_gost::oid::digest_oid(Streebog::of(self.curve), GostArc::Tc26);
             params.extend(digest.to_der()?);
         }
-        let mut body = self.key_oid().to_der()?;
+        let mut body = sio_gost::oid::key_oid(self.curve, self.arc).to_der()?;
         body.extend(tlv::encode(0x30, &params));
         Ok(tlv::encode(0x30, &body))
     }
@@ -122,19 +105,13 @@ impl GostKey {
     /// DER AlgorithmIdentifier for certificates and CRLs this key signs
     /// (id-tc26-signwithdigest-gost3410-12-256/512 or the Kazakh 1.2.398.3.10.1.1.2.3.x; no parameters).
     pub fn x509_signature_algorithm_der(&self) -> Result<Vec<u8>, SignError> {
-        let oid = match (self.arc, self.curve.size()) {
-            (GostArc::Tc26, 32) => algs::TC26_SIGN_256,
-            (GostArc::Tc26, _) => algs::TC26_SIGN_512,
-            (GostArc::Kz, 32) => algs::KZ_SIGN_256,
-            (GostArc::Kz, _) => algs::KZ_SIGN_512,
-        };
+        let oid = sio_gost::oid::sign_oid(self.curve, self.arc);
         Ok(tlv::encode(0x30, &oid.to_der()?))
     }
 
     /// Sign `message` (hashed here with Streebog): `s‖r`, each big-endian.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let digest = gost::streebog(self.curve.size(), message);
-        gost::sign(self.curve, &self.d, &digest, &mut rng_fill).map_err(gost_err)
+        sio_gost::sign(self.curve, &self.d, message).map_err(gost_err)
     }
 
     /// PKCS#8 "PRIVATE KEY" PEM as OpenSSL's gost engine writes it (privateKey = the scalar,
@@ -165,11 +142,8 @@ impl GostKey {
         let (Some(alg), Some(pk)) = (fields.get(1), fields.get(2)) else {
             return Err(SignError::Key("PKCS#8"));
         };
-        let spki = spki::SubjectPublicKeyInfoOwned {
-            algorithm: der::Decode::from_der(alg.raw).map_err(|_| SignError::Key("PKCS#8"))?,
-            subject_public_key: der::asn1::BitString::from_bytes(&[])?,
-        };
-        let Some(KeyType::Gost(curve, arc)) = algs::key_type(&spki) else {
+        let algorithm = der::Decode::from_der(alg.raw).map_err(|_| SignError::Key("PKCS#8"))?;
+        let Some(Ok(sio_gost::KeyParams { curve, arc })) = sio_gost::key_params(&algorithm) else {
             return Err(SignError::Key("not a GOST key"));
         };
         if pk.tag != 0x04 {
@@ -213,19 +187,17 @@ impl fmt::Debug for GostSoftwareSigner {
 impl GostSoftwareSigner {
     /// Pair `key` with its certificate (PEM or DER); fails if they do not match.
     pub fn new(key: GostKey, certificate: &[u8]) -> Result<Self, SignError> {
-        let cert_der = pem_or_der_blocks(certificate, "CERTIFICATE")
-            .into_iter()
-            .next()
-            .ok_or(SignError::SignerCertificate("no certificate"))?;
-        let cert =
-            ParsedCert::parse(&cert_der).map_err(|_| SignError::SignerCertificate("unparsable"))?;
-        let public = algs::gost_public_key(cert.public_key());
+        let cert = ParsedCert::signer(certificate)?;
+        let public = sio_gost::public_xy(cert.public_key());
         if !matches!(cert.key, KeyType::Gost(c, _) if c == key.curve)
             || public != Some(key.public.as_slice())
         {
             return Err(SignError::Key("the key does not belong to the certificate"));
         }
-        Ok(Self { key, cert_der })
+        Ok(Self {
+            key,
+            cert_der: cert.der,
+        })
     }
 
     /// Load a PKCS#8 PEM GOST key and its certificate.
@@ -264,8 +236,7 @@ pub fn gost_verify(
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    let digest = gost::streebog(curve.size(), message);
-    gost::verify(curve, public_xy_le, &digest, signature).is_ok()
+    sio_gost::verify(curve, public_xy_le, message, signature).is_ok()
 }
 
 impl GostKey {

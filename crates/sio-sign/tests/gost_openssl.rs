@@ -3,11 +3,15 @@
 //! verify with ours; ours verify with `openssl cms -verify`. Both 256 and 512 bits.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use sio_sign::soft::GostSoftwareSigner;
 use sio_sign::{KeyPurpose, SignOptions, SignatureAlgorithm, Verifier, sign};
+
+#[path = "../../sio-gost/tests/support/openssl_gost.rs"]
+mod openssl_gost;
+use openssl_gost::gost_conf;
 
 const DOC: &[u8] = b"\xd0\x97\xd0\xb0\xd0\xbf\xd1\x80\xd0\xbe\xd1\x81 GOST\r\n\x00\xff";
 
@@ -20,33 +24,7 @@ impl Engine {
     /// Writes an OPENSSL_CONF that loads the gost engine from OpenSSL's ENGINESDIR.
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("openssl")
-            .args(["version", "-e"])
-            .output()
-            .expect("the openssl CLI (Debian package openssl)");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let engines = text
-            .split('"')
-            .nth(1)
-            .expect("ENGINESDIR in `openssl version -e`")
-            .to_owned();
-        let so = Path::new(&engines).join("gost.so");
-        assert!(
-            so.exists(),
-            "{} missing: install libengine-gost-openssl (scripts/apt-packages.txt)",
-            so.display()
-        );
-        let conf = dir.path().join("openssl-gost.cnf");
-        std::fs::write(
-            &conf,
-            format!(
-                "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n\
-                 [engine_section]\ngost = gost_section\n[gost_section]\nengine_id = gost\n\
-                 dynamic_path = {}\ndefault_algorithms = ALL\n",
-                so.display()
-            ),
-        )
-        .unwrap();
+        let conf = gost_conf(dir.path());
         Self { dir, conf }
     }
 

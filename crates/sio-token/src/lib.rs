@@ -28,7 +28,9 @@ mod source;
 pub mod tlv;
 
 pub use backend::{CardBackend, CardTransaction};
-pub use cert::{Bin, CertificateInfo, Iin, KeyKind, Purposes, UsableCertificate, Validity};
+pub use cert::{
+    Bin, CertificateInfo, Iin, KeyKind, Purposes, UsableAt, UsableCertificate, Validity,
+};
 pub use error::{CODES, TokenError};
 pub use pin::Pin;
 pub use piv::{PinStatus, PivSession, PivSigner, PivSlot, Rejected, Unverified, Verified};

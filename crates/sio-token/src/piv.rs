@@ -295,7 +295,7 @@ impl<B: CardBackend, S> PivSession<B, S> {
         }
         let der = parse_certificate_object(r.data())
             .map_err(|d| TokenError::bad("read certificate", d))?;
-        CertificateInfo::from_der(&der)
+        crate::cert::parse(&der)
     }
 
     /// How many PIN tries are left (VERIFY without data, SP 800-73-4 §3.2.1). Does not use a try.

@@ -325,7 +325,7 @@ impl<S> Pkcs11Session<S> {
                 }
             }
             let Some(der) = value else { continue };
-            match CertificateInfo::from_der(&der) {
+            match crate::cert::parse(&der) {
                 Ok(info) => out.push(Pkcs11Certificate { id, label, info }),
                 Err(e) => {
                     tracing::warn!(label, error = %e, "skipping a certificate that does not parse")
@@ -526,7 +526,7 @@ fn gost_params_of(cert_der: &[u8]) -> Option<Vec<u8>> {
         .subject_public_key_info
         .algorithm
         .parameters?;
-    pkcs11_gost::params_from_spki_parameters(&params.to_der().ok()?)
+    sio_gost::param_set_der(&params.to_der().ok()?)
 }
 
 /// A private key on a PKCS#11 token, made only from a logged-in session.

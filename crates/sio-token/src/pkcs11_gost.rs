@@ -61,24 +61,6 @@ pub const CKM_GOSTR3411_12_256: u64 = NSSCK_VENDOR_PKCS11_RU_TEAM | 0x012;
 /// `CKM_GOSTR3411_12_512` (TC26 extensions): Streebog-512 digest.
 pub const CKM_GOSTR3411_12_512: u64 = NSSCK_VENDOR_PKCS11_RU_TEAM | 0x013;
 
-/// Parameter-set arcs of 256-bit keys: TC26 (1.2.643.7.1.2.1.1.x), CryptoPro
-/// (1.2.643.2.2.35.x signature sets, 1.2.643.2.2.36.x exchange sets), Kazakhstan
-/// (1.2.398.3.10.1.1.2.1.x).
-const ARCS_256: &[&str] = &[
-    "1.2.643.7.1.2.1.1.",
-    "1.2.643.2.2.35.",
-    "1.2.643.2.2.36.",
-    "1.2.398.3.10.1.1.2.1.",
-];
-/// Parameter-set arcs of 512-bit keys: TC26 (1.2.643.7.1.2.1.2.x), Kazakhstan
-/// (1.2.398.3.10.1.1.2.2.x).
-const ARCS_512: &[&str] = &["1.2.643.7.1.2.1.2.", "1.2.398.3.10.1.1.2.2."];
-
-fn in_arcs(oid: &ObjectIdentifier, arcs: &[&str]) -> bool {
-    let s = oid.to_string();
-    arcs.iter().any(|a| s.starts_with(a))
-}
-
 /// The signature algorithm of a token key from its `CKA_KEY_TYPE` and its parameter set (the DER
 /// OID of `CKA_GOSTR3410_PARAMS`, or of the certificate's key parameters). `None` when the key
 /// type is not GOST; an error when it is GOST but the parameters do not fit it.
@@ -86,13 +68,14 @@ pub fn gost_algorithm(
     key_type: u64,
     params_der: &[u8],
 ) -> Option<Result<SignatureAlgorithm, TokenError>> {
-    let (alg, arcs) = match key_type {
-        CKK_GOSTR3410 => (SignatureAlgorithm::Gost2012_256, ARCS_256),
-        CKK_GOSTR3410_512 => (SignatureAlgorithm::Gost2012_512, ARCS_512),
+    let (alg, size) = match key_type {
+        CKK_GOSTR3410 => (SignatureAlgorithm::Gost2012_256, 32),
+        CKK_GOSTR3410_512 => (SignatureAlgorithm::Gost2012_512, 64),
         _ => return None,
     };
+    // The parameter set must name a curve of the key type's size (sio-gost's one OID table).
     let result = match ObjectIdentifier::from_der(params_der) {
-        Ok(oid) if in_arcs(&oid, arcs) => Ok(alg),
+        Ok(oid) if sio_gost::oid::curve_of(&oid).is_some_and(|c| c.size() == size) => Ok(alg),
         Ok(oid) => Err(TokenError::UnsupportedKey {
             detail: format!("GOST key type {key_type:#x} with parameter set {oid}"),
         }),
@@ -101,14 +84,6 @@ pub fn gost_algorithm(
         }),
     };
     Some(result)
-}
-
-/// The first OID inside a GOST SubjectPublicKeyInfo's algorithm parameters
-/// (`SEQUENCE { paramSet OID, [digest OID] }`), as DER: the value a token keeps in
-/// `CKA_GOSTR3410_PARAMS`.
-pub fn params_from_spki_parameters(parameters_der: &[u8]) -> Option<Vec<u8>> {
-    let fields = Vec::<der::Any>::from_der(parameters_der).ok()?;
-    der::Encode::to_der(fields.first()?).ok()
 }
 
 /// What a GOST key signs with: the mechanism and whether this process hashes first.
@@ -137,11 +112,10 @@ pub fn gost_mechanism(algorithm: SignatureAlgorithm) -> Option<GostMechanism> {
 }
 
 /// Streebog digest of `message` for `algorithm` (256 or 512 bits), as C_Sign takes it.
-pub fn streebog_digest(algorithm: SignatureAlgorithm, message: &[u8]) -> Vec<u8> {
-    use streebog::Digest as _;
+pub(crate) fn streebog_digest(algorithm: SignatureAlgorithm, message: &[u8]) -> Vec<u8> {
     match algorithm {
-        SignatureAlgorithm::Gost2012_512 => streebog::Streebog512::digest(message).to_vec(),
-        _ => streebog::Streebog256::digest(message).to_vec(),
+        SignatureAlgorithm::Gost2012_512 => sio_gost::Streebog::Bits512.digest(message),
+        _ => sio_gost::Streebog::Bits256.digest(message),
     }
 }
 
@@ -246,6 +220,11 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert_eq!(e.code(), "TOKEN_UNSUPPORTED_KEY");
+        // A parameter set in a GOST arc that names no curve we know.
+        let e = gost_algorithm(CKK_GOSTR3410, &oid_der("1.2.643.7.1.2.1.1.9"))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.code(), "TOKEN_UNSUPPORTED_KEY");
         let e = gost_algorithm(CKK_GOSTR3410, &[0x04, 0x01, 0x00])
             .unwrap()
             .unwrap_err();
@@ -253,20 +232,6 @@ mod tests {
         // Not GOST: RSA (0), EC (3).
         assert!(gost_algorithm(0, &[]).is_none());
         assert!(gost_algorithm(3, &[]).is_none());
-    }
-
-    #[test]
-    fn params_come_from_the_spki_parameters() {
-        // TC26: SEQUENCE { paramSet, digest }.
-        let mut body = oid_der("1.2.643.7.1.2.1.1.1");
-        body.extend(oid_der("1.2.643.7.1.1.2.2"));
-        let mut seq = vec![0x30, body.len() as u8];
-        seq.extend(body);
-        assert_eq!(
-            params_from_spki_parameters(&seq).unwrap(),
-            oid_der("1.2.643.7.1.2.1.1.1")
-        );
-        assert!(params_from_spki_parameters(&[0x05, 0x00]).is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use rcgen::{CertificateParams, DnType, DnValue, ExtendedKeyUsagePurpose, KeyPair};
-use sio_token::{CertificateInfo, Validity};
+use sio_token::{CertificateInfo, UsableAt, Validity};
 
 fn cert(days_from_now: (i64, i64), eku: Vec<ExtendedKeyUsagePurpose>) -> Vec<u8> {
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -52,8 +52,8 @@ fn nca_subject_and_purposes() {
     assert_eq!(info.common_name.as_deref(), Some("АХМЕТОВ АСХАТ"));
     assert_eq!(info.surname.as_deref(), Some("АХМЕТОВ"));
     assert_eq!(info.given_name.as_deref(), Some("АСХАТОВИЧ"));
-    assert_eq!(info.iin.unwrap().to_string(), "880215300124");
-    assert_eq!(info.bin.unwrap().to_string(), "940740000911");
+    assert_eq!(info.iin.as_deref(), Some("880215300124"));
+    assert_eq!(info.bin.as_deref(), Some("940740000911"));
     assert_eq!(info.organisation.as_deref(), Some("ДЕПАРТАМЕНТ ПОЛИЦИИ"));
     assert!(info.purposes.signing && !info.purposes.authentication);
     assert_eq!(info.key, sio_token::KeyKind::EcP256);
@@ -90,10 +90,11 @@ fn expired_and_future_are_shown_but_not_usable() {
 #[test]
 fn garbage_is_an_error() {
     assert_eq!(
-        CertificateInfo::from_der(&[0x30, 0x03, 0x02, 0x01])
+        sio_token::cert::parse(&[0x30, 0x03, 0x02, 0x01])
             .unwrap_err()
             .code(),
         "TOKEN_CERT_INVALID"
     );
     assert!(CertificateInfo::from_der(&[]).is_err());
+    assert!(sio_token::cert::parse(&[]).is_err());
 }

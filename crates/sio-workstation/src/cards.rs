@@ -284,9 +284,9 @@ fn pkcs11(policy: &Policy) -> (Item, Vec<Found>, usize) {
 }
 
 fn days_left(info: &CertificateInfo, now: SystemTime) -> Option<i64> {
-    let end = chrono::DateTime::parse_from_rfc3339(&info.not_after).ok()?;
+    let end = chrono::DateTime::<chrono::Utc>::from(info.not_after);
     let now = chrono::DateTime::<chrono::Utc>::from(now);
-    Some((end.with_timezone(&chrono::Utc) - now).num_days())
+    Some((end - now).num_days())
 }
 
 fn certificates_item(
@@ -352,7 +352,8 @@ fn certificates_item(
         };
         lines.push(format!(
             "{who} until {} ({state}) [{}]",
-            c.info.not_after, c.location
+            c.info.not_after_rfc3339(),
+            c.location
         ));
     }
     let measured = lines.join("; ");

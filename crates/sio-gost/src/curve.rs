@@ -27,11 +27,12 @@ use crypto_bigint::subtle::{ConditionallySelectable, ConstantTimeEq};
 use crypto_bigint::{Limb, U256, U512, Uint, Word};
 use zeroize::Zeroize;
 
-use crate::gost_pm;
+use crate::error::GostError;
+use crate::fast as gost_pm;
 use std::sync::OnceLock;
 
 /// A named parameter set (curve).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GostCurve {
     /// id-GostR3410-2001-TestParamSet 1.2.643.2.2.35.0 (the standard's 256-bit example, A.1).
@@ -64,6 +65,19 @@ struct Def {
 }
 
 impl GostCurve {
+    /// Every parameter set, in declaration order.
+    pub const ALL: [GostCurve; 9] = [
+        Self::Test256,
+        Self::Tc26_256A,
+        Self::Tc26_256B,
+        Self::Tc26_256C,
+        Self::Tc26_256D,
+        Self::Test512,
+        Self::Tc26_512A,
+        Self::Tc26_512B,
+        Self::Tc26_512C,
+    ];
+
     /// Coordinate (and scalar) size in bytes: 32 or 64.
     pub fn size(self) -> usize {
         match self {
@@ -154,15 +168,6 @@ impl GostCurve {
             },
         }
     }
-}
-
-/// Why a GOST operation failed (mapped onto `SignError` by the callers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GostError {
-    /// Wrong length, point not on the curve, scalar out of range.
-    BadInput,
-    /// The signature does not verify.
-    Invalid,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,11 +689,24 @@ fn curve_512(c: GostCurve) -> Curve<{ U512::LIMBS }> {
 fn key_halves(curve: GostCurve, public_le: &[u8]) -> Result<(Vec<u8>, Vec<u8>), GostError> {
     let n = curve.size();
     if public_le.len() != 2 * n {
-        return Err(GostError::BadInput);
+        return Err(GostError::KeyInvalid);
     }
     let x: Vec<u8> = public_le[..n].iter().rev().copied().collect();
     let y: Vec<u8> = public_le[n..].iter().rev().copied().collect();
     Ok((x, y))
+}
+
+/// The affine coordinates of a public key `X‖Y` (little-endian halves) that lies on the curve.
+fn public_coordinates<const L: usize>(
+    c: &Curve<L>,
+    public_le: &[u8],
+    curve: GostCurve,
+) -> Result<(Uint<L>, Uint<L>), GostError> {
+    let (x, y) = key_halves(curve, public_le)?;
+    let qx = uint_from_be::<L>(&x).ok_or(GostError::KeyInvalid)?;
+    let qy = uint_from_be::<L>(&y).ok_or(GostError::KeyInvalid)?;
+    c.public_point(&qx, &qy).ok_or(GostError::KeyInvalid)?;
+    Ok((qx, qy))
 }
 
 fn verify_generic<const L: usize>(
@@ -700,28 +718,23 @@ fn verify_generic<const L: usize>(
 ) -> Result<(), GostError> {
     let n = curve.size();
     if signature.len() != 2 * n {
-        return Err(GostError::BadInput);
+        return Err(GostError::SignatureMalformed);
     }
-    let (x, y) = key_halves(curve, public_le)?;
-    let qx = uint_from_be::<L>(&x).ok_or(GostError::BadInput)?;
-    let qy = uint_from_be::<L>(&y).ok_or(GostError::BadInput)?;
-    if c.public_point(&qx, &qy).is_none() {
-        return Err(GostError::BadInput);
-    }
+    let (qx, qy) = public_coordinates(c, public_le, curve)?;
     let e = c.e_from_digest(digest);
     // s‖r big-endian (RFC 4491/RFC 9215, OpenSSL), then the byte-reversed form (r‖s little-endian).
-    let s = uint_from_be::<L>(&signature[..n]).ok_or(GostError::BadInput)?;
-    let r = uint_from_be::<L>(&signature[n..]).ok_or(GostError::BadInput)?;
+    let s = uint_from_be::<L>(&signature[..n]).ok_or(GostError::SignatureMalformed)?;
+    let r = uint_from_be::<L>(&signature[n..]).ok_or(GostError::SignatureMalformed)?;
     if c.verify(&qx, &qy, e, &r, &s) {
         return Ok(());
     }
     let reversed: Vec<u8> = signature.iter().rev().copied().collect();
-    let s = uint_from_be::<L>(&reversed[..n]).ok_or(GostError::BadInput)?;
-    let r = uint_from_be::<L>(&reversed[n..]).ok_or(GostError::BadInput)?;
+    let s = uint_from_be::<L>(&reversed[..n]).ok_or(GostError::SignatureMalformed)?;
+    let r = uint_from_be::<L>(&reversed[n..]).ok_or(GostError::SignatureMalformed)?;
     if c.verify(&qx, &qy, e, &r, &s) {
         return Ok(());
     }
-    Err(GostError::Invalid)
+    Err(GostError::BadSignature)
 }
 
 /// Verify `signature` (`s‖r` big-endian, or its byte-reversal) over a Streebog `digest` with the
@@ -748,14 +761,14 @@ fn public_generic<const L: usize>(
     d_be: &[u8],
     curve: GostCurve,
 ) -> Result<Vec<u8>, GostError> {
-    let mut d = uint_from_be::<L>(d_be).ok_or(GostError::BadInput)?;
+    let mut d = uint_from_be::<L>(d_be).ok_or(GostError::KeyInvalid)?;
     if !scalar_in_range(c, &d) {
         d.zeroize();
-        return Err(GostError::BadInput);
+        return Err(GostError::KeyInvalid);
     }
     let qp = c.mul_ct(&c.g, &d);
     d.zeroize();
-    let (x, y) = c.affine(&qp).ok_or(GostError::BadInput)?;
+    let (x, y) = c.affine(&qp).ok_or(GostError::KeyInvalid)?;
     let n = curve.size();
     let mut out = vec![0u8; 2 * n];
     uint_to_be(&x, &mut out[..n]);
@@ -782,10 +795,10 @@ fn sign_generic<const L: usize>(
     curve: GostCurve,
 ) -> Result<Vec<u8>, GostError> {
     let n = curve.size();
-    let mut d = uint_from_be::<L>(d_be).ok_or(GostError::BadInput)?;
+    let mut d = uint_from_be::<L>(d_be).ok_or(GostError::KeyInvalid)?;
     if !scalar_in_range(c, &d) {
         d.zeroize();
-        return Err(GostError::BadInput);
+        return Err(GostError::KeyInvalid);
     }
     let e = c.e_from_digest(digest);
     let mut buf = vec![0u8; n];
@@ -794,7 +807,7 @@ fn sign_generic<const L: usize>(
     // q > 2^bits / 4, so 256 draws fail with probability < 1e-30.
     for _ in 0..256 {
         nonce(&mut buf)?;
-        let mut kk = uint_from_be::<L>(&buf).ok_or(GostError::BadInput)?;
+        let mut kk = uint_from_be::<L>(&buf).ok_or(GostError::Random)?;
         // The slice, not the Vec: `Vec::zeroize` also empties it, and the next draw needs n bytes.
         buf.as_mut_slice().zeroize();
         if !scalar_in_range(c, &kk) {
@@ -812,7 +825,7 @@ fn sign_generic<const L: usize>(
         }
     }
     d.zeroize();
-    Err(GostError::BadInput)
+    Err(GostError::Random)
 }
 
 /// Sign a Streebog `digest` with private key `d` (big-endian); `nonce` fills random bytes.
@@ -830,26 +843,19 @@ pub(crate) fn sign(
     }
 }
 
-/// Streebog-256 or -512 of `data`, as the bytes the hash function outputs.
-pub(crate) fn streebog(size: usize, data: &[u8]) -> Vec<u8> {
-    use streebog::Digest as _;
-    if size == 32 {
-        streebog::Streebog256::digest(data).to_vec()
-    } else {
-        streebog::Streebog512::digest(data).to_vec()
-    }
+/// Is `public_le` (`X‖Y`, little-endian halves) a point on `curve`?
+pub(crate) fn check_public(curve: GostCurve, public_le: &[u8]) -> Result<(), GostError> {
+    with_curve(
+        curve,
+        |c| public_coordinates(c, public_le, curve).map(drop),
+        |c| public_coordinates(c, public_le, curve).map(drop),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
+    use crate::tests::h;
 
     fn rev(v: &[u8]) -> Vec<u8> {
         v.iter().rev().copied().collect()
@@ -932,7 +938,7 @@ mod tests {
         let mut kk = Some(k.clone());
         // The example's e is the integer α; our API takes digest bytes, i.e. α little-endian.
         let sig = sign(GostCurve::Test256, &d, &rev(&e), &mut |buf| {
-            buf.copy_from_slice(&kk.take().ok_or(GostError::BadInput)?);
+            buf.copy_from_slice(&kk.take().ok_or(GostError::Random)?);
             Ok(())
         })
         .expect("sign");
@@ -944,7 +950,7 @@ mod tests {
         other[0] ^= 1;
         assert_eq!(
             verify(GostCurve::Test256, &public, &other, &sig),
-            Err(GostError::Invalid)
+            Err(GostError::BadSignature)
         );
     }
 
@@ -976,7 +982,7 @@ mod tests {
         assert_eq!(public, [rev(&qx), rev(&qy)].concat());
         let mut kk = Some(k.clone());
         let sig = sign(GostCurve::Test512, &d, &rev(&e), &mut |buf| {
-            buf.copy_from_slice(&kk.take().ok_or(GostError::BadInput)?);
+            buf.copy_from_slice(&kk.take().ok_or(GostError::Random)?);
             Ok(())
         })
         .expect("sign");
@@ -988,7 +994,7 @@ mod tests {
     fn random_round_trips_on_every_curve() {
         let rng = ring::rand::SystemRandom::new();
         let mut fill = |buf: &mut [u8]| {
-            ring::rand::SecureRandom::fill(&rng, buf).map_err(|_| GostError::BadInput)
+            ring::rand::SecureRandom::fill(&rng, buf).map_err(|_| GostError::Random)
         };
         for c in [
             GostCurve::Tc26_256A,
@@ -1005,7 +1011,7 @@ mod tests {
             d[0] &= 0x3f; // below q on every curve
             d[n - 1] |= 1;
             let public = public_key(c, &d).expect("public");
-            let digest = streebog(n, b"round trip");
+            let digest = crate::Streebog::of(c).digest(b"round trip");
             let sig = sign(c, &d, &digest, &mut fill).expect("sign");
             verify(c, &public, &digest, &sig).expect("verify");
             let mut bad = sig.clone();
@@ -1019,26 +1025,13 @@ mod tests {
         let c = GostCurve::Tc26_512A;
         assert_eq!(
             verify(c, &[0u8; 128], &[0u8; 64], &[0u8; 128]),
-            Err(GostError::BadInput)
+            Err(GostError::KeyInvalid)
         );
         assert_eq!(
             verify(c, &[1u8; 10], &[0u8; 64], &[0u8; 128]),
-            Err(GostError::BadInput)
+            Err(GostError::KeyInvalid)
         );
-        assert_eq!(public_key(c, &[0u8; 64]), Err(GostError::BadInput));
-        assert_eq!(public_key(c, &[0xffu8; 64]), Err(GostError::BadInput));
-    }
-
-    /// GOST R 34.11-2012 example 1 (message M1), digest bytes in output order (RFC 6986 §10.1
-    /// prints the same bytes; `openssl dgst -md_gost12_512` outputs them too).
-    #[test]
-    fn streebog_matches_the_standard() {
-        let m1 = b"012345678901234567890123456789012345678901234567890123456789012";
-        let d512 = h(
-            "1B54D01A4AF5B9D5CC3D86D68D285462B19ABC2475222F35C085122BE4BA1FFA00AD30F8767B3A82384C6574F024C311E2A481332B08EF7F41797891C1646F48",
-        );
-        assert_eq!(streebog(64, m1), d512);
-        let d256 = h("9D151EEFD8590B89DAA6BA6CB74AF9275DD051026BB149A452FD84E5E57B5500");
-        assert_eq!(streebog(32, m1), d256);
+        assert_eq!(public_key(c, &[0u8; 64]), Err(GostError::KeyInvalid));
+        assert_eq!(public_key(c, &[0xffu8; 64]), Err(GostError::KeyInvalid));
     }
 }
