@@ -30,10 +30,7 @@ fn crate_lists() -> Vec<(&'static str, Vec<&'static [&'static str]>)> {
         ("sio-core", sio_core::error::CODES.to_vec()),
         ("sio-token", sio_token::CODES.to_vec()),
         ("sio-sign", sio_sign::CODES.to_vec()),
-        (
-            "sio-gost",
-            vec![<sio_gost::GostError as CodeList>::CODES],
-        ),
+        ("sio-gost", vec![<sio_gost::GostError as CodeList>::CODES]),
         ("sio-pki", sio_pki::CODES.to_vec()),
         ("sio-protocol", sio_protocol::error::CODES.to_vec()),
         ("sio-policy", sio_policy::CODES.to_vec()),

@@ -7,7 +7,7 @@
 //! itself under `keyctl session -` (package `keyutils`) so it has a fresh session keyring.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
-mod support;
+use sio_test_support as support;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use sio_protocol::{
 };
 use sio_token::{PcscCard, Pin, PivSlot};
 use sio_vault::{Actor, Journal, KeyStore, MacKey, OsKeyring, Principal, Vault, VaultConfig};
-use support::{contains, files_under, IIN, PIN, World, active_session, card_key, channel};
+use support::{IIN, PIN, World, active_session, card_key, channel, contains, files_under};
 
 const IN_SESSION: &str = "SIO_REQUESTS_E2E_IN_KEYCTL_SESSION";
 const CHILD: &str = "SIO_REQUESTS_E2E_OUTBOX_CHILD";
@@ -54,8 +54,6 @@ fn signing_key(key: &Arc<CardKey<PcscCard>>) -> sio_client::PinAlwaysSigner<Pcsc
     key.pin_always_signer(PivSlot::Signature, Pin::new(PIN.into()).unwrap())
         .unwrap()
 }
-
-
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compose_sign_send_receive_view_and_shred() {

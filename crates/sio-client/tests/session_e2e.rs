@@ -3,7 +3,7 @@
 //! card is removed, and unlock after it is inserted again.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
-mod support;
+use sio_test_support as support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
