@@ -18,6 +18,16 @@ use sio_vault::{
     Record, ResultKind, ResultMeta, Vault, VaultConfig, verify,
 };
 
+/// The tests run one at a time: a `mount`/`df` child forked by one test's thread inherits the
+/// other's open vault lock file until it execs, and the reopen then sees `VAULT_LOCKED`.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn actor() -> Actor {
     Actor {
         principal: Principal::System("fault-test".into()),
@@ -52,6 +62,7 @@ fn open(fs: &Tmpfs, keys: &Arc<MemoryKeyStore>) -> Result<(Vault, MacKey), sio_v
 /// then no plaintext is anywhere and, once space is back, recovery leaves nothing of it.
 #[test]
 fn disk_full_while_storing_a_result() {
+    let _serial = serial();
     let Some(fs) = Tmpfs::mount(2048) else { return };
     let keys = Arc::new(MemoryKeyStore::new());
     let marker = b"PLAINTEXT-RESULT-MARKER|".repeat(12_500); // 300 000 bytes
@@ -115,6 +126,7 @@ fn disk_full_while_storing_a_result() {
 /// drops the unfinished line (journaled as a recovery) and the whole journal verifies.
 #[test]
 fn disk_full_while_appending_the_journal() {
+    let _serial = serial();
     let Some(fs) = Tmpfs::mount(256) else { return };
     let keys = MemoryKeyStore::new();
     let mac = MacKey::load_or_create(&keys, "journal-mac").unwrap();
