@@ -16,10 +16,10 @@
 mod app;
 mod biometric;
 mod card_pin;
-mod helpdesk;
 mod dispatch;
 mod error;
 pub mod events;
+mod helpdesk;
 pub mod model;
 mod token;
 pub mod typescript;

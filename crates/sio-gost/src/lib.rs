@@ -190,7 +190,10 @@ mod tests {
             GostError::UnknownParameterSet,
             GostError::Random,
         ] {
-            assert!(<GostError as sio_error::CodeList>::CODES.contains(&e.code()), "{e:?}");
+            assert!(
+                <GostError as sio_error::CodeList>::CODES.contains(&e.code()),
+                "{e:?}"
+            );
         }
     }
 }

@@ -38,8 +38,11 @@ try {
   // co-signs on the head's own token.
   await click(app, 'input[name=hr-action][value=blocking]');
   await setField(app, '#hr-reason', 'dismissal');
-  const order = new Date(Date.now() + 5 * 3600e3 - 2 * 3600e3).toISOString().slice(0, 16);
-  await setField(app, '#hr-order', order);
+  // Typed as officers write it, dd.mm.yyyy HH:MM (issue 19 item 4), into the text field that
+  // replaced the browser's datetime-local (WebKitGTK shows that one in US order).
+  const [, y, mo, d, hm] = new Date(Date.now() + 5 * 3600e3 - 2 * 3600e3).toISOString().match(/^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/);
+  await type(app, '#hr-order', `${d}.${mo}.${y} ${hm}`);
+  await expectScreen(app, '[data-testid=deadline]', 'HR: the 24-hour deadline from the typed order time');
   const person = (name, iin) => ({ '#hr-name': name, '#hr-iin': iin });
   const fields = {
     ...person('ИВАНОВ АЛЕКСЕЙ', '850415300121'),

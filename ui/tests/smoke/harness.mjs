@@ -55,13 +55,15 @@ function freshState() {
       { application_id: 'a-2', action: 'transfer', state: 'done', received_at: new Date(Date.now() - 50 * 3600e3).toISOString(), done_at: now(), late: true, applicant_name: 'Иванов Пётр Сергеевич' },
     ],
     language: 'kk',
+    factors: ['sms', 'fingerprint', 'face'],
+    smsRequests: 0,
   };
 }
 
 function sessionInfo(st) {
   return {
     stage: st.stage,
-    factors: ['sms', 'fingerprint', 'face'],
+    factors: st.factors,
     user: { iin: IIN, full_name: 'Әлиев Нұрлан Серікұлы', organisation_bin: '000000000101', organisation_name: 'Департамент полиции г. Астаны', role: 3, reports: true, hr: true },
     expires_at: new Date(Date.now() + 12 * 3600e3).toISOString(),
     idle_until: new Date(Date.now() + 15 * 60e3).toISOString(),
@@ -101,7 +103,7 @@ export async function startHarness() {
       st.stage = 'second_factor';
       return { ...sessionInfo(st), token: 'x' };
     },
-    request_sms_code: () => ({ masked_phone: '+7 *** *** 12 34', expires_at: new Date(Date.now() + 600e3).toISOString(), resend_after_seconds: 60 }),
+    request_sms_code: () => (st.smsRequests++, { masked_phone: '+7 *** *** 12 34', expires_at: new Date(Date.now() + 600e3).toISOString(), resend_after_seconds: 60 }),
     verify_sms_code: ({ code }) => {
       if (code !== '123456') throw new Fail(401, { code: 'GW_OTP_WRONG', message: 'wrong code' });
       st.stage = 'consent';
@@ -167,7 +169,7 @@ export async function startHarness() {
       return item;
     },
     list_applications: () => st.applications,
-    report: ({ from, to }) => ({
+    report: ({ from, to }) => (st.lastReport = { from, to }, {
       organisation_bin: '000000000101', from, to, generated_at: now(),
       rows: [{ request_id: 'r-1', user_iin: IIN, user_name: 'Әлиев Нұрлан Серікұлы', service: 38, basis: 'criminal', case_number: '241500031000123', article: { article: 245, part: 2 }, submitted_at: now() }],
     }),
@@ -228,7 +230,15 @@ export async function startHarness() {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}`,
-    reset: () => { st = freshState(); },
+    /** Back to the first state; `factors`: the second factors the gateway offers. */
+    reset: (factors) => {
+      st = freshState();
+      if (factors) st.factors = factors;
+    },
+    get factors() { return st.factors; },
+    get smsRequests() { return st.smsRequests; },
+    /** The period of the last report asked for (ISO dates as the UI sent them). */
+    get lastReport() { return st.lastReport ?? null; },
     insertCard: () => {
       st.readers[0].card_present = true;
       st.readers[0].token_label = 'PIV — ӘЛИЕВ НҰРЛАН';

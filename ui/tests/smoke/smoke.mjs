@@ -54,7 +54,8 @@ const LOCALE = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
 
 /** One pass through every screen. `scaled`: 150 % root font size in a 1024 px window (text that scales). */
 async function run(lang, scaled = false) {
-  harness.reset();
+  // The scaled pass: the gateway offers the SMS code alone (sent at once, no chooser).
+  harness.reset(scaled ? ['sms'] : undefined);
   const ctx = await browser.newContext({ viewport: scaled ? { width: 1024, height: 768 } : { width: 1280, height: 860 }, locale: LOCALE[lang] });
   const page = await ctx.newPage();
   if (scaled) await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => { document.documentElement.style.fontSize = '150%'; }));
@@ -78,13 +79,20 @@ async function run(lang, scaled = false) {
   if (!String(focus.cls).includes('skip') || focus.outline.startsWith('none')) problems.push(`[${tag}] first Tab: ${JSON.stringify(focus)}`);
   await shot(page, tag, '01-login-reader');
   harness.insertCard();
-  const reader = page.locator('[data-reader]:not([disabled])');
-  await reader.waitFor();
-  await reader.focus();
-  await page.keyboard.press('Enter');
+  // A lone reader with a card and a lone authentication certificate are chosen without asking:
+  // the PIN field comes up with focus on it.
+  await page.locator('#login-pin').waitFor();
+  const focusedId = async () => page.evaluate(() => document.activeElement?.id ?? '');
+  await page.waitForFunction(() => document.activeElement?.id === 'login-pin', null, { timeout: 3000 }).catch(() => {});
+  if ((await focusedId()) !== 'login-pin') problems.push(`[${tag}] after insertion focus is on "${await focusedId()}", not the PIN field`);
+  // "Back" shows the certificates by hand (both of the card; the chosen one marked).
+  await page.locator('.login .card > p > button').click();
   await page.locator('[data-cert="auth-1"]').waitFor();
+  const certIds = await page.locator('[data-cert]').evaluateAll((els) => els.map((e) => e.getAttribute('data-cert')));
+  if (!certIds.includes('auth-1')) problems.push(`[${tag}] certificates by hand: ${certIds}`);
   await shot(page, tag, '02-login-certificate');
   await page.locator('[data-cert="auth-1"]').click();
+  await page.locator('#login-pin').waitFor();
 
   // PIN: a wrong one first (tries left + error with what to do), then the right one, by keyboard.
   await page.locator('#login-pin').fill('000000');
@@ -96,12 +104,19 @@ async function run(lang, scaled = false) {
   await page.locator('#login-pin').fill('123456');
   await page.keyboard.press('Enter');
 
-  // Second factor: SMS.
-  await page.locator('[data-factor=sms]').waitFor();
-  await shot(page, tag, '04-login-factor');
-  await page.locator('[data-factor=sms]').click();
-  await page.locator('[data-action=sms-send]').click();
+  // Second factor. With several factors offered the officer chooses (SMS); with the SMS code as
+  // the only factor (the scaled pass) it is sent at once. Either way focus lands on the code field.
+  if (harness.factors.length > 1) {
+    await page.locator('[data-factor=sms]').waitFor();
+    await shot(page, tag, '04-login-factor');
+    if (harness.smsRequests !== 0) problems.push(`[${tag}] SMS code sent before SMS was chosen`);
+    await page.locator('[data-factor=sms]').click();
+    await page.locator('[data-action=sms-send]').click();
+  }
   await page.locator('[data-testid=sms-sent]').waitFor();
+  if (harness.smsRequests !== 1) problems.push(`[${tag}] SMS code requested ${harness.smsRequests} times`);
+  await page.waitForFunction(() => document.activeElement?.id === 'sms-code', null, { timeout: 3000 }).catch(() => {});
+  if ((await focusedId()) !== 'sms-code') problems.push(`[${tag}] SMS sent: focus is on "${await focusedId()}", not the code field`);
   await page.locator('#sms-code').fill('123456');
   await shot(page, tag, '05-login-sms');
   await page.locator('[data-action=sms-verify]').click();
@@ -122,8 +137,18 @@ async function run(lang, scaled = false) {
   const bases = await page.locator('[data-basis]').evaluateAll((els) => els.map((e) => e.getAttribute('data-basis')));
   if (bases.join() !== 'criminal,admin_offence') problems.push(`[${tag}] role 3 bases: ${bases}`);
   await page.locator('[data-basis=criminal]').check();
-  await page.locator('[data-testid=service]').selectOption('38');
+  // Service search: typing filters the list (the count follows); Enter takes the first match and
+  // moves on to the case.
+  const search = page.locator('[data-testid=service-search]');
+  const all = await page.locator('[data-testid=service] option:not([disabled])').count();
+  await search.fill('38');
+  const found = await page.locator('[data-testid=service] option:not([disabled])').count();
+  if (!(found >= 1 && found < all)) problems.push(`[${tag}] service search "38": ${found} of ${all} shown`);
+  await search.press('Enter');
   await page.locator('[data-mark=articles]').waitFor();
+  const chosen = (await page.locator('[data-testid=chosen-service]').textContent()).trim();
+  if (!chosen.startsWith('38.')) problems.push(`[${tag}] the search chose "${chosen}", not service 38`);
+  if ((await focusedId()) !== 'case-erdr') problems.push(`[${tag}] after the search, focus is on "${await focusedId()}", not the ERDR field`);
   await page.locator('#case-erdr').fill('2415000310001');
   await page.locator('#case-erdr').blur();
   await page.locator('#article-no').fill('210');
@@ -134,13 +159,37 @@ async function run(lang, scaled = false) {
   await page.locator('#article-no').fill('218');
   await page.locator('#subject-id').fill('900101300106');
   await page.locator('[data-action=preview]').click();
-  await page.locator('[data-testid=preview]').waitFor();
+  // The preview: a table, focus on the document, the signer's certificate and the PIN tries; the
+  // JSON only behind its toggle.
+  await page.locator('[data-testid=preview-table]').waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'preview-h', null, { timeout: 3000 }).catch(() => {});
+  if ((await focusedId()) !== 'preview-h') problems.push(`[${tag}] after the preview, focus is on "${await focusedId()}", not the document`);
+  await page.locator('[data-testid=signer-name]').waitFor();
+  await page.locator('[data-testid=sign-tries-left]').waitFor();
+  if (await page.locator('[data-testid=preview-json]').count()) problems.push(`[${tag}] the JSON is shown before its toggle`);
   await shot(page, tag, '09-composer-preview');
+  await page.locator('[data-action=preview-json]').click();
+  const json = await page.locator('[data-testid=preview-json]').textContent();
+  if (!json.includes('sio.request/v1')) problems.push(`[${tag}] the JSON toggle shows: ${json.slice(0, 60)}`);
+  await shot(page, tag, '09b-composer-preview-json');
+  await page.locator('[data-action=preview-json]').click();
   await page.locator('#send-pin').fill('123456');
   await page.locator('[data-action=send]').click();
 
-  // Outbox: statuses arrive as events.
+  // Sending shows its phases and ends with "sent"; the case and the subject stay.
+  await page.locator('[data-testid=send-status][data-phase=sent]').waitFor();
+  if ((await page.locator('#case-erdr').inputValue()) !== '241500031000123') problems.push(`[${tag}] the case was not kept after sending`);
+  if ((await page.locator('#subject-id').inputValue()) !== '900101300106') problems.push(`[${tag}] the subject was not kept after sending`);
+  await page.locator('[data-testid=ready-count]').waitFor();
+  await shot(page, tag, '09c-composer-sent');
+  // The service just used comes first next time.
+  const firstOpt = await page.locator('[data-testid=service] optgroup').first().locator('option').first().getAttribute('value');
+  if (firstOpt !== '38') problems.push(`[${tag}] recent services: first is ${firstOpt}, not 38`);
+
+  // Outbox: statuses arrive as events; the new row is highlighted.
+  await page.locator('[data-action=to-outbox]').click();
   await page.locator('[data-status=result_ready]').waitFor();
+  await page.locator('[data-testid=just-sent]').waitFor();
   await shot(page, tag, '10-outbox');
   await page.locator('button.open').first().click();
 
@@ -151,9 +200,18 @@ async function run(lang, scaled = false) {
   await page.locator('[data-testid=pdf-canvas][data-rendered="1"], .pdf .notice').first().waitFor();
   if (await page.locator('.pdf .notice').count()) problems.push(`[${tag}] pdf: ${await page.locator('.pdf .notice').textContent()}`);
   await shot(page, tag, '12-result-pdf');
-  // Export to case materials (signed, logged).
+  // Leaving an open result asks first (attach / destroy and leave / stay); "stay" keeps it.
+  await page.locator('[data-nav=home]').click();
+  await page.locator('[data-testid=leave-dialog]').waitFor();
+  await page.locator('[data-action=leave-export]').waitFor();
+  await page.locator('[data-action=leave-destroy]').waitFor();
+  await shot(page, tag, '12a-leave-dialog');
+  await page.locator('[data-action=leave-stay]').click();
+  await page.locator('[data-action=close-result]').waitFor();
+  if (await page.locator('[data-testid=leave-dialog]').count()) problems.push(`[${tag}] the leave dialog stayed after "stay"`);
+  // Export to case materials (signed, logged); the case is pre-filled from the request.
   await page.locator('[data-action=export]').click();
-  await page.locator('#export-case').fill('241500031000123');
+  if ((await page.locator('#export-case').inputValue()) !== '241500031000123') problems.push(`[${tag}] the export form did not pre-fill the case`);
   await page.locator('#export-reason').fill('Приобщение к материалам уголовного дела');
   await page.locator('#export-pin').fill('123456');
   await shot(page, tag, '12b-export');
@@ -180,8 +238,20 @@ async function run(lang, scaled = false) {
   await page.locator('[data-testid=hr-submitted]').waitFor();
   await shot(page, tag, '15b-hr-submitted');
   await page.locator('[data-nav=reports]').click();
+  // Dates are typed dd.mm.yyyy (pre-filled: this month); an impossible date is marked, a real one
+  // goes to the backend as ISO.
+  const from = page.locator('#reports-from');
+  if (!/^\d\d\.\d\d\.\d{4}$/.test(await from.inputValue())) problems.push(`[${tag}] reports: "from" shows "${await from.inputValue()}", not dd.mm.yyyy`);
+  await from.fill('31.02.2026');
+  await from.blur();
+  if ((await from.getAttribute('aria-invalid')) !== 'true') problems.push(`[${tag}] reports: 31.02.2026 accepted`);
+  await shot(page, tag, '16a-reports-bad-date');
+  await from.fill('01.01.2026');
+  await from.blur();
+  if ((await from.getAttribute('aria-invalid')) !== 'false') problems.push(`[${tag}] reports: 01.01.2026 marked invalid`);
   await page.locator('form button.primary').click();
   await page.locator('tbody tr').first().waitFor();
+  if (harness.lastReport?.from !== '2026-01-01') problems.push(`[${tag}] reports: asked from ${JSON.stringify(harness.lastReport)}, not 2026-01-01`);
   await shot(page, tag, '16-reports');
   await page.locator('[data-nav=diagnosis]').click();
   await page.locator('[data-diag]').first().waitFor();

@@ -145,6 +145,8 @@ export const en = {
   'field.hint.erdr': '15 digits',
   'field.hint.number': 'Letters, digits and - / . № _',
   'field.error.required': 'Fill in this field.',
+  'field.error.date': 'Type the date as dd.mm.yyyy (for example, 05.12.2026).',
+  'field.error.datetime': 'Type the date and time as dd.mm.yyyy hh:mm (for example, 05.12.2026 14:30).',
   'field.error.org_code': 'The ERDR code of the organisation: 1–12 digits, not all zeros.',
   'field.error.erdr': 'The ERDR number has exactly 15 digits.',
   'field.error.too_long': 'Too long.',

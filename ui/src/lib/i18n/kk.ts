@@ -146,6 +146,8 @@ export const kk: Record<Key, string> = {
   'field.hint.erdr': '15 цифр',
   'field.hint.number': 'Әріптер, цифрлар және - / . № _',
   'field.error.required': 'Өрісті толтырыңыз.',
+  'field.error.date': 'Күнді кк.аа.жжжж түрінде жазыңыз (мысалы, 05.12.2026).',
+  'field.error.datetime': 'Күн мен уақытты кк.аа.жжжж сс:мм түрінде жазыңыз (мысалы, 05.12.2026 14:30).',
   'field.error.org_code': 'СДТБТ ұйымының коды: 1–12 цифр, барлығы нөл емес.',
   'field.error.erdr': 'СДТБТ нөмірі дәл 15 цифрдан тұрады.',
   'field.error.too_long': 'Тым ұзын.',

@@ -146,6 +146,8 @@ export const ru: Record<Key, string> = {
   'field.hint.erdr': '15 цифр',
   'field.hint.number': 'Буквы, цифры и - / . № _',
   'field.error.required': 'Заполните поле.',
+  'field.error.date': 'Введите дату в виде дд.мм.гггг (например, 05.12.2026).',
+  'field.error.datetime': 'Введите дату и время в виде дд.мм.гггг чч:мм (например, 05.12.2026 14:30).',
   'field.error.org_code': 'Код организации в ЕРДР: от 1 до 12 цифр, не все нули.',
   'field.error.erdr': 'Номер ЕРДР состоит ровно из 15 цифр.',
   'field.error.too_long': 'Слишком длинно.',
