@@ -32,14 +32,8 @@ fn open(reader: &str) -> Result<PivSession<sio_token::PcscCard>, ErrorBody> {
 /// The card's answer to a PUK: its errors are about the PUK, not the PIN.
 fn puk_error(e: TokenError) -> ErrorBody {
     match e {
-        TokenError::WrongPin { tries_left } => ErrorBody {
-            tries_left,
-            ..ErrorBody::new("TOKEN_WRONG_PUK", "the PUK was wrong")
-        },
-        TokenError::PinBlocked => ErrorBody {
-            tries_left: Some(0),
-            ..ErrorBody::new("TOKEN_PUK_BLOCKED", "the PUK is blocked")
-        },
+        TokenError::WrongPin { tries_left } => TokenError::WrongPuk { tries_left }.into(),
+        TokenError::PinBlocked => TokenError::PukBlocked.into(),
         other => other.into(),
     }
 }
