@@ -13,8 +13,8 @@ use libfuzzer_sys::fuzz_target;
 use sio_sign::SignatureAlgorithm;
 use sio_token::CertificateInfo;
 use sio_token::pkcs11_gost::{
-    CKK_GOSTR3410, CKK_GOSTR3410_512, gost_algorithm, params_from_spki_parameters,
-    signer_signature_to_token, split_s_r, token_signature_to_signer,
+    CKK_GOSTR3410, CKK_GOSTR3410_512, gost_algorithm, signer_signature_to_token, split_s_r,
+    token_signature_to_signer,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     // CKA_LABEL as the token gives it (not necessarily UTF-8).
     let _ = String::from_utf8_lossy(value);
     // The GOST parameters: from the SPKI of a certificate, or CKA_GOSTR3410_PARAMS directly.
-    let params = params_from_spki_parameters(value).unwrap_or_else(|| value.to_vec());
+    let params = sio_gost::param_set_der(value).unwrap_or_else(|| value.to_vec());
     for kt in [key_type, CKK_GOSTR3410, CKK_GOSTR3410_512] {
         if let Some(Err(e)) = gost_algorithm(kt, &params) {
             parts::assert_code(e.code());
