@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sio_test_support::{IIN, PIN, World};
+use sio_test_support::{ALLOWED_REQUEST, IIN, PIN, World, json_lines, sio};
 use sio_vault::{KeyStore, OsKeyring};
 use sio_virtual_card::fixture::{CardStack, wait_presence};
 
@@ -28,33 +28,6 @@ fn in_keyctl_session(test: &str) -> bool {
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
-
-fn sio(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sio"));
-    c.args(args);
-    c
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|l| serde_json::from_str(&l).ok())
-        .collect()
-}
-
-const ALLOWED: &[&str] = &[
-    "--role",
-    "3",
-    "--basis",
-    "criminal",
-    "--erdr",
-    "241500031000123",
-    "--subject",
-    "900101300106",
-    "--service",
-    "1",
-];
 
 /// pcscd and the card back, the card inserted: whatever happened in the test.
 struct CardBack<'a>(&'a CardStack);
@@ -117,7 +90,7 @@ fn outbox_items(ws: &Path) -> Vec<serde_json::Value> {
 
 fn send_cmd(world: &World, ws: &Path) -> Command {
     let mut c = sio(&["request", "send"]);
-    c.args(ALLOWED)
+    c.args(ALLOWED_REQUEST)
         .args(["--stdin", "--gateway", &world.url, "--ca"])
         .arg(world.ca())
         .arg("--data-dir")

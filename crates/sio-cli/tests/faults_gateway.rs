@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sio_vault::{KeyStore, OsKeyring};
-use support::{IIN, PIN, World};
+use support::{ALLOWED_REQUEST, IIN, PIN, World, json_lines, sio};
 
 const IN_SESSION: &str = "SIO_FAULTS_GATEWAY_IN_KEYCTL_SESSION";
 
@@ -30,33 +30,6 @@ fn in_keyctl_session(test: &str) -> bool {
     let lock = std::env::temp_dir().join("sio-audit-cli.lock");
     support::in_keyctl_session_locked(IN_SESSION, test, &lock)
 }
-
-fn sio(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sio"));
-    c.args(args);
-    c
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|l| serde_json::from_str(&l).ok())
-        .collect()
-}
-
-const ALLOWED: &[&str] = &[
-    "--role",
-    "3",
-    "--basis",
-    "criminal",
-    "--erdr",
-    "241500031000123",
-    "--subject",
-    "900101300106",
-    "--service",
-    "1",
-];
 
 /// The request ids filed in the gateway's database (opened read-only).
 fn filed(data: &Path) -> Vec<String> {
@@ -334,7 +307,7 @@ fn gateway_killed_mid_send(restore_from_backup: bool) {
         killed.store(true, Ordering::SeqCst);
     });
     let mut send = send;
-    send.args(ALLOWED);
+    send.args(ALLOWED_REQUEST);
     let (ok, lines, stderr) = run_with_code(send, &[PIN, PIN], &gw_data);
     killer.join().unwrap();
     eprintln!("first send: {lines:?}\n{stderr}");
