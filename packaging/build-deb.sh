@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Build the Debian packages of АРМ СИО ПСО from already-built binaries (no Tauri CLI needed):
 #   arm-sio-pso_<v>_amd64.deb  the workstation: desktop app (if built), the `sio` CLI, the fingerprint
-#                              agent (if built) and its systemd unit (not enabled), man pages,
+#                              agent (`sio` run through the link /usr/bin/sio-fingerprint-agent)
+#                              and its systemd unit (not enabled), man pages,
 #                              desktop entry + icon, PKCS#11 module list, face model + SHA-256, docs
 #   sio-gateway_<v>_all.deb    the reference gateway as a hardened systemd service (uses `sio`)
 # and, with --rpm and rpmbuild present, arm-sio-pso-<v>.x86_64.rpm with the same workstation tree.
 #
 # Usage: packaging/build-deb.sh [--bin-dir DIR] [--out DIR] [--rpm]
-#   --bin-dir  where `sio` (and `arm-sio-pso`, `sio-fingerprint-agent`) are; default target/dist,
+#   --bin-dir  where `sio` (and `arm-sio-pso`) are; default target/dist,
 #              else target/release, else target/debug (CI packages the debug binaries it already
 #              built: no extra compile)
 #   --out      output directory (default target/packages)
-# Build release-like binaries with:
-#   cargo build --profile dist -p sio-cli [-p sio-fingerprint-agent] [-p arm-sio-pso]
+# Build the packaged binaries with (two invocations: each binary gets only its own features):
+#   cargo build --profile dist -p sio-cli; cargo build --profile dist -p arm-sio-pso
+# Two binaries, not one: `sio` (the command line, the gateway and the fingerprint agent) links no
+# GTK/WebKit, so that `sio sign` starts fast and a gateway server or the root agent loads no
+# desktop library; the desktop app does not carry the gateway (docs/PERFORMANCE.md, "Package").
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN_DIR=""
@@ -59,14 +63,9 @@ if [ -x "$BIN_DIR/arm-sio-pso" ]; then
 else
   echo "note: $BIN_DIR/arm-sio-pso not built: packaging the CLI only (cargo build --profile dist -p arm-sio-pso)" >&2
 fi
-# The fingerprint agent (root service holding the workstation key; packaging/linux/sio-fingerprint-agent.service).
-FP_AGENT=0
-if [ -x "$BIN_DIR/sio-fingerprint-agent" ]; then
-  strip_into "$BIN_DIR/sio-fingerprint-agent" "$T/$VDIR/bin/sio-fingerprint-agent"
-  FP_AGENT=1
-else
-  echo "note: $BIN_DIR/sio-fingerprint-agent not built: packaging without the fingerprint agent (cargo build --profile dist -p sio-fingerprint-agent)" >&2
-fi
+# The fingerprint agent (root service holding the workstation key; packaging/linux/sio-fingerprint-agent.service)
+# is `sio` itself, run through a link of that name (sio_cli::main_with): no binary of its own.
+FP_AGENT=1
 # The installed version's manifest (sio-update's format): `sio update` compares against it.
 python3 - "$T/$VDIR" "$VERSION" <<'PY'
 import hashlib, json, os, sys
@@ -87,7 +86,7 @@ ln -s "versions/$VERSION" "$T/opt/$PKG/current"
 ln -s "/opt/$PKG/current/bin/sio" "$T/usr/bin/sio"
 [ "$DESKTOP_APP" = 1 ] && ln -s "/opt/$PKG/current/bin/arm-sio-pso" "$T/usr/bin/arm-sio-pso"
 if [ "$FP_AGENT" = 1 ]; then
-  ln -s "/opt/$PKG/current/bin/sio-fingerprint-agent" "$T/usr/bin/sio-fingerprint-agent"
+  ln -s "/opt/$PKG/current/bin/sio" "$T/usr/bin/sio-fingerprint-agent"
   # Shipped, not enabled: the administrator enables it after placing /etc/sio/workstation.{cert,key}.pem
   # (docs/INSTALL.md, "Fingerprint agent"); the maintainer scripts below never enable or start it.
   install -d "$T/lib/systemd/system"

@@ -3,8 +3,9 @@
 # built (default: target/debug after `cargo test --workspace`, so no extra compile in CI), inspect them
 # with dpkg-deb and lintian (accepted overrides: packaging/deb/lintian-overrides), unpack the
 # workstation package into a temporary root and run `sio --version`, `sio diagnose --json`,
-# `sio policy check` on the shipped example, and an offline update from the installed tree; when
-# `sio-fingerprint-agent` was built, its binary, /usr/bin link, man page and (not enabled) unit.
+# `sio policy check` on the shipped example, and an offline update from the installed tree; the
+# fingerprint agent (`sio` through the link /usr/bin/sio-fingerprint-agent), its man page and its
+# (not enabled) unit.
 # Usage: scripts/package-test.sh [--bin-dir DIR]     (env SIO_PACKAGE_BIN_DIR works too)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,14 +43,13 @@ if grep -q '/bin/arm-sio-pso$' <<<"$CONTENTS"; then   # the desktop app was buil
 else
   echo "note: the desktop app is not in this package (not built): CLI-only package tested"
 fi
-FP_AGENT=0
-if [ -x "$BIN_DIR/sio-fingerprint-agent" ]; then   # built: the agent, its unit (not enabled), its page
-  FP_AGENT=1
-  EXPECT+=(./usr/bin/sio-fingerprint-agent ./lib/systemd/system/sio-fingerprint-agent.service
-           ./usr/share/man/man8/sio-fingerprint-agent.8.gz)
-  if grep -q '\.wants/' <<<"$CONTENTS"; then echo "FAIL: the package enables a unit" >&2; exit 1; fi
-else
-  echo "note: $BIN_DIR/sio-fingerprint-agent not built: package tested without the fingerprint agent"
+# The fingerprint agent is `sio` run through a link: the link, its unit (not enabled), its page;
+# no binary of its own in the package.
+EXPECT+=(./usr/bin/sio-fingerprint-agent ./lib/systemd/system/sio-fingerprint-agent.service
+         ./usr/share/man/man8/sio-fingerprint-agent.8.gz)
+if grep -q '\.wants/' <<<"$CONTENTS"; then echo "FAIL: the package enables a unit" >&2; exit 1; fi
+if grep -q '/bin/sio-fingerprint-agent$' <<<"$(grep -v '^l' <<<"$CONTENTS")"; then
+  echo "FAIL: the agent is packaged as a second binary (it is a link to sio)" >&2; exit 1
 fi
 for f in "${EXPECT[@]}" \
          ./usr/share/arm-sio-pso/pkcs11-modules.toml ./usr/share/doc/arm-sio-pso/policy.example.toml \
@@ -79,13 +79,16 @@ SIO="$R/opt/arm-sio-pso/current/bin/sio"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("diagnose --json:", len(json.dumps(d)), "bytes, keys:", ", ".join(sorted(d)[:6]))' "$OUT/diag.json"
 "$SIO" policy check "$R/usr/share/doc/arm-sio-pso/policy.example.toml"
 zcat "$R/usr/share/man/man1/sio.1.gz" | grep -q '^\.TH' || { echo "FAIL: sio.1 is not a man page" >&2; exit 1; }
-if [ "$FP_AGENT" = 1 ]; then
-  [ "$(readlink "$R/usr/bin/sio-fingerprint-agent")" = /opt/arm-sio-pso/current/bin/sio-fingerprint-agent ] \
-    || { echo "FAIL: /usr/bin/sio-fingerprint-agent link" >&2; exit 1; }
-  "$R/opt/arm-sio-pso/current/bin/sio-fingerprint-agent" --version
-  grep -qx 'ExecStart=/usr/bin/sio-fingerprint-agent .*' "$R/lib/systemd/system/sio-fingerprint-agent.service" \
-    || { echo "FAIL: the agent's unit does not run /usr/bin/sio-fingerprint-agent" >&2; exit 1; }
-fi
+[ "$(readlink "$R/usr/bin/sio-fingerprint-agent")" = /opt/arm-sio-pso/current/bin/sio ] \
+  || { echo "FAIL: /usr/bin/sio-fingerprint-agent is not a link to sio" >&2; exit 1; }
+# Run it by that name, as systemd does (the link is absolute: remake it inside the temporary dir).
+ln -s "$SIO" "$OUT/sio-fingerprint-agent"
+AGENT_VERSION=$("$OUT/sio-fingerprint-agent" --version)
+echo "$AGENT_VERSION"
+[ "$AGENT_VERSION" = "sio-fingerprint-agent $("$SIO" --version | awk '{print $2}')" ] \
+  || { echo "FAIL: sio run as sio-fingerprint-agent is not the agent" >&2; exit 1; }
+grep -qx 'ExecStart=/usr/bin/sio-fingerprint-agent .*' "$R/lib/systemd/system/sio-fingerprint-agent.service" \
+  || { echo "FAIL: the agent's unit does not run /usr/bin/sio-fingerprint-agent" >&2; exit 1; }
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["product"]=="arm-sio-pso"; print("installed manifest:", m["version"], len(m["files"]), "files")' \
   "$R/opt/arm-sio-pso/current/MANIFEST.json"
 

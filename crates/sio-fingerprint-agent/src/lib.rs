@@ -20,6 +20,9 @@
 //! arrive within 5 seconds. The agent never sees an image or a template, only fprintd's verdict,
 //! and logs no secret.
 
+mod entry;
+pub use entry::main_with;
+
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
