@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# Benchmark of the desktop app against a bare Tauri 2 window (not part of the test command).
-# Builds both in release (the app from src-tauri/ with the UI embedded; the bare window generated
-# in ${TMPDIR:-/tmp}/sio-bench-bare-tauri with the workspace's Cargo.lock, built into
-# target/bench-bare/), then under Xvfb prints:
-#   1. start to the interactive login screen: the app is started directly and the X screen is
-#      captured back to back (`xwd -root`, ~60 ms a frame, tests/desktop/bench-frames.mjs); the
-#      time is that of the first capture showing the screen the app settles on (the login screen
-#      with the reader list, i.e. list_readers has answered; the bare window: its page), from the
-#      spawn, ± half a capture. The first run after dropping the page cache with --cold, and the
-#      median of --runs. Also through tauri-driver + WebKitWebDriver, polling the marker
-#      `[data-reader]` (tests/desktop/bench.mjs): an upper bound (automation adds work). Target < 1 s.
-#   2. idle memory: the app started directly (no WebDriver), 10 s after start: RSS and PSS of the
-#      app process (target RSS < 60 MB) and, separately, of its WebKit processes (web, network).
-# Ratios are app / bare window. pcscd with the vpcd reader must be up (scripts/card-up.sh
-# --pcscd-only is run); the card itself is not used.
-# Usage: scripts/bench-desktop.sh [--runs N] [--cold]   (--cold drops the page cache: root)
+# Benchmark of the desktop app against a bare Tauri 2 window (not part of the test command; issue 21,
+# docs/PERFORMANCE.md). Builds both in release (the app from src-tauri/ with the UI embedded; the
+# bare window generated in ${TMPDIR:-/tmp}/sio-bench-bare-tauri with the workspace's Cargo.lock,
+# built into target/bench-bare/), then under Xvfb prints the desktop rows of the issue's table, each
+# with the bare window measured in the same run:
+#   - start → settled login screen: the binary is started directly and the X screen is captured
+#     back to back (`xwd -root`, ~60 ms a frame, tests/desktop/bench-frames.mjs); the time is that
+#     of the first capture showing the screen the app settles on (the login screen with the reader
+#     list, i.e. list_readers has answered; the bare window: its page), from the spawn, ± half a
+#     capture. Warm: the median of --runs runs, app and bare interleaved run by run (so a load that
+#     comes and goes hits both alike). Cold (--cold, root): one run of each after dropping the page
+#     cache.
+#   - first visible window: the first capture with anything of the window on it (median).
+#   - idle memory, 10 s after a direct start (no WebDriver): PSS of the app process and of its
+#     WebKit processes (web, network), median of 3 starts each.
+#   - where the time goes (tests/desktop/bench.mjs, through tauri-driver + WebKitWebDriver, which
+#     adds its own work): spawn → page navigation → first bundle run (`sio:init`) → first calls
+#     answered (`sio:settings`) → reader list painted.
+# The AusweisApp2 reference of issue 21 is not installable here (no network, no package in the
+# mirror): it is not measured, and the output says so.
+# pcscd with the vpcd reader must be up (scripts/card-up.sh --pcscd-only is run); the card itself
+# is not used.
+# Usage: scripts/bench-desktop.sh [--runs N] [--cold]   (--runs: default 10; --cold drops the page
+#        cache: root)
 #        SIO_BENCH_REUSE_BARE=1: do not rebuild the bare window when it exists
+#        SIO_BENCH_BEFORE=<binary>: also measure that build of the app (e.g. a copy made before a
+#        change), interleaved with the others, as a third column
+#        SIO_BENCH_APP=<binary>: measure that release build of the app instead of building it
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E2E="$ROOT/tests/desktop"
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-10}
 COLD=${COLD:-0}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -38,30 +49,56 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 tree() { echo "$1"; local c; for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree "$c"; done; }
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/$3" 2>/dev/null || echo 0; }
 
-# Idle memory of `bin` started directly: "app_rss app_pss web_rss web_pss net_rss net_pss other_rss" in KiB.
+# Idle memory of `bin` started directly, in KiB: "app_rss app_pss web_rss web_pss net_rss net_pss
+# other_rss web_pss_anon web_pss_file".
 idle_memory() { # bin
     "$1" >"$BENCH/idle.log" 2>&1 &
     local pid=$! p name
     sleep 10
-    local a_rss a_pss w_rss=0 w_pss=0 n_rss=0 n_pss=0 o_rss=0
+    local a_rss a_pss w_rss=0 w_pss=0 n_rss=0 n_pss=0 o_rss=0 w_anon=0 w_file=0
     a_rss=$(kb "$pid" VmRSS status)
     a_pss=$(kb "$pid" Pss smaps_rollup)
     for p in $(tree "$pid"); do
         [ "$p" = "$pid" ] && continue
         name=$(cat "/proc/$p/comm" 2>/dev/null || true)
         case "$name" in
-            WebKitWebProces*) w_rss=$((w_rss + $(kb "$p" VmRSS status))); w_pss=$((w_pss + $(kb "$p" Pss smaps_rollup))) ;;
+            WebKitWebProces*)
+                w_rss=$((w_rss + $(kb "$p" VmRSS status))); w_pss=$((w_pss + $(kb "$p" Pss smaps_rollup)))
+                w_anon=$((w_anon + $(kb "$p" Pss_Anon smaps_rollup))); w_file=$((w_file + $(kb "$p" Pss_File smaps_rollup))) ;;
             WebKitNetworkPr*) n_rss=$((n_rss + $(kb "$p" VmRSS status))); n_pss=$((n_pss + $(kb "$p" Pss smaps_rollup))) ;;
             *) o_rss=$((o_rss + $(kb "$p" VmRSS status))) ;;
         esac
     done
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    echo "$a_rss $a_pss $w_rss $w_pss $n_rss $n_pss $o_rss"
+    echo "$a_rss $a_pss $w_rss $w_pss $n_rss $n_pss $o_rss $w_anon $w_file"
 }
 
 # --- inside Xvfb ---------------------------------------------------------------------------------
 if [ "${1:-}" = "--inner" ]; then
+    # label:binary of everything measured.
+    TARGETS=("bare:$BARE_BIN" "app:$APP_BIN")
+    [ -n "${BEFORE_BIN:-}" ] && TARGETS+=("before:$BEFORE_BIN")
+    frames() { # label binary runs [file suffix]
+        node "$E2E/bench-frames.mjs" --app "$2" --label "$1" --runs "$3" >>"$BENCH/frames-$1${4:-}.jsonl"
+    }
+    if [ "$COLD" = 1 ]; then
+        log "cold starts: one of each after dropping the page cache"
+        for t in "${TARGETS[@]}"; do
+            sync
+            echo 3 >/proc/sys/vm/drop_caches
+            frames "${t%%:*}" "${t#*:}" 1 -cold
+        done
+    fi
+    log "warm starts: $RUNS of each, interleaved"
+    for _ in $(seq "$RUNS"); do
+        for t in "${TARGETS[@]}"; do frames "${t%%:*}" "${t#*:}" 1; done
+    done
+    log "idle memory: 3 starts of each"
+    for _ in 1 2 3; do
+        for t in "${TARGETS[@]}"; do idle_memory "${t#*:}" >>"$BENCH/mem-${t%%:*}.txt"; done
+    done
+    log "where the time goes (through WebDriver)"
     DRIVER_PORT=$(free_port)
     "$TAURI_DRIVER" --port "$DRIVER_PORT" --native-port "$(free_port)" --native-driver /usr/bin/WebKitWebDriver \
         >"$BENCH/tauri-driver.log" 2>&1 &
@@ -69,13 +106,14 @@ if [ "${1:-}" = "--inner" ]; then
     trap 'kill "$DRIVER_PID" 2>/dev/null || true' EXIT
     for _ in $(seq 100); do ss -ltnH "sport = :$DRIVER_PORT" | grep -q . && break; sleep 0.1; done
     export SIO_E2E_DRIVER_PORT=$DRIVER_PORT
-    cold() { [ "$COLD" = 1 ] && { sync; echo 3 >/proc/sys/vm/drop_caches; }; true; }
-    cold; node "$E2E/bench-frames.mjs" --app "$BARE_BIN" --label bare --runs "$RUNS" >"$BENCH/frames-bare.json"
-    cold; node "$E2E/bench-frames.mjs" --app "$APP_BIN" --label app --runs "$RUNS" >"$BENCH/frames-app.json"
-    node "$E2E/bench.mjs" --app "$BARE_BIN" --marker '[data-ready]' --label bare --runs "$RUNS" >"$BENCH/start-bare.json"
-    node "$E2E/bench.mjs" --app "$APP_BIN" --marker '[data-reader]' --label app --runs "$RUNS" >"$BENCH/start-app.json"
-    idle_memory "$BARE_BIN" >"$BENCH/mem-bare.txt"
-    idle_memory "$APP_BIN" >"$BENCH/mem-app.txt"
+    TRACE_RUNS=$((RUNS < 5 ? RUNS : 5))
+    for t in "${TARGETS[@]}"; do
+        marker='[data-reader]'
+        [ "${t%%:*}" = bare ] && marker='[data-ready]'
+        node "$E2E/bench.mjs" --app "${t#*:}" --marker "$marker" --label "${t%%:*}" --runs "$TRACE_RUNS" >"$BENCH/start-${t%%:*}.json"
+    done
+    log "a card inserted right after the start is seen (tests/desktop/bench-card-at-start.mjs)"
+    node "$E2E/bench-card-at-start.mjs" --app "$APP_BIN" >"$BENCH/card-at-start.json" || echo failed >>"$BENCH/card-at-start.json"
     exit 0
 fi
 
@@ -154,7 +192,7 @@ else
     (cd "$BARE" && CARGO_TARGET_DIR="$ROOT/target/bench-bare" cargo build --release --quiet)
 fi
 
-if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html ui/package-lock.json -newer ui/dist/index.html 2>/dev/null | head -1)" ]; then
+if [ -z "${SIO_BENCH_APP:-}" ] && { [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html ui/package-lock.json -newer ui/dist/index.html 2>/dev/null | head -1)" ]; }; then
     [ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund --loglevel=error)
     (cd ui && npm run build --silent >/dev/null)
 fi
@@ -166,15 +204,40 @@ BIN=$(jq -r '[.targets[] | select(.kind | index("bin"))][0].name' <<<"$pkg_json"
 FEATURES=()
 jq -e '.features | has("custom-protocol")' <<<"$pkg_json" >/dev/null && FEATURES=(--features custom-protocol)
 TARGET=$(jq -r '.target_directory' <<<"$meta")
-log "building $PKG (release)"
-cargo build --release --locked --quiet -p "$PKG" "${FEATURES[@]}"
-export APP_BIN="$TARGET/release/$BIN"
+if [ -n "${SIO_BENCH_APP:-}" ]; then
+    [ -x "$SIO_BENCH_APP" ] || die "SIO_BENCH_APP=$SIO_BENCH_APP is not an executable"
+    log "measuring the app binary $SIO_BENCH_APP (SIO_BENCH_APP; not rebuilt)"
+    export APP_BIN=$SIO_BENCH_APP
+else
+    log "building $PKG (release)"
+    cargo build --release --locked --quiet -p "$PKG" "${FEATURES[@]}"
+    export APP_BIN="$TARGET/release/$BIN"
+fi
+BEFORE_BIN=${SIO_BENCH_BEFORE:-}
+[ -z "$BEFORE_BIN" ] || [ -x "$BEFORE_BIN" ] || die "SIO_BENCH_BEFORE=$BEFORE_BIN is not an executable"
+export BEFORE_BIN
 log "tauri: app $(cargo tree --locked -p "$PKG" -i tauri --depth 0 2>/dev/null | head -1), bare $(grep -A1 '^name = "tauri"$' "$BARE/Cargo.lock" | sed -n 's/version = //p')"
 
 # --- the app's surroundings: pcscd with the vpcd reader, a policy, its own home --------------------
+# The login screen settles on the reader list only without a card (with one it goes on to the
+# card's certificates): the virtual card is stopped for the run, under the card lock the tests take,
+# and started again afterwards (with its state directory) when it was running.
+exec {CARD_LOCK}>/tmp/sio-card.lock
+flock -w 900 "$CARD_LOCK" || die "the card has been busy for 15 minutes (/tmp/sio-card.lock)"
+CARD_WAS=""
+if [ -f /tmp/sio-card.pid ] && kill -0 "$(head -1 /tmp/sio-card.pid)" 2>/dev/null; then
+    CARD_WAS=$(sed -n 2p /tmp/sio-card.pid)
+fi
+export SIO_CARD_STATE=${CARD_WAS:-${SIO_CARD_STATE:-/tmp/sio-card}}
+[ -x "$TARGET/debug/sio-virtual-card" ] || cargo build --quiet -p sio-virtual-card
+export SIO_CARD_BIN="$TARGET/debug/sio-virtual-card"
 bash scripts/card-up.sh --pcscd-only
+bash scripts/card-down.sh
 BENCH=$(mktemp -d /tmp/sio-bench-desktop.XXXXXX)
-trap 'rm -rf "$BENCH"' EXIT
+restore_card() {
+    if [ -n "$CARD_WAS" ]; then bash scripts/card-up.sh >/dev/null || true; else bash scripts/card-down.sh || true; fi
+}
+trap 'rm -rf "$BENCH"; restore_card' EXIT
 SIO=$TARGET/debug/sio
 [ -x "$SIO" ] || cargo build --quiet -p sio-cli
 "$SIO" pki init "$BENCH/pki" --users demo >/dev/null
@@ -197,27 +260,68 @@ xvfb-run -a -s "-screen 0 1280x1024x24" "$0" --inner
 # --- report --------------------------------------------------------------------------------------
 node - "$BENCH" <<'EOF'
 const fs = require('fs'), dir = process.argv[2];
-const app = JSON.parse(fs.readFileSync(`${dir}/start-app.json`, 'utf8'));
-const bare = JSON.parse(fs.readFileSync(`${dir}/start-bare.json`, 'utf8'));
-const [a, b] = ['app', 'bare'].map((n) => fs.readFileSync(`${dir}/mem-${n}.txt`, 'utf8').trim().split(/\s+/).map(Number));
-const mb = (k) => (k / 1024).toFixed(1);
-const r = (x, y) => (y ? (x / y).toFixed(2) : '-');
-const row = (name, x, y, unit = ' MiB', f = mb) => console.log(`${name.padEnd(44)} ${(f(x) + unit).padStart(11)} ${(f(y) + unit).padStart(11)}   ×${r(x, y)}`);
-console.log(`\n${''.padEnd(44)} ${'app'.padStart(11)} ${'bare'.padStart(11)}   ratio`);
-const ms = (x) => String(x);
-const fa = JSON.parse(fs.readFileSync(`${dir}/frames-app.json`, 'utf8'));
-const fb = JSON.parse(fs.readFileSync(`${dir}/frames-bare.json`, 'utf8'));
-row(`start → login screen on screen, first${process.env.COLD === '1' ? ' (cold)' : ''}`, fa.first_ready_ms, fb.first_ready_ms, ' ms', ms);
-row(`start → login screen on screen, median of ${fa.runs.length}`, fa.median_ready_ms, fb.median_ready_ms, ' ms', ms);
-row(`  same, under WebDriver (marker polled), median`, app.median_ready_ms, bare.median_ready_ms, ' ms', ms);
-row('  under WebDriver: process start → navigation', app.runs.map((x) => x.page_ms).sort((x, y) => x - y)[app.runs.length >> 1], bare.runs.map((x) => x.page_ms).sort((x, y) => x - y)[bare.runs.length >> 1], ' ms', ms);
-row('idle RSS, app process', a[0], b[0]);
-row('idle PSS, app process', a[1], b[1]);
-row('idle RSS, WebKitWebProcess', a[2], b[2]);
-row('idle PSS, WebKitWebProcess', a[3], b[3]);
-row('idle RSS, WebKitNetworkProcess', a[4], b[4]);
-row('idle PSS, WebKitNetworkProcess', a[5], b[5]);
-row('idle PSS, total (app + WebKit)', a[1] + a[3] + a[5], b[1] + b[3] + b[5]);
-console.log(`\nruns (ms from spawn to the settled screen, ± half a capture of ~${Math.round((fa.runs[0].hi_ms - fa.runs[0].lo_ms) / 2)} ms): app ${fa.runs.map((x) => x.ready_ms).join(' ')}; bare ${fb.runs.map((x) => x.ready_ms).join(' ')}`);
-console.log(`targets: start < 1000 ms: ${fa.median_ready_ms < 1000 ? 'met' : 'NOT met'}; app process RSS < 60 MiB: ${a[0] / 1024 < 60 ? 'met' : 'NOT met'}`);
+const read = (f) => (fs.existsSync(`${dir}/${f}`) ? fs.readFileSync(`${dir}/${f}`, 'utf8') : null);
+const labels = ['app', 'bare', ...(read('frames-before.jsonl') ? ['before'] : [])];
+const runsOf = (l, suffix = '') => (read(`frames-${l}${suffix}.jsonl`) ?? '').trim().split('\n').filter(Boolean).flatMap((x) => JSON.parse(x).runs);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[s.length >> 1] : Math.round((s[s.length / 2 - 1] + s[s.length / 2]) / 2)) : NaN; };
+const warm = Object.fromEntries(labels.map((l) => [l, runsOf(l)]));
+const cold = Object.fromEntries(labels.map((l) => [l, runsOf(l, '-cold')]));
+// Idle memory: median per column of 3 starts ("app_rss app_pss web_rss web_pss net_rss net_pss other_rss web_pss_anon web_pss_file", KiB).
+const mem = Object.fromEntries(labels.map((l) => {
+  const rows = read(`mem-${l}.txt`).trim().split('\n').map((r) => r.trim().split(/\s+/).map(Number));
+  return [l, rows[0].map((_, c) => median(rows.map((r) => r[c])))];
+}));
+const total = (m) => m[1] + m[3] + m[5];
+const mib = (k) => `${(k / 1024).toFixed(1)} MiB`;
+const ms = (x) => (Number.isFinite(x) ? `${x} ms` : '–');
+const ratio = (x, y) => (x && y ? `${(x / y).toFixed(2)}×` : '–');
+const cols = labels.filter((l) => l !== 'bare');
+const head = ['measure', ...cols, 'bare window', ...cols.map((c) => `${c} / bare`), 'goal'];
+const rows = [];
+const row = (name, vals, f, goal) => rows.push([name, ...cols.map((c) => f(vals[c])), f(vals.bare), ...cols.map((c) => ratio(vals[c], vals.bare)), goal]);
+const by = (fn) => Object.fromEntries(labels.map((l) => [l, fn(l)]));
+const n = warm.app.length;
+row(`start → settled login screen, warm median (${n} runs)`, by((l) => median(warm[l].map((r) => r.ready_ms))), ms, '≤ 1.1× bare');
+if (cold.app.length) row('same, cold first run (page cache dropped)', by((l) => cold[l][0]?.ready_ms), ms, '≤ 1.2× bare');
+row('first visible window, warm median', by((l) => median(warm[l].map((r) => r.visible_ms))), ms, '–');
+row('idle PSS, app + WebKit processes (median of 3)', by((l) => total(mem[l])), mib, '≤ 1.1× bare');
+row('  idle PSS, app process', by((l) => mem[l][1]), mib, '');
+row('  idle PSS, WebKitWebProcess', by((l) => mem[l][3]), mib, '');
+row('    of which anonymous (heaps: JS, DOM, style, layers)', by((l) => mem[l][7]), mib, '');
+row('    of which files (libraries, fonts, caches)', by((l) => mem[l][8]), mib, '');
+row('  idle PSS, WebKitNetworkProcess', by((l) => mem[l][5]), mib, '');
+row('  idle RSS, app process', by((l) => mem[l][0]), mib, '');
+const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+const line = (r) => r.map((x, i) => (i === 0 ? String(x).padEnd(w[i]) : String(x).padStart(w[i]))).join('  ');
+console.log(`\n${line(head)}`);
+for (const r of rows) console.log(line(r));
+console.log("AusweisApp2 (issue 21's second reference): not measured, it is not installable on this machine (no network, no package in the mirror).");
+for (const l of labels) {
+  console.log(`runs, ${l} (ms from spawn to the settled screen, ± half a capture of ~${Math.round((warm[l][0].hi_ms - warm[l][0].lo_ms) / 2)} ms): ${warm[l].map((x) => x.ready_ms).join(' ')}${cold[l].length ? `; cold ${cold[l][0].ready_ms}` : ''}`);
+}
+const card = read('card-at-start.json');
+if (card) {
+  const ok = !/failed/.test(card);
+  const runs = JSON.parse(card.split('\n')[0] || '{"runs":[]}').runs;
+  console.log(`card inserted right after the start: ${ok ? 'seen' : 'MISSED'} (${runs.map((r) => `card-up ${r.delay_ms} ms after the session was asked for: ${r.seen_ms == null ? 'not shown' : `on the screen at ${r.seen_ms} ms`}`).join('; ')})`);
+}
+// Where the time goes: medians of the WebDriver runs.
+console.log('\nwhere the time goes (through WebDriver, which adds its own work; medians, ms after the spawn):');
+for (const l of labels) {
+  const s = read(`start-${l}.json`);
+  if (!s) continue;
+  const runs = JSON.parse(s).runs;
+  const at = (f) => median(runs.map((r) => { const v = f(r); return v == null ? NaN : r.page_ms + v; }).filter(Number.isFinite));
+  const parts = [
+    ['navigation start', median(runs.map((r) => r.page_ms))],
+    ['document loaded', at((r) => r.trace?.response_end)],
+    ['DOM interactive', at((r) => r.trace?.dom_interactive)],
+    ['first bundle run (sio:init)', at((r) => r.trace?.marks?.['sio:init'])],
+    ['first calls answered (sio:settings)', at((r) => r.trace?.marks?.['sio:settings'])],
+    ['screen painted', median(runs.map((r) => r.ready_ms))],
+  ].filter(([, v]) => Number.isFinite(v));
+  console.log(`  ${l.padEnd(6)} ${parts.map(([k, v]) => `${k} ${v}`).join(' → ')}`);
+  const scripts = runs.at(-1)?.trace?.scripts ?? [];
+  if (scripts.length) console.log(`         loaded before the screen (ms after navigation, last run): ${scripts.map((x) => `${x.name} ${x.start}–${x.end}`).join(', ')}`);
+}
 EOF

@@ -4,7 +4,8 @@
 // interactive login screen (for the bare window: its page); the start time is the first capture
 // showing it, counted from the spawn: the midpoint between the previous capture's start and this
 // capture's end, so the figure is ± half a capture. Prints one JSON line:
-// {label, runs: [{ready_ms, lo_ms, hi_ms, frames}], first_ready_ms, median_ready_ms}.
+// {label, runs: [{ready_ms, lo_ms, hi_ms, visible_ms, frames}], first_ready_ms, median_ready_ms}
+// (visible_ms: the first capture showing anything of the window, i.e. the window mapped).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -48,7 +49,17 @@ for (let i = 0; i < Number(opt.runs); i++) {
   const k = frames.findIndex((f) => settled.has(f.hash));
   const lo = k > 0 ? frames[k - 1].start - t0 : 0;
   const hi = frames[k].end - t0;
-  runs.push({ ready_ms: Math.round((lo + hi) / 2), lo_ms: Math.round(lo), hi_ms: Math.round(hi), frames: frames.length });
+  // The first capture with anything of the window on it (the empty screen before: blank).
+  const v = frames.findIndex((f) => f.hash !== blank);
+  const vlo = v > 0 ? frames[v - 1].start - t0 : 0;
+  const vhi = frames[v].end - t0;
+  runs.push({
+    ready_ms: Math.round((lo + hi) / 2),
+    lo_ms: Math.round(lo),
+    hi_ms: Math.round(hi),
+    visible_ms: Math.round((vlo + vhi) / 2),
+    frames: frames.length,
+  });
   if (opt.save && i === 0) writeFileSync(opt.save, last.raw);
 }
 const sorted = runs.map((r) => r.ready_ms).sort((a, b) => a - b);

@@ -4,7 +4,10 @@
 //   page      the web page's navigation start (performance.timeOrigin) after the spawn;
 //   ready     the first frame painted with `--marker` in the DOM (polled over WebDriver every
 //             ~10 ms, then two requestAnimationFrame callbacks: the frame that shows it is drawn).
-// Prints one JSON line: {label, runs: [{page_ms, ready_ms}], median_ready_ms, first_ready_ms}.
+//   trace     where the page's time went, in ms after its navigation start: the document's
+//             responseEnd, domInteractive and DOMContentLoaded, the scripts and styles loaded, the
+//             app's performance marks (`sio:*`), and the painted frame.
+// Prints one JSON line: {label, runs: [{page_ms, ready_ms, trace}], median_ready_ms, first_ready_ms}.
 // The WebDriver session adds its own work to the app's start (automation mode), so the figures
 // are an upper bound of a plain start.
 import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
@@ -62,12 +65,37 @@ for (let i = 0; i < Number(opt.runs); i++) {
       await new Promise((r) => setTimeout(r, 10));
     }
     const page = await browser.executeAsync((done) =>
-      requestAnimationFrame(() => requestAnimationFrame(() => done({ ready: Date.now(), origin: performance.timeOrigin }))),
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          // Where the page's time went (ms after its navigation start): the document, the
+          // scripts, the app's own marks (ui/src/App.svelte: `sio:init` when the shell is
+          // created, i.e. the first bundle is parsed and run; `sio:settings` when its first
+          // calls answered).
+          const nav = performance.getEntriesByType('navigation')[0];
+          const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]));
+          const scripts = performance
+            .getEntriesByType('resource')
+            .filter((r) => /\.(m?js|css)$/.test(r.name))
+            .map((r) => ({ name: r.name.replace(/^.*\//, ''), start: Math.round(r.startTime), end: Math.round(r.responseEnd) }));
+          done({
+            ready: Date.now(),
+            origin: performance.timeOrigin,
+            trace: {
+              response_end: nav ? Math.round(nav.responseEnd) : null,
+              dom_interactive: nav ? Math.round(nav.domInteractive) : null,
+              dom_content_loaded: nav ? Math.round(nav.domContentLoadedEventEnd) : null,
+              marks,
+              scripts,
+              painted: Math.round(performance.now()),
+            },
+          });
+        }),
+      ),
     );
     const pid = appPids().find((p) => !before.has(p));
     if (!pid) throw new Error(`${opt.label}: the app process was not found`);
     const spawn = startedAt(pid);
-    runs.push({ page_ms: Math.round(page.origin - spawn), ready_ms: Math.round(page.ready - spawn) });
+    runs.push({ page_ms: Math.round(page.origin - spawn), ready_ms: Math.round(page.ready - spawn), trace: page.trace });
   } finally {
     await browser.deleteSession().catch(() => {});
   }

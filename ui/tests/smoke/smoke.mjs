@@ -134,6 +134,7 @@ async function run(lang, scaled = false) {
 
   // Composer: role 3 (investigator), criminal, service 38 needs an article.
   await page.locator('[data-tile=compose]').click();
+  await page.locator('[data-basis]').first().waitFor(); // the composer is loaded on first use
   const bases = await page.locator('[data-basis]').evaluateAll((els) => els.map((e) => e.getAttribute('data-basis')));
   if (bases.join() !== 'criminal,admin_offence') problems.push(`[${tag}] role 3 bases: ${bases}`);
   await page.locator('[data-basis=criminal]').check();
