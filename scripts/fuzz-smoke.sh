@@ -8,7 +8,9 @@
 # a scratch directory, so the committed seeds stay as they are. A panic, a leak, an allocation
 # over -malloc_limit_mb, more than -rss_limit_mb in all, or one input running longer than
 # -timeout seconds fails the run (the crashing input is left in fuzz/artifacts/<target>/).
-# Time: 12 targets × $1 s of fuzzing, plus the build (≈ 7 min the first time, then seconds).
+# Time: 14 targets × $1 s of fuzzing, plus the build (the first time ≈ 7 min for the parsers and
+# as much again for `gateway_backup`, which links the gateway and its face model runtime; then
+# seconds).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SECONDS_PER_TARGET=${1:-10}

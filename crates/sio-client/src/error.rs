@@ -117,10 +117,27 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ClientError {
     }
     let mut chain = String::new();
     let mut tls = false;
+    // The connection refused, reset or closed by the peer with no TLS error of its own (a gateway
+    // that is down, killed mid-exchange, or a relay in front of it with nothing behind): the
+    // gateway is unreachable, whatever step of the handshake the close met ("tls handshake
+    // eof"). A certificate or alert problem is a `rustls::Error` and stays `CLIENT_TLS`.
+    let mut closed = false;
     let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(s) = src {
         if s.downcast_ref::<rustls::Error>().is_some() {
             tls = true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            closed |= matches!(
+                io.kind(),
+                K::UnexpectedEof
+                    | K::ConnectionRefused
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::BrokenPipe
+                    | K::NotConnected
+            );
         }
         let text = s.to_string();
         if !chain.contains(&text) {
@@ -131,6 +148,16 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ClientError {
         }
         src = s.source();
     }
+    // The same closes as the connector words them when they come as text only.
+    closed |= [
+        "tls handshake eof",
+        "peer closed connection",
+        "connection reset",
+        "connection refused",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|t| chain.contains(t));
     // The card under the handshake's signature: the session's PIN state or the card is gone.
     for (text, cause) in [
         (
@@ -145,6 +172,9 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ClientError {
         if chain.contains(text) {
             return ClientError::Sign(cause.into());
         }
+    }
+    if closed && !tls && !chain.contains("alert") && !chain.contains("certificate") {
+        return ClientError::Unreachable(chain);
     }
     // A rustls alert from the peer arrives as an io::Error carrying the rustls error's text.
     if tls
@@ -337,6 +367,7 @@ pub const CODES: &[&[&str]] = &[
         "CLIENT_HR_HEAD_MISMATCH",
         "CLIENT_HR_OWN_TRANSFER",
         "CLIENT_HR_STORE",
+        "CLIENT_HR_REFUSAL_SIGNATURE",
     ],
     &[
         "CLIENT_OUTBOX_IO",

@@ -162,7 +162,7 @@ struct TokenSigner {
 /// `SIGN_TOKEN_NOT_AUTHENTICATED`.
 pub(crate) const CARD_NOT_AUTHENTICATED: &str =
     "the card asks for the PIN again before signing the TLS handshake";
-/// The same when the card left during the handshake (`SIGN_TOKEN_REMOVED`).
+/// The same when the card left during the handshake (`TOKEN_CARD_REMOVED`).
 pub(crate) const CARD_REMOVED: &str = "the card was removed while signing the TLS handshake";
 
 impl TlsSigner for TokenSigner {

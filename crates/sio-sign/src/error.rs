@@ -200,7 +200,9 @@ sio_error::coded! {
     Self::CrlExpired => "SIGN_CRL_EXPIRED" [Administrator],
     Self::RevocationUnknown { .. } => "SIGN_REVOCATION_UNKNOWN" [Administrator],
     Self::Signer(SignerError::NotAuthenticated) => "SIGN_TOKEN_NOT_AUTHENTICATED" [RetryPin],
-    Self::Signer(SignerError::Removed) => "SIGN_TOKEN_REMOVED" [CheckDevice],
+    // One fault, one code: the card (or token) leaving is `TOKEN_CARD_REMOVED` whether the
+    // token layer or the signature met it (issue 20).
+    Self::Signer(SignerError::Removed) => "TOKEN_CARD_REMOVED" [CheckDevice],
     Self::Signer(SignerError::UnsupportedAlgorithm(_)) => "SIGN_TOKEN_UNSUPPORTED_ALGORITHM",
     Self::Signer(_) => "SIGN_TOKEN_FAILURE" [CheckDevice],
     Self::SignerSelfCheck => "SIGN_TOKEN_BAD_SIGNATURE" [Helpdesk],

@@ -323,7 +323,7 @@ fn token_failures_keep_their_codes() {
         fault: Some(SignerError::Removed),
     };
     let e = sign(DOC, &mut [&mut t], &SignOptions::default()).expect_err("removed");
-    assert_eq!(e.code(), "SIGN_TOKEN_REMOVED");
+    assert_eq!(e.code(), "TOKEN_CARD_REMOVED");
     t.fault = Some(SignerError::NotAuthenticated);
     let e = sign(DOC, &mut [&mut t], &SignOptions::default()).expect_err("pin");
     assert_eq!(e.code(), "SIGN_TOKEN_NOT_AUTHENTICATED");

@@ -9,6 +9,7 @@
 
 mod fixtures;
 mod keyctl;
+mod process;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,7 @@ use sio_virtual_card::fixture::{CardStack, SECOND_READER_NAME, SecondCard, Stack
 
 pub use fixtures::{contains, files_under, ivanov_application};
 pub use keyctl::{in_keyctl_session, in_keyctl_session_locked};
+pub use process::{GatewayProcess, GatewayRun, free_port, rss_kib};
 pub use sio_virtual_card::fixture::{DEPARTMENT_HEAD, HEAD, Holder, INVESTIGATOR};
 
 /// The demo investigator whose certificates the card holds by default.

@@ -7,7 +7,16 @@ export const IDLE_MS = 15 * 60 * 1000;
 export const IDLE_WARN_MS = 60 * 1000;
 
 /**
- * Watch activity on `target`; call `onIdle` once the user has been idle for `ms`. Returns stop.
+ * Elapsed time, from a clock that only moves forward at the rate of real time
+ * (`performance.now()`): the idle lock measures how long the user has been away, so a jump of
+ * the wall clock (NTP correcting it, the officer setting it an hour back or ahead, a time-zone
+ * change) neither locks the session at once nor keeps it open past 15 minutes.
+ */
+export const monotonicNow = (): number => performance.now();
+
+/**
+ * Watch activity on `target`; call `onIdle` once the user has been idle for `ms` (measured by
+ * `now`, a monotonic clock; the wall clock is for display only). Returns stop.
  * With `onWarn`, it is called every second of the last `warnMs` with the milliseconds left, and
  * with null when activity resumes (the shell shows a visible countdown).
  */
@@ -15,7 +24,7 @@ export function watchIdle(
   target: EventTarget,
   onIdle: () => void,
   ms: number = IDLE_MS,
-  now: () => number = Date.now,
+  now: () => number = monotonicNow,
   onWarn?: (leftMs: number | null) => void,
   warnMs: number = IDLE_WARN_MS,
 ): () => void {
