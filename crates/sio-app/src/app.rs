@@ -31,6 +31,7 @@ use crate::model::{Language, LockReason, SessionEvent, Settings};
 use crate::token;
 
 mod hr;
+mod notices;
 mod requests;
 mod results;
 mod session;

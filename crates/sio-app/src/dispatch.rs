@@ -18,7 +18,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sio_error::CardState;
 use sio_protocol::{
-    BasisKey, BiometricModality, ConsentText, OtpSent, Report, ResultDelivery, Secret, SessionInfo,
+    BasisKey, BiometricModality, ConsentText, Notices, OtpSent, Report, ResultDelivery, Secret,
+    SessionInfo, StaffList,
 };
 use ts_rs::TS;
 
@@ -199,9 +200,14 @@ contract! {
     /// The text of the consent to sign after the second factor.
     consent_text() -> ConsentText => |app| app.consent_text().await;
     /// Sign the consent with the signing key (PIN-always).
+    /// `text_sha256` is the hash of the text the user was shown (`consent_text`): the app signs
+    /// only that text (`APP_CONSENT_CHANGED` if the gateway's text has changed meanwhile).
     sign_consent(SignConsentArgs {
-        reader: String, certificate_id: String, pin: Secret, language: Language
-    }) -> SessionInfo => |app, x| app.sign_consent(&x.reader, &x.certificate_id, x.pin, x.language).await;
+        reader: String, certificate_id: String, pin: Secret, language: Language,
+        #[serde(default)]
+        #[ts(optional)]
+        text_sha256: Option<String>
+    }) -> SessionInfo => |app, x| app.sign_consent(&x.reader, &x.certificate_id, x.pin, x.language, x.text_sha256.as_deref()).await;
     /// The session, or `null` without one.
     session() -> Option<SessionInfo> => |app| app.session().await;
     /// Lock the session.
@@ -222,8 +228,14 @@ contract! {
     preview_request(PreviewRequestArgs { #[ts(as = "RequestDraft")] draft: Value })
         -> RequestPreview => |app, x| app.preview_request(&x.draft).await;
     /// Sign the previewed request on the card (PIN-always) and queue it.
-    sign_and_send(SignAndSendArgs { #[ts(as = "RequestDraft")] draft: Value, pin: Secret })
-        -> OutboxItem => |app, x| app.sign_and_send(&x.draft, x.pin).await;
+    /// `confirmed_warnings`: the codes of the structural warnings the user confirmed (issue 18);
+    /// every warning the draft has at sign time must be among them (`APP_WARNINGS_UNCONFIRMED`).
+    sign_and_send(SignAndSendArgs {
+        #[ts(as = "RequestDraft")] draft: Value, pin: Secret,
+        #[serde(default)]
+        #[ts(optional)]
+        confirmed_warnings: Option<Vec<String>>
+    }) -> OutboxItem => |app, x| app.sign_and_send(&x.draft, x.pin, x.confirmed_warnings.as_deref().unwrap_or_default()).await;
     /// The outbox.
     list_requests() -> Vec<OutboxItem> => |app| app.list_requests().await;
     /// Decrypt a result for viewing; it stays open until `close_result`.
@@ -246,6 +258,10 @@ contract! {
     }) -> ApplicationItem => |app, x| app.submit_application(&x.application, x.pin, x.cosigner).await;
     /// The HR applications of this workstation.
     list_applications() -> Vec<ApplicationItem> => |app| app.list_applications().await;
+    /// Planned works published in advance and open emergencies (2015 rr.38, 43, 44).
+    notices() -> Notices => |app| app.notices().await;
+    /// HR officers: the staff of their body, last login and block due (Appendix 6 §11.2).
+    staff_list() -> StaffList => |app| app.staff_list().await;
     /// The report for a period.
     report(ReportArgs { from: String, to: String })
         -> Report => |app, x| app.report(&x.from, &x.to).await;

@@ -101,6 +101,10 @@ pub enum AppCode {
     OtherToken,
     /// The request form is incomplete or malformed.
     DraftInvalid,
+    /// The request has structural warnings the user has not confirmed.
+    WarningsUnconfirmed,
+    /// The consent text changed since it was shown.
+    ConsentChanged,
     /// The HR application form is incomplete or malformed.
     ApplicationInvalid,
     /// The HR application needs a second signature.
@@ -138,6 +142,8 @@ sio_error::coded! {
     Self::CertNotForLogin => "APP_CERT_NOT_FOR_LOGIN" [CheckDevice],
     Self::OtherToken => "APP_OTHER_TOKEN" [CheckDevice],
     Self::DraftInvalid => "APP_DRAFT_INVALID" [FixInput],
+    Self::WarningsUnconfirmed => "APP_WARNINGS_UNCONFIRMED" [FixInput],
+    Self::ConsentChanged => "APP_CONSENT_CHANGED" [LogIn],
     Self::ApplicationInvalid => "APP_APPLICATION_INVALID" [FixInput],
     Self::CosignatureRequired => "APP_COSIGNATURE_REQUIRED" [CheckDevice],
     Self::CosignerSameToken => "APP_COSIGNER_SAME_TOKEN" [CheckDevice],
@@ -163,6 +169,8 @@ impl AppCode {
         AppCode::CertNotForLogin,
         AppCode::OtherToken,
         AppCode::DraftInvalid,
+        AppCode::WarningsUnconfirmed,
+        AppCode::ConsentChanged,
         AppCode::ApplicationInvalid,
         AppCode::CosignatureRequired,
         AppCode::CosignerSameToken,

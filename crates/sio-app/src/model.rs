@@ -181,6 +181,12 @@ pub struct ApplicationItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub order_signed_at: Option<String>,
+    /// A refusal whose operator's signature does not verify against the pinned CA
+    /// (`CLIENT_HR_REFUSAL_SIGNATURE`; 2015 rule 14: a refusal is signed): its reasons are then
+    /// not shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub refusal_error: Option<ErrorBody>,
 }
 
 /// A service allowed for role × basis (`AllowedServiceInfo`).

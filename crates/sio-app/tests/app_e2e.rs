@@ -149,10 +149,28 @@ async fn every_flow_through_dispatch() {
     if s["stage"] == "consent" {
         let text = call(&app, "consent_text", json!({})).await;
         assert!(!text["en"].as_str().unwrap().is_empty());
+        // Appendix 6 (Order 88/2024) verbatim, filled for this user; the Russian text is signed.
+        let ru = text["ru"].as_str().unwrap();
+        assert!(ru.contains("17. Нарушение пользователем положений настоящего согласия"));
+        assert!(ru.contains(&format!(
+            "в лице {}",
+            text["fields"]["full_name"].as_str().unwrap()
+        )));
+        assert_eq!(text["signed_language"], "ru");
+        // A hash of another text than the one shown is not signed.
+        let e = fail(
+            &app,
+            "sign_consent",
+            json!({"reader": READER, "certificate_id": "9c", "pin": PIN, "language": "en",
+                   "text_sha256": "00".repeat(32)}),
+        )
+        .await;
+        assert_eq!(e.code, "APP_CONSENT_CHANGED");
         let s = call(
             &app,
             "sign_consent",
-            json!({"reader": READER, "certificate_id": "9c", "pin": PIN, "language": "en"}),
+            json!({"reader": READER, "certificate_id": "9c", "pin": PIN, "language": "en",
+                   "text_sha256": text["sha256"]}),
         )
         .await;
         assert_eq!(s["stage"], "active");
@@ -210,6 +228,19 @@ async fn every_flow_through_dispatch() {
     assert_eq!(warned["warnings"][0]["code"], "CORE_WARN_IIN_MONTH");
     assert_eq!(warned["warnings"][0]["field"], "subject");
     assert_eq!(warned["warnings"].as_array().unwrap().len(), 1);
+    // Signing it needs the warning confirmed, checked again in Rust at sign time (issue 18,
+    // structural checks): without the confirmation, or with another code confirmed, nothing is
+    // signed and the card is not touched.
+    for confirmed in [json!(null), json!([]), json!(["CORE_WARN_IIN_DAY"])] {
+        let e = fail(
+            &app,
+            "sign_and_send",
+            json!({"draft": odd, "pin": PIN, "confirmed_warnings": confirmed}),
+        )
+        .await;
+        assert_eq!(e.code, "APP_WARNINGS_UNCONFIRMED", "{confirmed}");
+        assert!(e.message.contains("CORE_WARN_IIN_MONTH"), "{}", e.message);
+    }
 
     // Preview → sign and send → result ready (events on the way).
     let preview = call(&app, "preview_request", json!({"draft": draft()})).await;
@@ -395,6 +426,11 @@ async fn every_flow_through_dispatch() {
             .iter()
             .any(|(e, p)| e == "session" && p["kind"] == "unlocked")
     );
+
+    // The operator's notices (2015 r.44) through the real gateway: none published here.
+    let notices = call(&app, "notices", json!({})).await;
+    assert_eq!(notices["planned_works"], json!([]), "{notices}");
+    assert_eq!(notices["emergencies"], json!([]), "{notices}");
 
     // HR: another person's blocking needs the head's co-signature; the user's own blocking after a
     // long absence is signed alone and carried out at once.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
-use sio_gateway::admin::{Admin, NewUser};
+use sio_gateway::admin::{Admin, NewEmergency, NewPlannedWork, NewUser};
 use sio_gateway::{Gateway, GatewayConfig, TlsFiles};
 
 /// Arguments of `sio gateway`.
@@ -177,11 +177,16 @@ enum AdminCommand {
         id: String,
         /// The reasons of the refusal (2015 rule 14: a refusal is motivated), shown to the
         /// official who filed the application.
-        #[arg(long)]
+        #[arg(long, alias = "reasons")]
         reason: String,
-        /// The operator, for the journal.
+        /// The operator, for the journal and the signed refusal.
         #[arg(long, default_value = "operator")]
         by: String,
+        /// PKI directory holding the operator's signing certificate and key
+        /// (`operator.cert.pem`, `operator.key.pem`; `sio pki operator DIR` issues them): the
+        /// refusal is a document signed by the operator (2015 rule 14).
+        #[arg(long, default_value = "gateway-pki")]
+        pki: PathBuf,
     },
     /// Block an account at once. Journaled.
     Block {
@@ -293,35 +298,111 @@ enum AdminCommand {
     },
     /// List HR applications.
     Applications,
-    /// The emergency journal (access delays over one hour).
+    /// The emergency journal (access delays over one hour; 2015 rr.41–43, Appendix 7).
     Emergency {
         #[command(subcommand)]
         command: EmergencyCommand,
+    },
+    /// Planned technical works published to users (2015 r.44).
+    PlannedWorks {
+        #[command(subcommand)]
+        command: PlannedWorksCommand,
     },
 }
 
 #[derive(Debug, Subcommand)]
 enum EmergencyCommand {
-    /// Record a delay reported by a user.
+    /// Record an emergency delaying access by more than one hour (2015 r.43, Appendix 7): the
+    /// section of the form, the cause, the measures taken, who is responsible, start and end.
+    /// A delay of one hour or less is refused (GW_EMERGENCY_UNDER_HOUR) unless --ongoing.
     Add {
-        /// ИИН of the user who reported it.
+        /// The section of Appendix 7: 1 server-room equipment, 2 premises, 3 fire alarm,
+        /// 4 air conditioning, 5 power supply, 6 flooding; omit for another cause.
         #[arg(long)]
-        user: String,
-        /// Start of the delay, RFC 3339 (e.g. 2026-03-01T10:00:00+05:00).
+        section: Option<u8>,
+        /// The cause (r.43).
+        #[arg(long)]
+        cause: String,
+        /// The actions / measures taken to remove the delay (r.43, Appendix 7 "Действия").
+        #[arg(long)]
+        measures: String,
+        /// Who is responsible (Appendix 7 "Ответственный").
+        #[arg(long)]
+        responsible: String,
+        /// The time needed at most, minutes (Appendix 7 "Необходимое время (max)").
+        #[arg(long)]
+        max_minutes: Option<u32>,
+        /// ИИН of the user who reported it (r.42), if a user did.
+        #[arg(long)]
+        user: Option<String>,
+        /// Start, RFC 3339 (e.g. 2026-03-01T10:00:00+05:00).
         #[arg(long)]
         from: String,
-        /// End of the delay, if over.
-        #[arg(long)]
+        /// End, RFC 3339.
+        #[arg(long, conflicts_with = "ongoing")]
         until: Option<String>,
-        /// What happened.
+        /// Still going on: recorded now, closed later with `emergency close`.
         #[arg(long)]
-        description: String,
+        ongoing: bool,
         /// Who records it.
         #[arg(long, default_value = "operator")]
         by: String,
     },
-    /// List the emergency journal.
+    /// Close an ongoing emergency with its end.
+    Close {
+        /// The entry's id.
+        id: i64,
+        /// End, RFC 3339.
+        #[arg(long)]
+        until: String,
+        /// Who records it.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// List the emergency journal (JSON).
     List,
+    /// Export the journal in the columns of Appendix 7 and r.43 (CSV or PDF).
+    Export {
+        /// csv or pdf.
+        #[arg(long, value_parser = ["csv", "pdf"])]
+        format: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlannedWorksCommand {
+    /// Publish a planned technical work to users in advance (2015 r.44): the app and `sio
+    /// notices` show it until it ends.
+    Add {
+        /// Start, RFC 3339 (e.g. 2026-12-12T22:00:00+05:00).
+        #[arg(long)]
+        from: String,
+        /// End, RFC 3339.
+        #[arg(long)]
+        until: String,
+        /// What is done and what it affects, in Russian.
+        #[arg(long)]
+        description_ru: String,
+        /// The same in Kazakh.
+        #[arg(long)]
+        description_kk: String,
+        /// Who publishes it.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
+    /// List every planned work published (JSON).
+    List,
+    /// Cancel a published planned work.
+    Cancel {
+        /// Its id.
+        id: i64,
+        /// Who cancels it.
+        #[arg(long, default_value = "operator")]
+        by: String,
+    },
 }
 
 /// Run `sio gateway`.
@@ -360,6 +441,16 @@ fn backup_restore(a: &BackupArgs, restore: bool) -> ExitCode {
 
 fn ensure_pki(dir: &Path) -> Result<(), String> {
     if dir.join(sio_pki::paths::CA_CERT).exists() {
+        // A demo PKI of before the operator's certificate (2015 r.14 refusals) gains one.
+        if !dir.join(sio_pki::paths::OPERATOR_CERT).exists()
+            && dir.join(sio_pki::paths::CA_KEY).exists()
+        {
+            let issued = sio_pki::issue_operator(dir).map_err(|e| format!("{}: {e}", e.code()))?;
+            eprintln!(
+                "issued the operator's certificate {}",
+                issued.cert_path.display()
+            );
+        }
         return Ok(());
     }
     let pki = sio_pki::generate(dir, &sio_pki::PkiSpec::demo())
@@ -450,7 +541,15 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
             hr,
         })?,
         AdminCommand::Approve { id, by } => adm.as_operator(&by).approve(&id)?,
-        AdminCommand::Refuse { id, reason, by } => adm.as_operator(&by).refuse(&id, &reason)?,
+        AdminCommand::Refuse {
+            id,
+            reason,
+            by,
+            pki,
+        } => {
+            let mut signer = Admin::operator_signer(&pki)?;
+            adm.as_operator(&by).refuse(&id, &reason, &mut signer)?;
+        }
         AdminCommand::Block { iin, reason, by } => adm.as_operator(&by).block(&iin, &reason)?,
         AdminCommand::Unblock { iin, by } => adm.as_operator(&by).unblock(&iin)?,
         AdminCommand::Unlock { iin, by } => adm.as_operator(&by).unlock(&iin)?,
@@ -531,16 +630,64 @@ fn admin(a: AdminArgs) -> Result<(), sio_gateway::GwError> {
         AdminCommand::Applications => print_json(&adm.applications()?),
         AdminCommand::Emergency { command } => match command {
             EmergencyCommand::Add {
+                section,
+                cause,
+                measures,
+                responsible,
+                max_minutes,
                 user,
                 from,
                 until,
-                description,
+                ongoing,
                 by,
             } => {
-                let id = adm.emergency_add(&user, &from, until.as_deref(), &description, &by)?;
+                let id = adm.as_operator(&by).emergency_add(&NewEmergency {
+                    section,
+                    cause,
+                    measures,
+                    responsible,
+                    max_minutes,
+                    reported_by: user,
+                    started_at: from,
+                    ended_at: until,
+                    ongoing,
+                })?;
                 crate::print_line(&id.to_string());
             }
+            EmergencyCommand::Close { id, until, by } => {
+                adm.as_operator(&by).emergency_close(id, &until)?;
+            }
             EmergencyCommand::List => print_json(&adm.emergency_list()?),
+            EmergencyCommand::Export { format, out } => {
+                let bytes = if format == "pdf" {
+                    adm.emergency_pdf()?
+                } else {
+                    adm.emergency_csv()?.into_bytes()
+                };
+                std::fs::write(&out, bytes).map_err(|e| {
+                    sio_gateway::GwError::AdminInput(format!("--out {}: {e}", out.display()))
+                })?;
+                crate::print_line(&out.display().to_string());
+            }
+        },
+        AdminCommand::PlannedWorks { command } => match command {
+            PlannedWorksCommand::Add {
+                from,
+                until,
+                description_ru,
+                description_kk,
+                by,
+            } => {
+                let id = adm.as_operator(&by).planned_add(&NewPlannedWork {
+                    starts_at: from,
+                    ends_at: until,
+                    description_ru,
+                    description_kk,
+                })?;
+                crate::print_line(&id.to_string());
+            }
+            PlannedWorksCommand::List => print_json(&adm.planned_list()?),
+            PlannedWorksCommand::Cancel { id, by } => adm.as_operator(&by).planned_cancel(id)?,
         },
     }
     Ok(())

@@ -216,22 +216,49 @@ async fn login(args: Args) -> Result<serde_json::Value, Failure> {
     // 4. consent on the first login, signed with the signing key (PIN asked again: PIN-always)
     if s.stage() == SessionStage::Consent {
         let text = s.consent_text(&channel).await?;
-        let shown = match args.lang {
-            Lang::Kk => &text.kk,
-            Lang::Ru => &text.ru,
-            Lang::En => &text.en,
-        };
-        eprintln!("\n{shown}\n");
+        eprintln!("\n{}\n", consent_display(&text, args.lang));
         let pin = Pin::new(input.secret("Signing PIN (to sign the consent): ")?)?;
         let mut signer = sio_client::token::signing_signer(&key, pin)?;
         s.give_consent(&channel, &text, &mut signer).await?;
     }
 
-    let summary = summary(&s);
+    let mut summary = summary(&s);
+    // The operator's notices: planned works published in advance (2015 r.44) and open
+    // emergencies (rr.41–43). A failure to read them does not fail the login.
+    if let Ok(n) = sio_client::notices::notices(&channel, &s).await {
+        print_notices(&n, args.lang);
+        summary["notices"] = json!(n);
+    }
     if args.logout {
         s.logout(&channel).await?;
     }
     Ok(summary)
+}
+
+/// What the terminal shows before the consent is signed: the text that is signed is always the
+/// Russian text of Appendix 6 in force (Order 21/2023 as amended by Order 88/2024; rule 17),
+/// filled for the user, with its hash; a Kazakh user reads the Kazakh notice first, an English
+/// one the courtesy translation (not legally binding) after it.
+fn consent_display(text: &sio_protocol::ConsentText, lang: Lang) -> String {
+    let signed = format!(
+        "=== {} ({}, sha256 {}) ===\n{}",
+        match lang {
+            Lang::Kk => "Қол қойылатын мәтін",
+            Lang::Ru => "Подписываемый текст",
+            Lang::En => "The text you sign",
+        },
+        text.version,
+        text.sha256,
+        text.ru
+    );
+    match lang {
+        Lang::Kk => format!("{}\n\n{signed}", text.kk),
+        Lang::Ru => signed,
+        Lang::En => format!(
+            "{signed}\n\n=== {} ===\n{}",
+            "Courtesy translation", text.en
+        ),
+    }
 }
 
 pub(crate) async fn sms(channel: &Channel, s: &mut Session, input: &Input) -> Result<(), Failure> {
@@ -245,6 +272,27 @@ pub(crate) async fn sms(channel: &Channel, s: &mut Session, input: &Input) -> Re
     Ok(())
 }
 
+/// The notices on the terminal, times in Astana time (sio-core), descriptions in kk or ru.
+fn print_notices(n: &sio_protocol::Notices, lang: Lang) {
+    let at = |t: &chrono::DateTime<chrono::FixedOffset>| {
+        sio_core::time::format_astana(t.with_timezone(&chrono::Utc))
+    };
+    for e in &n.emergencies {
+        eprintln!("Emergency since {}: {}", at(&e.started_at), e.cause);
+    }
+    for w in &n.planned_works {
+        let description = match lang {
+            Lang::Kk => &w.description_kk,
+            Lang::Ru | Lang::En => &w.description_ru,
+        };
+        eprintln!(
+            "Planned works from {} to {}: {description}",
+            at(&w.starts_at),
+            at(&w.ends_at)
+        );
+    }
+}
+
 fn summary(s: &Session) -> serde_json::Value {
     let info = s.info();
     json!({
@@ -255,4 +303,34 @@ fn summary(s: &Session) -> serde_json::Value {
         "expires_at": info.expires_at,
         "idle_until": info.idle_until,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rule 17, Appendix 6 (Order 88/2024): whatever the language, the terminal shows the Russian
+    /// text that is signed with its hash; kk adds the notice first, en the courtesy translation.
+    #[test]
+    fn the_signed_russian_text_is_always_shown() {
+        let text = sio_protocol::ConsentText {
+            version: "app6-2024.2".into(),
+            signed_language: sio_protocol::ConsentLanguage::Ru,
+            sha256: "ab".repeat(32),
+            form_date: None,
+            ru: "17. Нарушение пользователем положений настоящего согласия".into(),
+            kk: "Назар аударыңыз".into(),
+            en: "COURTESY TRANSLATION — NOT LEGALLY BINDING".into(),
+            fields: sio_protocol::ConsentFields::default(),
+            kk_reference_2015: String::new(),
+        };
+        for lang in [Lang::Kk, Lang::Ru, Lang::En] {
+            let shown = consent_display(&text, lang);
+            assert!(shown.contains(&text.ru), "{lang:?}");
+            assert!(shown.contains(&text.sha256), "{lang:?}");
+        }
+        assert!(consent_display(&text, Lang::Kk).starts_with("Назар аударыңыз"));
+        assert!(consent_display(&text, Lang::En).contains("NOT LEGALLY BINDING"));
+        assert!(!consent_display(&text, Lang::Ru).contains("NOT LEGALLY BINDING"));
+    }
 }

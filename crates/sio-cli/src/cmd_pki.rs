@@ -75,6 +75,14 @@ enum PkiCommand {
         #[arg(long, value_name = "FILE")]
         out_key: Option<PathBuf>,
     },
+    /// Issue (or re-issue) the operator's signing certificate and key (ECDSA P-256,
+    /// emailProtection, nonRepudiation, CN "SIO PSO operator"): it signs the motivated refusals
+    /// of HR applications (2015 rule 14). Written to `operator.cert.pem` and `operator.key.pem`
+    /// (0600) in DIR.
+    Operator {
+        /// The PKI directory.
+        dir: PathBuf,
+    },
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
@@ -166,6 +174,15 @@ fn execute(command: PkiCommand) -> Result<(), PkiError> {
             };
             let cert = sio_pki::issue_for_public_key_with(&dir, &key, &spec, usage, carrier)?;
             println!("{}  serial {}", cert.cert_path.display(), cert.serial_hex);
+            Ok(())
+        }
+        PkiCommand::Operator { dir } => {
+            let issued = sio_pki::issue_operator(&dir)?;
+            println!(
+                "{}  serial {}",
+                issued.cert_path.display(),
+                issued.serial_hex
+            );
             Ok(())
         }
         PkiCommand::Workstation {

@@ -62,6 +62,11 @@ enum RequestCommand {
         /// How long to wait for the results, in seconds (0: do not wait).
         #[arg(long, default_value_t = 60)]
         wait: u64,
+        /// Confirm the structural warnings of the request (an ИИН with month 13, an all-zero
+        /// ЕРДР, …: printed first). Without it a request with a warning is not signed
+        /// (`CLI_WARNINGS_UNCONFIRMED`).
+        #[arg(long)]
+        confirm_warnings: bool,
     },
     /// The outbox (status of each request) and the results waiting in the vault, one JSON
     /// object a line. Opening the vault first shreds results left viewed by a crash.
@@ -312,7 +317,12 @@ pub(crate) fn run(args: Args) -> ExitCode {
             user,
             preview,
         } => compose(&spec, &user, preview),
-        RequestCommand::Send { spec, conn, wait } => rt.block_on(send(&spec, &conn, wait)),
+        RequestCommand::Send {
+            spec,
+            conn,
+            wait,
+            confirm_warnings,
+        } => rt.block_on(send(&spec, &conn, wait, confirm_warnings)),
         RequestCommand::List { store } => list(&store),
         RequestCommand::View {
             id,
@@ -393,7 +403,34 @@ fn status_json(st: &OutboxStatus) -> serde_json::Value {
     serde_json::to_value(st).unwrap_or(serde_json::Value::Null)
 }
 
-async fn send(spec: &OptionalSpec, conn: &Conn, wait: u64) -> Result<(), Failure> {
+/// The structural warnings of a request (sio-core warnings.rs; issue 18: the acts are silent, so
+/// a malformed number stays searchable, but never silently) are printed; without
+/// `--confirm-warnings` the request is not signed.
+fn check_warnings(spec: &RequestSpec, confirmed: bool) -> Result<(), Failure> {
+    let today = sio_core::time::astana_today(chrono::Utc::now());
+    let warnings = sio_core::warnings::request_warnings(spec, today);
+    for w in &warnings {
+        eprintln!("Warning {} ({}): {}", w.code(), w.field(), w.message());
+    }
+    if warnings.is_empty() || confirmed {
+        return Ok(());
+    }
+    let codes: Vec<&str> = warnings.iter().map(|w| w.code()).collect();
+    Err(fail(
+        "CLI_WARNINGS_UNCONFIRMED",
+        format!(
+            "the request has warnings ({}); check the numbers and repeat with --confirm-warnings to sign it",
+            codes.join(", ")
+        ),
+    ))
+}
+
+async fn send(
+    spec: &OptionalSpec,
+    conn: &Conn,
+    wait: u64,
+    confirm_warnings: bool,
+) -> Result<(), Failure> {
     let input = Input { stdin: conn.stdin };
     // Every request is checked against the rules before the card is touched.
     let specs = match spec.spec_args() {
@@ -401,6 +438,7 @@ async fn send(spec: &OptionalSpec, conn: &Conn, wait: u64) -> Result<(), Failure
             let specs = s.specs()?;
             for s in &specs {
                 s.check().map_err(|e| fail(e.code(), e.to_string()))?;
+                check_warnings(s, confirm_warnings)?;
             }
             specs
         }

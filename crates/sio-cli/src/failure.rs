@@ -50,6 +50,8 @@ pub(crate) enum CliCode {
     Output,
     /// `sio fingerprint enroll`: the user has not signed the consent yet.
     ConsentRequired,
+    /// `sio request send`: structural warnings not confirmed with `--confirm-warnings`.
+    WarningsUnconfirmed,
     /// `sio diagnose --out`: the report could not be written.
     ReportWrite,
 }
@@ -63,5 +65,6 @@ sio_error::coded! {
     Self::ResultNotFound => "CLI_RESULT_NOT_FOUND" [Nothing],
     Self::Output => "CLI_OUTPUT",
     Self::ConsentRequired => "CLI_CONSENT_REQUIRED" [LogIn],
+    Self::WarningsUnconfirmed => "CLI_WARNINGS_UNCONFIRMED",
     Self::ReportWrite => "WS_REPORT_WRITE",
 }

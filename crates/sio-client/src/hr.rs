@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use sio_core::Iin;
 use sio_core::time::{DeadlineRule, DeadlineState};
 use sio_protocol::{
-    ApplicationAction, ApplicationDocument, ApplicationStatus, BlockingReason, Signed, paths,
+    ApplicationAction, ApplicationDocument, ApplicationState, ApplicationStatus, BlockingReason,
+    RefusalDocument, Signed, paths,
 };
 use sio_sign::{KeyPurpose, Signer};
 
@@ -63,6 +64,10 @@ pub enum HrError {
     /// The document could not be signed (canonical form, token).
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The operator's refusal is unsigned, or its signature does not verify against the pinned
+    /// CA as the operator's (2015 rule 14: a refusal is signed): its reasons are not shown.
+    #[error("the operator's refusal cannot be trusted: {0}")]
+    Refusal(String),
     /// The pending list could not be read or written.
     #[error("the list of pending applications in {path} cannot be used: {reason}")]
     Store {
@@ -88,6 +93,7 @@ impl HrError {
             HrError::Sign(e) => e.code(),
             HrError::Client(e) => e.code(),
             HrError::Store { .. } => "CLIENT_HR_STORE",
+            HrError::Refusal(_) => "CLIENT_HR_REFUSAL_SIGNATURE",
         }
     }
 }
@@ -278,6 +284,61 @@ pub async fn status(
             Some(session.token()),
         )
         .await
+}
+
+/// Verify the operator's refusal carried by `status` (2015 rule 14: a motivated refusal, signed
+/// by the operator), against the CA pinned for the gateway (`ca_pem`): the signature covers the
+/// canonical bytes of the refusal document, the signer's certificate chains to the pinned CA, is
+/// valid, has the signing purpose (emailProtection) and is the operator's
+/// ([`sio_protocol::OPERATOR_SIGNER_CN`], no ИИН: not a user's certificate); the document is about
+/// this very application and gives the reasons the status shows. `Ok(None)` when the status is
+/// not a refusal; the refusal document when it verifies. A failure is `CLIENT_HR_REFUSAL_SIGNATURE`
+/// and the caller shows that code, not the reasons.
+pub fn verify_refusal<'a>(
+    ca_pem: &[u8],
+    status: &'a ApplicationStatus,
+) -> Result<Option<&'a RefusalDocument>, HrError> {
+    if status.state != ApplicationState::Refused {
+        return Ok(None);
+    }
+    let bad = |m: &str| HrError::Refusal(m.to_owned());
+    let signed = status
+        .refusal
+        .as_ref()
+        .ok_or_else(|| bad("the refusal carries no operator's signature"))?;
+    let doc = &signed.document;
+    if doc.application_id != status.application_id || doc.action != status.action {
+        return Err(bad("the signed refusal is about another application"));
+    }
+    if status.refusal_reasons.as_deref() != Some(doc.reasons.as_str()) {
+        return Err(bad("the reasons shown are not the reasons signed"));
+    }
+    let cms = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(signed.cms.as_bytes())
+            .map_err(|_| bad("the signature is not base64"))?
+    };
+    let canonical = Signed::<RefusalDocument>::canonical_bytes(doc)
+        .map_err(|e| HrError::Refusal(e.to_string()))?;
+    let verifier = sio_sign::Verifier::from_pem(ca_pem)
+        .map_err(|e| HrError::Refusal(format!("pinned CA: {e}")))?
+        .require_purpose(KeyPurpose::DocumentSigning)
+        .with_max_signers(1);
+    let sigs = verifier
+        .verify(&cms, Some(&canonical))
+        .map_err(|e| HrError::Refusal(format!("{}: {e}", e.code())))?;
+    let signer = sigs
+        .first()
+        .ok_or_else(|| bad("the refusal has no signature"))?;
+    if signer.certificate.common_name.as_deref() != Some(sio_protocol::OPERATOR_SIGNER_CN)
+        || signer.certificate.iin.is_some()
+    {
+        return Err(bad(
+            "the refusal is not signed by the operator's certificate",
+        ));
+    }
+    Ok(Some(doc))
 }
 
 /// One application the HR officer is tracking.

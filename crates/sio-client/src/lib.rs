@@ -13,6 +13,7 @@ pub mod face;
 pub mod fingerprint;
 pub mod hr;
 mod identity;
+pub mod notices;
 pub mod outbox;
 mod refusal;
 pub mod reports;

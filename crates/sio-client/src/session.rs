@@ -130,17 +130,23 @@ pub async fn submit_login(
     Ok(Session::new(token, info))
 }
 
-/// Sign the consent (Appendix 6 as of Order 88/2024) with the signing key.
+/// Sign the consent (Appendix 6 as of Order 88/2024, the Russian text with the form's fields
+/// filled, rule 17) with the signing key. The text signed is `text.ru`, whose hash is
+/// `text.sha256`: the language and hash are stated in the document.
 pub fn sign_consent(
     text: &ConsentText,
     iin: &str,
     signing: &mut dyn Signer,
 ) -> Result<Signed<ConsentDocument>, ClientError> {
+    // The document names the language of the text signed, its hash and the form's date as the
+    // gateway filled them: the gateway recomputes the filled text and checks the hash.
     let doc = ConsentDocument {
         doc: ConsentDocType::V1,
         iin: iin.to_owned(),
         consent_version: text.version.clone(),
+        text_language: text.signed_language,
         text_sha256: text.sha256.clone(),
+        form_date: text.form_date,
         signed_at: now_astana(),
     };
     sign_document(doc, &mut [signing])
@@ -293,6 +299,12 @@ impl Session {
         let iin = self.info.user.iin.clone();
         let signed = sign_consent(text, &iin, signing)?;
         self.submit_consent(channel, &signed).await
+    }
+
+    /// `GET /v1/staff`: for an HR officer, the staff of their body with each one's last login
+    /// and the day a block was due after two months' absence (Appendix 6 §11.2).
+    pub async fn staff(&self, channel: &Channel) -> Result<sio_protocol::StaffList, ClientError> {
+        channel.get(paths::STAFF, Some(&self.token)).await
     }
 
     /// Ask the gateway where the session stands.

@@ -259,3 +259,86 @@ fn the_user_signs_their_own_transfer_with_the_head() {
     .unwrap_err();
     assert_eq!(e.code(), "CLIENT_HR_HEAD_MISMATCH");
 }
+
+/// A refusal as the gateway sends it: the document signed by `signer` (detached CMS over its
+/// canonical bytes), and the status showing its reasons.
+fn refused_status(signer: &mut SoftwareSigner, reasons: &str) -> sio_protocol::ApplicationStatus {
+    let d = doc(ApplicationAction::Transfer, None);
+    let refusal = sio_protocol::RefusalDocument {
+        doc: sio_protocol::RefusalDocType::V1,
+        application_id: d.application_id,
+        action: d.action,
+        applicant_iin: d.applicant.iin.clone(),
+        organisation_bin: "040340001233".into(),
+        reasons: reasons.into(),
+        received_at: astana("2026-12-04 17:00"),
+        refused_at: astana("2026-12-05 10:00"),
+        operator: "operator".into(),
+    };
+    let canonical = Signed::canonical_bytes(&refusal).unwrap();
+    let cms = sio_sign::sign(&canonical, &mut [signer], &sio_sign::SignOptions::default()).unwrap();
+    sio_protocol::ApplicationStatus {
+        application_id: d.application_id,
+        action: d.action,
+        state: sio_protocol::ApplicationState::Refused,
+        received_at: astana("2026-12-04 17:00"),
+        done_at: Some(astana("2026-12-05 10:00")),
+        late: false,
+        refusal_reasons: Some(reasons.into()),
+        refusal: Some(Signed::new(refusal, &cms)),
+    }
+}
+
+/// 2015 rule 14: a refusal is signed by the operator («подписанный средствами ЭЦП НУЦ,
+/// зарегистрированной на КПСиСУ»). The client shows its reasons only once the signature verifies
+/// against the pinned CA as the operator's; a tampered, unsigned, user-signed or foreign-CA
+/// refusal is `CLIENT_HR_REFUSAL_SIGNATURE` (issue 18).
+#[test]
+fn the_client_trusts_only_a_refusal_the_operator_signed() {
+    assert_eq!(
+        sio_protocol::OPERATOR_SIGNER_CN,
+        sio_pki::OPERATOR_COMMON_NAME
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pki = sio_pki::generate(dir.path(), &sio_pki::PkiSpec::demo()).unwrap();
+    let ca = std::fs::read(&pki.ca_cert).unwrap();
+    let key = std::fs::read_to_string(pki.operator.key_path.as_ref().unwrap()).unwrap();
+    let mut operator = SoftwareSigner::from_pem(&key, &pki.operator.cert_der).unwrap();
+    let reasons = "The order does not transfer the applicant to role 18.";
+    let good = refused_status(&mut operator, reasons);
+    let verified = hr::verify_refusal(&ca, &good).unwrap().unwrap();
+    assert_eq!(verified.reasons, reasons);
+
+    let code = |s: &sio_protocol::ApplicationStatus, ca: &[u8]| {
+        hr::verify_refusal(ca, s).unwrap_err().code().to_owned()
+    };
+    // Tampered: other reasons shown, or other reasons in the document under the old signature.
+    let mut shown = good.clone();
+    shown.refusal_reasons = Some("Some other reasons entirely.".into());
+    assert_eq!(code(&shown, &ca), "CLIENT_HR_REFUSAL_SIGNATURE");
+    let mut forged = good.clone();
+    let f = forged.refusal.as_mut().unwrap();
+    f.document.reasons = "Some other reasons entirely.".into();
+    forged.refusal_reasons = Some(f.document.reasons.clone());
+    assert_eq!(code(&forged, &ca), "CLIENT_HR_REFUSAL_SIGNATURE");
+    // About another application.
+    let mut other = good.clone();
+    other.application_id = uuid::Uuid::new_v4();
+    assert_eq!(code(&other, &ca), "CLIENT_HR_REFUSAL_SIGNATURE");
+    // Unsigned.
+    let mut bare = good.clone();
+    bare.refusal = None;
+    assert_eq!(code(&bare, &ca), "CLIENT_HR_REFUSAL_SIGNATURE");
+    // Signed by a user of the same CA, not the operator.
+    let user_signed = refused_status(&mut signer(&pki, 0, true), reasons);
+    assert_eq!(code(&user_signed, &ca), "CLIENT_HR_REFUSAL_SIGNATURE");
+    // Verified against another CA than the one pinned.
+    let dir2 = tempfile::tempdir().unwrap();
+    let other_pki = sio_pki::generate(dir2.path(), &sio_pki::PkiSpec::empty()).unwrap();
+    let other_ca = std::fs::read(&other_pki.ca_cert).unwrap();
+    assert_eq!(code(&good, &other_ca), "CLIENT_HR_REFUSAL_SIGNATURE");
+    // Not a refusal: nothing to verify.
+    let mut pending = good.clone();
+    pending.state = sio_protocol::ApplicationState::Pending;
+    assert!(hr::verify_refusal(&ca, &pending).unwrap().is_none());
+}

@@ -82,6 +82,18 @@ impl DeadlineRule {
     }
 }
 
+/// The operator's decision on an HR application: "within a day from the moment the application
+/// is received" (2015 Rules r.14, ru «в течение суток с момента поступления Заявки», kk «сұрау
+/// түскен сәттен бастап бір тәулік ішінде»). «Сутки» / «тәулік» is a period of 24 hours, not a
+/// working day: weekends and public holidays do not extend it. The acts of 2023–2026 do not
+/// restate the operator's deadline, so the 2015 rule is the one that applies (SPEC.md).
+pub const OPERATOR_DECISION_WINDOW_HOURS: i64 = 24;
+
+/// When the operator's decision on an application received at `received` is due (2015 r.14).
+pub fn operator_decision_due(received: DateTime<Utc>) -> DateTime<Utc> {
+    received + Duration::hours(OPERATOR_DECISION_WINDOW_HOURS)
+}
+
 /// Where a deadline stands at a given instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeadlineState {
@@ -172,6 +184,23 @@ mod tests {
         assert_eq!(
             from_astana(local("2024-02-29 23:30")).unwrap(),
             utc("2024-02-29 17:30")
+        );
+    }
+
+    /// 2015 r.14 «в течение суток с момента поступления Заявки»: 24 hours of elapsed time from
+    /// receipt — a Friday evening's application is due on Saturday evening, and one received on
+    /// the eve of Independence Day (16 December, a public holiday) is due on the holiday itself.
+    #[test]
+    fn the_operators_decision_is_due_a_day_after_receipt_weekends_and_holidays_included() {
+        let friday = from_astana(local("2026-12-04 17:30")).unwrap();
+        assert_eq!(
+            format_astana(operator_decision_due(friday)),
+            "2026-12-05 17:30:00 +05:00"
+        );
+        let eve = from_astana(local("2026-12-15 09:00")).unwrap();
+        assert_eq!(
+            format_astana(operator_decision_due(eve)),
+            "2026-12-16 09:00:00 +05:00"
         );
     }
 

@@ -370,11 +370,13 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn consent_text(s: Session) -> Result<impl IntoResponse, GwError> {
+async fn consent_text(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
     if s.row.stage == SessionStage::SecondFactor {
         return Err(GwError::WrongStage("pass the second factor first"));
     }
-    Ok(Json(auth::consent_text()))
+    let sh2 = sh.clone();
+    let text = cpu(&sh, move || crate::consent::text_for(&sh2, &s.row, &s.user)).await?;
+    Ok(Json(text))
 }
 
 async fn consent_sign(
@@ -384,7 +386,7 @@ async fn consent_sign(
 ) -> Result<impl IntoResponse, GwError> {
     let sh2 = sh.clone();
     let info = cpu(&sh, move || {
-        let info = auth::sign_consent(&sh2, &mut s.row, &s.user, &body)?;
+        let info = crate::consent::sign_consent(&sh2, &mut s.row, &s.user, &body)?;
         crate::revocation::bind_signers(&sh2, &s.row.token_hash, &s.user.iin, &body);
         Ok(info)
     })
@@ -501,6 +503,13 @@ async fn application_status(
     Ok(Json(crate::hr::status(&sh, &s.user, &id)?))
 }
 
+/// `GET /v1/notices` (2015 rr.38, 43, 44): any active session; read-only.
+async fn notices(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
+    active(&s)?;
+    let conn = sh.db()?;
+    Ok(Json(crate::notices::current(&conn)?))
+}
+
 async fn report(
     State(sh): Sh,
     s: Session,
@@ -509,6 +518,18 @@ async fn report(
     active(&s)?;
     let Query(q) = q.map_err(|_| GwError::BadPeriod("give from and to as YYYY-MM-DD"))?;
     Ok(Json(crate::requests::report(&sh, &s.user, q.from, q.to)?))
+}
+
+/// `GET /v1/staff` (HR officers of a body: their staff's last logins, Appendix 6 §11.2).
+async fn staff(State(sh): Sh, s: Session) -> Result<impl IntoResponse, GwError> {
+    active(&s)?;
+    let sh2 = sh.clone();
+    let list = cpu(&sh, move || {
+        let conn = sh2.reader()?;
+        crate::absence::staff(&conn, &s.user)
+    })
+    .await?;
+    Ok(Json(list))
 }
 
 async fn not_found() -> GwError {
@@ -612,6 +633,8 @@ pub(crate) fn router(sh: Arc<Shared>) -> Router {
         .route(paths::APPLICATION, get(application_status))
         .route(paths::EXPORTS, post(record_export))
         .route(paths::REPORTS, get(report))
+        .route(paths::STAFF, get(staff))
+        .route(paths::NOTICES, get(notices))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .layer(middleware::from_fn_with_state(sh.clone(), admit))

@@ -1,4 +1,5 @@
-//! Login: challenges, the signed login, sessions, the SMS code, lockout, the consent.
+//! Login: challenges, the signed login, sessions, the SMS code, lockout (the consent is
+//! [`crate::consent`]).
 //!
 //! The TLS client certificate must chain to the CA (rustls checks chain, validity and the CRL).
 //! The login document's signer certificate identifies the user; when the TLS certificate is a
@@ -7,17 +8,18 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use ring::rand::SecureRandom as _;
 use rusqlite::{Connection, OptionalExtension, params};
 use sio_protocol::{
-    ConsentDocument, ConsentText, KeyCarrier, LoginChallenge, LoginDocument, OtpSent,
-    ReceivedSigned, SecondFactor, Secret, SessionInfo, SessionStage, SessionUser,
+    KeyCarrier, LoginChallenge, LoginDocument, OtpSent, ReceivedSigned, SecondFactor, Secret,
+    SessionInfo, SessionStage, SessionUser,
 };
 use uuid::Uuid;
 
 use crate::certs::sha256_hex;
 use crate::clock::{astana, now, parse, stamp};
+use crate::consent::CONSENT_VERSION;
 use crate::error::GwError;
 use crate::server::{ConnInfo, Shared};
 
@@ -29,38 +31,6 @@ const IDLE_MINUTES: i64 = 15;
 const OTP_MINUTES: i64 = 10;
 /// Wrong entries that void a code.
 const OTP_TRIES: u32 = 5;
-
-/// Version of the consent text.
-pub(crate) const CONSENT_VERSION: &str = "app6-2024.1";
-
-/// The consent text (Appendix 6 as of Order 88/2024), restated in short.
-pub(crate) fn consent_text() -> ConsentText {
-    let ru = "Я, пользователь СИО ПСО, даю согласие: использовать систему только в служебных целях и в пределах \
-своих полномочий; не передавать никому свою электронную цифровую подпись и средства аутентификации; не \
-работать с системой с компьютера, имеющего доступ к сети Интернет; сохранять конфиденциальность полученных \
-сведений и уничтожать их электронные копии после использования, кроме случаев, предусмотренных законом; \
-подать заявку на блокирование своей учётной записи при отсутствии более двух месяцев; на сбор и обработку \
-моих персональных данных для работы в системе. Мне известно, что все мои действия в системе журналируются.";
-    let kk = "Мен, СИО ПСО пайдаланушысы, келісім беремін: жүйені тек қызметтік мақсатта және өз өкілеттігім \
-шегінде пайдалануға; электрондық цифрлық қолтаңбамды және аутентификация құралдарын ешкімге бермеуге; \
-Интернет желісіне қолжетімділігі бар компьютерден жүйемен жұмыс істемеуге; алынған мәліметтердің құпиялылығын \
-сақтауға және оларды пайдаланғаннан кейін электрондық көшірмелерін жоюға; екі айдан астам болмаған кезде есептік \
-жазбамды бұғаттауға өтінім беруге; жүйеде жұмыс істеу үшін дербес деректерімді жинауға және өңдеуге. Жүйедегі \
-барлық әрекеттерім журналға тіркелетінін білемін.";
-    let en = "I, a user of SIO PSO, agree: to use the system only for official purposes and within my powers; \
-not to hand my digital signature or authentication means to anyone; not to use the system from a computer with \
-Internet access; to keep the information received confidential and destroy its electronic copies after use, \
-except as the law provides; to file a block of my account when absent for more than two months; to the \
-collection and processing of my personal data for work in the system. I know that all my actions in the system \
-are logged.";
-    ConsentText {
-        version: CONSENT_VERSION.into(),
-        sha256: sha256_hex(ru.as_bytes()),
-        ru: ru.into(),
-        kk: kk.into(),
-        en: en.into(),
-    }
-}
 
 /// A user row.
 #[derive(Debug, Clone)]
@@ -301,6 +271,7 @@ pub(crate) fn login(
         stage: SessionStage::SecondFactor,
         expires_at: expires,
         idle_until: idle,
+        previous_login_at: None,
     };
     let mut info = session_info(&session, &user);
     info.token = Some(Secret::new(token));
@@ -478,6 +449,8 @@ pub(crate) struct SessionRow {
     pub(crate) stage: SessionStage,
     pub(crate) expires_at: DateTime<Utc>,
     pub(crate) idle_until: DateTime<Utc>,
+    /// The user's successful login before this session's (set when the second factor passes).
+    pub(crate) previous_login_at: Option<DateTime<Utc>>,
 }
 
 fn stage_str(s: SessionStage) -> &'static str {
@@ -526,11 +499,25 @@ pub(crate) fn session_info(s: &SessionRow, user: &User) -> SessionInfo {
             .consent_signed_at
             .filter(|_| user.consent_version.as_deref() == Some(CONSENT_VERSION))
             .map(astana),
+        previous_login_at: s.previous_login_at.map(astana),
+        absence_block_due: s
+            .previous_login_at
+            .and_then(|p| absence_block_due(p, now())),
     }
 }
 
-/// A session as stored: ИИН, TLS certificate hash, stage, expiry, idle deadline, end, and the
-/// authentication certificate hash.
+/// The day a block of one's own account was due (Appendix 6 §11.2 as amended by Order 88/2024:
+/// «в случае длительного, более двух месяцев, отсутствия на рабочем месте подать электронную
+/// заявку на блокировку своей учетной записи»), if the time between the last login `last` and
+/// `at` exceeds two months: the absence is counted from the day after the last login (Astana).
+pub(crate) fn absence_block_due(last: DateTime<Utc>, at: DateTime<Utc>) -> Option<NaiveDate> {
+    let first_day_absent = sio_core::time::to_astana(last).date_naive().succ_opt()?;
+    let due = sio_core::time::absence_block_due(first_day_absent)?;
+    (sio_core::time::to_astana(at).date_naive() >= due).then_some(due)
+}
+
+/// A session as stored: ИИН, TLS certificate hash, stage, expiry, idle deadline, end, the
+/// authentication certificate hash and the user's login before this session.
 type SessionDbRow = (
     String,
     String,
@@ -539,6 +526,7 @@ type SessionDbRow = (
     String,
     Option<String>,
     String,
+    Option<String>,
 );
 
 /// Find and refresh the session of a bearer token presented over `conn_info`.
@@ -554,16 +542,26 @@ pub(crate) fn session(
     let conn = sh.reader()?;
     let row: Option<SessionDbRow> = conn
         .prepare_cached(
-            "SELECT iin, tls_cert, stage, expires_at, idle_until, ended_at, auth_cert FROM sessions WHERE token_hash = ?1",
+            "SELECT iin, tls_cert, stage, expires_at, idle_until, ended_at, auth_cert, previous_login_at
+             FROM sessions WHERE token_hash = ?1",
         )
         .and_then(|mut st| {
             st.query_row([&token_hash], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
             })
             .optional()
         })
         .map_err(GwError::db("load a session"))?;
-    let Some((iin, tls, stage, expires, idle, ended, auth_cert)) = row else {
+    let Some((iin, tls, stage, expires, idle, ended, auth_cert, previous)) = row else {
         return Err(GwError::NoSession);
     };
     let certs = crate::revocation::SessionCerts {
@@ -623,12 +621,17 @@ pub(crate) fn session(
             stage: stage_of(&stage),
             expires_at: parse(&expires).unwrap_or(at),
             idle_until,
+            previous_login_at: previous.as_deref().and_then(parse),
         },
         user,
     ))
 }
 
-fn set_stage(conn: &Connection, s: &mut SessionRow, stage: SessionStage) -> Result<(), GwError> {
+pub(crate) fn set_stage(
+    conn: &Connection,
+    s: &mut SessionRow,
+    stage: SessionStage,
+) -> Result<(), GwError> {
     conn.execute(
         "UPDATE sessions SET stage = ?2 WHERE token_hash = ?1",
         params![s.token_hash, stage_str(stage)],
@@ -805,6 +808,31 @@ pub(crate) fn after_second_factor(
         [&user.iin],
     )
     .map_err(GwError::db("reset failed attempts"))?;
+    // A successful login (both factors): remember the one before it for the two-month absence
+    // reminder (Appendix 6 §11.2), once per session.
+    if s.previous_login_at.is_none() {
+        let at = now();
+        let previous: Option<String> = conn
+            .query_row(
+                "SELECT last_login_at FROM users WHERE iin = ?1",
+                [&user.iin],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(GwError::db("load the last login"))?
+            .flatten();
+        conn.execute(
+            "UPDATE users SET last_login_at = ?2 WHERE iin = ?1",
+            params![user.iin, stamp(at)],
+        )
+        .map_err(GwError::db("record a login"))?;
+        conn.execute(
+            "UPDATE sessions SET previous_login_at = ?2 WHERE token_hash = ?1",
+            params![s.token_hash, previous],
+        )
+        .map_err(GwError::db("record the previous login"))?;
+        s.previous_login_at = previous.as_deref().and_then(parse);
+    }
     let consented = user.consent_version.as_deref() == Some(CONSENT_VERSION)
         && user.consent_signed_at.is_some();
     set_stage(
@@ -885,51 +913,6 @@ pub(crate) fn verify_otp(
     Ok(session_info(s, &user))
 }
 
-/// `POST /v1/consent`.
-pub(crate) fn sign_consent(
-    sh: &Shared,
-    s: &mut SessionRow,
-    user: &User,
-    body: &[u8],
-) -> Result<SessionInfo, GwError> {
-    match s.stage {
-        SessionStage::SecondFactor => {
-            return Err(GwError::WrongStage("pass the second factor first"));
-        }
-        SessionStage::Consent | SessionStage::Active => {}
-    }
-    let at = now();
-    let received = ReceivedSigned::from_body(body)?;
-    let verifiers = sh.tls.verifiers()?;
-    let sigs = verifiers.document(&received.canonical, &received.cms_der, 1)?;
-    let doc: ConsentDocument = received.parse()?;
-    if sigs.first().and_then(|v| v.certificate.iin.as_deref()) != Some(user.iin.as_str())
-        || doc.iin != user.iin
-    {
-        return Err(GwError::SignerMismatch);
-    }
-    let text = consent_text();
-    if doc.consent_version != text.version {
-        return Err(GwError::ConsentMismatch("another version of the text"));
-    }
-    if doc.text_sha256 != text.sha256 {
-        return Err(GwError::ConsentMismatch("another text"));
-    }
-    check_clock(doc.signed_at.with_timezone(&Utc), at)?;
-    let conn = sh.db()?;
-    crate::db::durable(&conn, |conn| {
-        conn.execute(
-        "UPDATE users SET consent_version = ?2, consent_signed_at = ?3, consent_document = ?4, consent_cms = ?5 WHERE iin = ?1",
-        params![user.iin, doc.consent_version, stamp(at), received.canonical, received.cms_der],
-    )
-    .map_err(GwError::db("store the consent"))
-    })?;
-    set_stage(&conn, s, SessionStage::Active)?;
-    tracing::info!(user = %user.iin, "consent signed");
-    let user = load_user(&conn, &user.iin)?.ok_or(GwError::NoSession)?;
-    Ok(session_info(s, &user))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -937,11 +920,5 @@ mod tests {
     #[test]
     fn masks_all_but_four_digits() {
         assert_eq!(mask_phone("+77011234567"), "+7 *** *** 45 67");
-    }
-
-    #[test]
-    fn consent_hash_is_of_the_russian_text() {
-        let t = consent_text();
-        assert_eq!(t.sha256, sha256_hex(t.ru.as_bytes()));
     }
 }

@@ -296,6 +296,37 @@ ALTER TABLE applications ADD COLUMN refused_by TEXT;
 ALTER TABLE requests ADD COLUMN article INTEGER;
 ALTER TABLE requests ADD COLUMN article_part INTEGER;
 "#,
+    // The two-month absence reminder (issue 18; Appendix 6 §11.2 as amended by Order 88/2024):
+    // each user's last successful login, and on each session the login before it. NULL until
+    // the next login (old databases keep working: no reminder without a known last login).
+    r#"
+ALTER TABLE users ADD COLUMN last_login_at TEXT;
+ALTER TABLE sessions ADD COLUMN previous_login_at TEXT;
+"#,
+    // The operator's motivated refusal, signed (2015 r.14), and whether the decision came after
+    // the day the rule allows; the emergency journal in the columns of Appendix 7 and r.43
+    // (section, cause, measures taken, time allowed, who is responsible); planned works
+    // published to users in advance (r.44). Rows of before keep their description as the cause.
+    r#"
+ALTER TABLE applications ADD COLUMN refusal_document BLOB;
+ALTER TABLE applications ADD COLUMN refusal_cms BLOB;
+ALTER TABLE applications ADD COLUMN decided_late INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE emergency_journal ADD COLUMN section INTEGER;
+ALTER TABLE emergency_journal ADD COLUMN cause TEXT;
+ALTER TABLE emergency_journal ADD COLUMN measures TEXT;
+ALTER TABLE emergency_journal ADD COLUMN max_minutes INTEGER;
+ALTER TABLE emergency_journal ADD COLUMN responsible TEXT;
+CREATE TABLE planned_works (
+    id              INTEGER PRIMARY KEY,
+    starts_at       TEXT NOT NULL,
+    ends_at         TEXT NOT NULL,
+    description_ru  TEXT NOT NULL,
+    description_kk  TEXT NOT NULL,
+    recorded_at     TEXT NOT NULL,
+    recorded_by     TEXT NOT NULL,
+    cancelled_at    TEXT
+);
+"#,
 ];
 
 /// Version of the schema this build writes.

@@ -193,6 +193,12 @@ pub enum GwError {
     /// the argument and what it must be. Nothing was changed.
     #[error("the operator's command has an invalid argument: {0}")]
     AdminInput(String),
+    /// An emergency journal entry of a delay of one hour or less (2015 rr.41–42: the journal
+    /// records delays of more than one hour); the delay in minutes. Nothing was recorded.
+    #[error(
+        "a delay of {0} minutes is not an emergency of the journal (more than one hour, 2015 rr.41–42); record it with --ongoing while it goes on"
+    )]
+    EmergencyUnderHour(i64),
     /// Configuration or start-up failure.
     #[error("cannot start the gateway: {0}")]
     Config(String),
@@ -264,6 +270,7 @@ sio_error::coded! {
     Self::Fingerprint(e) => e.code(),
     Self::Db { .. } => "GW_STORAGE",
     Self::AdminInput(_) => "GW_ADMIN_INPUT" [FixInput],
+    Self::EmergencyUnderHour(_) => "GW_EMERGENCY_UNDER_HOUR" [FixInput],
     Self::Config(_) => "GW_CONFIG" [Operator],
     Self::Internal(_) => "GW_INTERNAL",
 }
@@ -316,7 +323,8 @@ impl GwError {
             Self::ApplicationInvalid(_)
             | Self::ClockSkew { .. }
             | Self::ExportInvalid(_)
-            | Self::AdminInput(_) => StatusCode::BAD_REQUEST,
+            | Self::AdminInput(_)
+            | Self::EmergencyUnderHour(_) => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound | Self::RequestNotFound | Self::ApplicationNotFound => {

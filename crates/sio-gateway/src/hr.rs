@@ -7,7 +7,7 @@ use sio_core::time::{DeadlineRule, DeadlineState};
 use sio_core::{Iin, RoleId};
 use sio_protocol::{
     ApplicationAction, ApplicationDocument, ApplicationState, ApplicationStatus, BlockingReason,
-    ReceivedSigned,
+    ReceivedSigned, RefusalDocType, RefusalDocument, Signed,
 };
 use uuid::Uuid;
 
@@ -47,12 +47,22 @@ pub(crate) fn load_status(
 ) -> Result<Option<(ApplicationStatus, String, String)>, GwError> {
     conn.query_row(
         "SELECT application_id, action, state, received_at, done_at, late, document_sha256, submitted_by,
-                refusal_reasons
+                refusal_reasons, refusal_document, refusal_cms
          FROM applications WHERE application_id = ?1",
         [id],
         |r| {
             let received: String = r.get(3)?;
             let done: Option<String> = r.get(4)?;
+            let refusal_doc: Option<Vec<u8>> = r.get(9)?;
+            let refusal_cms: Option<Vec<u8>> = r.get(10)?;
+            // The signed refusal as stored: the document's canonical bytes parse back to the
+            // document they were made from, and the CMS signs exactly those bytes.
+            let refusal = match (refusal_doc, refusal_cms) {
+                (Some(d), Some(c)) => serde_json::from_slice::<RefusalDocument>(&d)
+                    .ok()
+                    .map(|d| Signed::new(d, &c)),
+                _ => None,
+            };
             Ok((
                 ApplicationStatus {
                     application_id: Uuid::parse_str(&r.get::<_, String>(0)?).unwrap_or_default(),
@@ -62,6 +72,7 @@ pub(crate) fn load_status(
                     done_at: done.as_deref().and_then(parse).map(astana),
                     late: r.get(5)?,
                     refusal_reasons: r.get(8)?,
+                    refusal,
                 },
                 r.get(6)?,
                 r.get(7)?,
@@ -430,7 +441,10 @@ pub(crate) fn status(sh: &Shared, user: &User, id: &str) -> Result<ApplicationSt
 /// - A transfer changes the post within the same body (rule 14 as of Order 88/2024) and resets
 ///   the `hr` and `reports` rights and head marks: the operator grants them again for the new
 ///   post (rule 10 as of 2024: reports access on a motivated letter).
-pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
+///
+/// Returns whether the decision came after the day 2015 rule 14 allows from receipt (it is
+/// still carried out, and journaled as late).
+pub(crate) fn approve(conn: &Connection, id: &str) -> Result<bool, GwError> {
     let (action, applicant, document, state, org): (String, String, Vec<u8>, String, String) =
         conn.query_row(
             "SELECT action, applicant_iin, document, state, organisation_bin FROM applications WHERE application_id = ?1",
@@ -524,26 +538,45 @@ pub(crate) fn approve(conn: &Connection, id: &str) -> Result<(), GwError> {
         }
         _ => {}
     }
+    let received: String = tx
+        .query_row(
+            "SELECT received_at FROM applications WHERE application_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(GwError::db("load an application"))?;
+    let late = decided_late(&received, now());
     tx.execute(
-        "UPDATE applications SET state = 'done', done_at = ?2 WHERE application_id = ?1",
-        params![id, at],
+        "UPDATE applications SET state = 'done', done_at = ?2, decided_late = ?3 WHERE application_id = ?1",
+        params![id, at, late],
     )
     .map_err(GwError::db("close an application"))?;
     tx.commit().map_err(GwError::db("commit an approval"))?;
-    Ok(())
+    Ok(late)
 }
 
-/// Refuse a pending application (operator's decision); a refused registration removes the
-/// pending account.
-/// Refuse a pending application with the operator's reasons (2015 rule 14: the operator decides
-/// within one working day; a refusal is motivated). The reasons are stored with the application
-/// and shown to the official who filed it (`GET /v1/applications/{id}`).
+/// Whether the operator decides after the day 2015 rule 14 allows from the moment the
+/// application was received (`received` as stored).
+pub(crate) fn decided_late(received: &str, at: chrono::DateTime<Utc>) -> bool {
+    parse(received).is_some_and(|r| at > sio_core::time::operator_decision_due(r))
+}
+
+/// Refuse a pending application with the operator's reasons: a motivated refusal, signed (2015
+/// rule 14, ru «направляет мотивированный отказ в регистрации, подписанный средствами ЭЦП НУЦ,
+/// зарегистрированной на КПСиСУ»; kk «дәлелді бас тартуды жібереді»). The gateway builds a
+/// `sio.hr-refusal/v1` document, `signer` (the operator's certificate) signs its canonical bytes
+/// (detached CMS, as every signed document of the protocol), and both are stored with the
+/// application; the official who filed it reads them (`GET /v1/applications/{id}`) and the
+/// client verifies the signature before it shows the reasons. A refused registration removes
+/// the pending account. Returns whether the decision came after the day rule 14 allows (it is
+/// still made, and journaled as late).
 pub(crate) fn refuse(
     conn: &Connection,
     id: &str,
     reasons: &str,
     operator: &str,
-) -> Result<(), GwError> {
+    signer: &mut dyn sio_sign::Signer,
+) -> Result<bool, GwError> {
     let reasons = reasons.split_whitespace().collect::<Vec<_>>().join(" ");
     if reasons.chars().count() < 10
         || reasons.chars().count() > 2000
@@ -554,11 +587,12 @@ pub(crate) fn refuse(
                 .into(),
         ));
     }
-    let (action, applicant, state): (String, String, String) = conn
+    let (action, applicant, state, org, received): (String, String, String, String, String) = conn
         .query_row(
-            "SELECT action, applicant_iin, state FROM applications WHERE application_id = ?1",
+            "SELECT action, applicant_iin, state, organisation_bin, received_at FROM applications
+             WHERE application_id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()
         .map_err(GwError::db("load an application"))?
@@ -566,18 +600,39 @@ pub(crate) fn refuse(
     if state != "pending" {
         return Err(invalid("the application is not pending"));
     }
+    let at = now();
+    let late = decided_late(&received, at);
+    let doc = RefusalDocument {
+        doc: RefusalDocType::V1,
+        application_id: Uuid::parse_str(id).map_err(|_| GwError::ApplicationNotFound)?,
+        action: action_of(&action),
+        applicant_iin: applicant.clone(),
+        organisation_bin: org,
+        reasons: reasons.clone(),
+        received_at: astana(parse(&received).unwrap_or(at)),
+        refused_at: astana(at),
+        operator: operator.to_string(),
+    };
+    let canonical = Signed::<RefusalDocument>::canonical_bytes(&doc)
+        .map_err(|e| GwError::Internal(format!("refusal document: {e}")))?;
+    let cms = sio_sign::sign(&canonical, &mut [signer], &sio_sign::SignOptions::default())?;
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(GwError::db("begin a refusal"))?;
     if action == "registration" {
-        conn.execute(
+        tx.execute(
             "DELETE FROM users WHERE iin = ?1 AND state = 'pending'",
             [&applicant],
         )
         .map_err(GwError::db("remove a refused registration"))?;
     }
-    conn.execute(
-        "UPDATE applications SET state = 'refused', done_at = ?2, refusal_reasons = ?3, refused_by = ?4
-         WHERE application_id = ?1",
-        params![id, stamp(now()), reasons, operator],
+    tx.execute(
+        "UPDATE applications SET state = 'refused', done_at = ?2, refusal_reasons = ?3, refused_by = ?4,
+                refusal_document = ?5, refusal_cms = ?6, decided_late = ?7
+         WHERE application_id = ?1 AND state = 'pending'",
+        params![id, stamp(at), reasons, operator, canonical, cms, late],
     )
     .map_err(GwError::db("refuse an application"))?;
-    Ok(())
+    tx.commit().map_err(GwError::db("commit a refusal"))?;
+    Ok(late)
 }

@@ -19,18 +19,21 @@
 //! Start it with [`Gateway::start`]; administer it with [`admin::Admin`] (the `sio gateway
 //! admin` commands use the same API on the same database file).
 
+mod absence;
 pub mod admin;
 mod api;
 mod auth;
 pub mod backup;
 mod certs;
 mod clock;
+mod consent;
 pub mod db;
 mod error;
 pub mod face;
 pub mod fingerprint;
 mod hr;
 mod limits;
+mod notices;
 mod pdf;
 mod requests;
 mod results;

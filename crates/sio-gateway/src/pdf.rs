@@ -18,6 +18,11 @@ fn font() -> Option<&'static sio_pdf::Font> {
     .as_ref()
 }
 
+/// Render a table document (the operator's journals) as a PDF.
+pub(crate) fn table(header: &sio_pdf::Header, table: &sio_pdf::Table) -> Vec<u8> {
+    sio_pdf::table_document(font(), header, table)
+}
+
 /// Render lines of text (a title, then body lines) as a PDF.
 pub(crate) fn render(title: &str, lines: &[String]) -> Vec<u8> {
     sio_pdf::text_document(font(), title, lines)

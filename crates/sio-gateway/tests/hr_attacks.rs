@@ -779,7 +779,15 @@ async fn an_operators_bad_argument_is_gw_admin_input() {
     assert!(err.to_string().contains("--by"), "{err}");
 
     let err = admin
-        .emergency_add(IVANOV, "yesterday", None, "нет доступа", "op")
+        .emergency_add(&sio_gateway::admin::NewEmergency {
+            reported_by: Some(IVANOV.into()),
+            started_at: "yesterday".into(),
+            cause: "нет доступа".into(),
+            measures: "—".into(),
+            responsible: "op".into(),
+            ongoing: true,
+            ..Default::default()
+        })
         .unwrap_err();
     assert_eq!(err.code(), "GW_ADMIN_INPUT", "{err}");
     assert!(admin.emergency_list().unwrap().is_empty());

@@ -61,7 +61,9 @@ async fn full_login_with_sms_and_consent() {
         doc: ConsentDocType::V1,
         iin: "850415300121".into(),
         consent_version: text.version.clone(),
+        text_language: text.signed_language,
         text_sha256: text.sha256.clone(),
+        form_date: text.form_date,
         signed_at: astana_now(),
     };
     let u = c.user.clone();
@@ -224,7 +226,9 @@ async fn login_rejections() {
         doc: ConsentDocType::V1,
         iin: "850415300121".into(),
         consent_version: "x".into(),
+        text_language: ConsentLanguage::Ru,
         text_sha256: "y".into(),
+        form_date: None,
         signed_at: astana_now(),
     };
     let e = c

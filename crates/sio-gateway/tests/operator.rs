@@ -138,28 +138,46 @@ async fn transfer_waits_for_approval() {
     assert_eq!(done.state, ApplicationState::Done);
 }
 
+/// 2015 r.43, Appendix 7: the journal keeps the form's columns (section, actions/measures, time
+/// needed, responsible, start, end) and the cause; the old arguments' shape is refused.
 #[test]
 fn emergency_journal() {
     let dir = tempfile::tempdir().unwrap();
     let admin = sio_gateway::admin::Admin::open(dir.path()).unwrap();
     admin.seed_demo().unwrap();
     let id = admin
-        .emergency_add(
-            "850415300121",
-            "2026-03-01T09:00:00+05:00",
-            Some("2026-03-01T10:30:00+05:00"),
-            "no answer from the gateway for 90 minutes",
-            "operator",
-        )
+        .emergency_add(&sio_gateway::admin::NewEmergency {
+            section: Some(5),
+            cause: "no answer from the gateway for 90 minutes".into(),
+            measures: "switched to the reserve power line".into(),
+            responsible: "duty engineer".into(),
+            max_minutes: Some(120),
+            reported_by: Some("850415300121".into()),
+            started_at: "2026-03-01T09:00:00+05:00".into(),
+            ended_at: Some("2026-03-01T10:30:00+05:00".into()),
+            ongoing: false,
+        })
         .unwrap();
     let list = admin.emergency_list().unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].id, id);
-    assert_eq!(list[0].delay_from, "2026-03-01T09:00:00.000+05:00");
-    assert!(
-        admin
-            .emergency_add("850415300121", "yesterday", None, "x", "op")
-            .is_err()
+    assert_eq!(list[0].started_at, "2026-03-01T09:00:00.000+05:00");
+    assert_eq!(list[0].duration_minutes, Some(90));
+    assert_eq!(
+        list[0].section_ru.as_deref(),
+        Some("Действия при отказе электропитания")
+    );
+    let bad = sio_gateway::admin::NewEmergency {
+        cause: "x".into(),
+        measures: "y".into(),
+        responsible: "z".into(),
+        started_at: "yesterday".into(),
+        ongoing: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        admin.emergency_add(&bad).unwrap_err().code(),
+        "GW_ADMIN_INPUT"
     );
 }
 
@@ -264,10 +282,13 @@ async fn user_blocks_own_account_after_long_absence() {
     assert_eq!(e.body.code, "GW_ACCOUNT_BLOCKED");
 }
 
-/// 2015 rule 14: the operator refuses an application with its reasons (a motivated refusal); the
-/// reasons are stored and the HR officer who filed it reads them over TLS (issue 18).
+/// 2015 rule 14 (ru «направляет мотивированный отказ …, подписанный средствами ЭЦП НУЦ,
+/// зарегистрированной на КПСиСУ»): the operator refuses an application with its reasons, the
+/// refusal is a `sio.hr-refusal/v1` document signed by the operator's certificate, stored with the
+/// application; the HR officer who filed it reads it over TLS and `openssl cms -verify` verifies
+/// it against the CA; the HR officer of another body cannot read it (issue 18).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refusal_is_motivated_and_its_reasons_reach_the_hr_officer() {
+async fn a_refusal_is_motivated_signed_by_the_operator_and_reaches_only_the_hr_officer() {
     let env = Env::start().await;
     let hr = env.active_client(HEAD).await;
     let head = env.user(HEAD).clone();
@@ -277,12 +298,32 @@ async fn a_refusal_is_motivated_and_its_reasons_reach_the_hr_officer() {
     let st: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
     assert_eq!(st.state, ApplicationState::Pending);
     assert_eq!(st.refusal_reasons, None);
+    assert!(st.refusal.is_none());
     let id = doc.application_id.to_string();
+    // The operator's list shows the decision's due time: received + one day (r.14), not overdue.
+    let row = env
+        .admin()
+        .applications()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.application_id == id)
+        .unwrap();
+    let received = chrono::DateTime::parse_from_rfc3339(&row.received_at).unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(&row.decision_due).unwrap();
+    assert_eq!(due - received, chrono::Duration::hours(24));
+    assert!(!row.overdue);
+    let mut operator = sio_gateway::admin::Admin::operator_signer(&env.pki.dir).unwrap();
     // No reasons, no refusal.
-    let e = env.admin().refuse(&id, "  no  ").unwrap_err();
+    let e = env
+        .admin()
+        .refuse(&id, "  no  ", &mut operator)
+        .unwrap_err();
     assert_eq!(e.code(), "GW_ADMIN_INPUT");
     let reasons = "The order No. 12-к of 20.11.2026 does not transfer the applicant to role 18.";
-    env.admin().refuse(&id, reasons).unwrap();
+    env.admin()
+        .as_operator("Operator Nurlanov")
+        .refuse(&id, reasons, &mut operator)
+        .unwrap();
     let refused: ApplicationStatus = hr
         .get(&format!("/v1/applications/{}", doc.application_id))
         .await
@@ -290,8 +331,136 @@ async fn a_refusal_is_motivated_and_its_reasons_reach_the_hr_officer() {
     assert_eq!(refused.state, ApplicationState::Refused);
     assert_eq!(refused.refusal_reasons.as_deref(), Some(reasons));
     assert!(refused.done_at.is_some());
+    let refusal = refused.refusal.clone().expect("the refusal is signed");
+    assert_eq!(refusal.document.application_id, doc.application_id);
+    assert_eq!(refusal.document.reasons, reasons);
+    assert_eq!(refusal.document.operator, "Operator Nurlanov");
+    assert_eq!(refusal.document.applicant_iin, doc.applicant.iin);
+    // The signature verifies with OpenSSL against the CA, over the canonical bytes.
+    use base64::Engine as _;
+    let cms = base64::engine::general_purpose::STANDARD
+        .decode(&refusal.cms)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("refusal.json"),
+        canonical_bytes(&refusal.document).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("refusal.cms"), &cms).unwrap();
+    let openssl = |content: &str| {
+        Command::new("openssl")
+            .args([
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-purpose",
+                "smimesign",
+            ])
+            .arg("-in")
+            .arg(dir.path().join("refusal.cms"))
+            .arg("-content")
+            .arg(dir.path().join(content))
+            .arg("-CAfile")
+            .arg(&env.pki.ca_cert)
+            .arg("-out")
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap()
+    };
+    let out = openssl("refusal.json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Other reasons under the same signature do not verify.
+    let mut forged = refusal.document.clone();
+    forged.reasons = "No reason at all, just because the operator wishes so.".into();
+    std::fs::write(
+        dir.path().join("forged.json"),
+        canonical_bytes(&forged).unwrap(),
+    )
+    .unwrap();
+    assert!(!openssl("forged.json").status.success());
+    // The journal records the refusal, not late (decided within the day).
+    let journal = env.admin().journal(200).unwrap();
+    assert!(
+        journal
+            .iter()
+            .any(|j| j.operation == format!("refuse {id}") && j.user == "Operator Nurlanov"),
+        "{journal:?}"
+    );
+    // Attack: the HR officer of another body (the prosecutor's office) cannot read it.
+    env.admin()
+        .set_rights(&env.iin(PROSECUTOR), true, false)
+        .unwrap();
+    let other = env.active_client(PROSECUTOR).await;
+    let e = other
+        .get::<ApplicationStatus>(&format!("/v1/applications/{}", doc.application_id))
+        .await
+        .unwrap_err();
+    assert_eq!(e.body.code, "GW_APPLICATION_NOT_FOUND");
     // Decided once.
-    assert!(env.admin().refuse(&id, reasons).is_err());
+    assert!(env.admin().refuse(&id, reasons, &mut operator).is_err());
+}
+
+/// 2015 rule 14: a decision after the day the rule allows is still made, but the operator's
+/// list flags the application as overdue while pending and the journal records the decision as
+/// late (issue 18).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_after_the_day_is_made_and_journaled_late() {
+    let env = Env::start().await;
+    let hr = env.active_client(HEAD).await;
+    let head = env.user(HEAD).clone();
+    let inv = env.user(INVESTIGATOR).clone();
+    let doc = ivanov_transfer("ИВАНОВ АЛЕКСЕЙ", "СЕРІКОВА АЙГЕРІМ");
+    let body = signed(doc.clone(), &[sign_pair(&inv), sign_pair(&head)]);
+    let _: ApplicationStatus = hr.post(paths::APPLICATIONS, &body).await.unwrap();
+    let id = doc.application_id.to_string();
+    // Received 25 hours ago (set in the database: the clock cannot be moved).
+    let conn = rusqlite::Connection::open(env.data.join(sio_gateway::db::DB_FILE)).unwrap();
+    let ago = sio_core::time::to_astana(chrono::Utc::now() - chrono::Duration::hours(25))
+        .fixed_offset()
+        .to_rfc3339();
+    conn.execute(
+        "UPDATE applications SET received_at = ?2 WHERE application_id = ?1",
+        rusqlite::params![id, ago],
+    )
+    .unwrap();
+    let row = env
+        .admin()
+        .applications()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.application_id == id)
+        .unwrap();
+    assert!(row.overdue, "pending past its day: {row:?}");
+    let mut operator = sio_gateway::admin::Admin::operator_signer(&env.pki.dir).unwrap();
+    env.admin()
+        .refuse(
+            &id,
+            "The head who co-signed is not the head of the unit.",
+            &mut operator,
+        )
+        .unwrap();
+    let row = env
+        .admin()
+        .applications()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.application_id == id)
+        .unwrap();
+    assert!(row.decided_late && !row.overdue, "{row:?}");
+    let journal = env.admin().journal(200).unwrap();
+    assert!(
+        journal
+            .iter()
+            .any(|j| j.operation.starts_with(&format!("refuse {id} late"))),
+        "{journal:?}"
+    );
 }
 
 /// 2015 Appendix 5 «СДТБТ ұйымының коды» (kk rule 5: СДТБТ is ЕРДР): the form carries the body's

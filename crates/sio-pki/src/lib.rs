@@ -78,6 +78,8 @@ pub struct GeneratedPki {
     pub crl: PathBuf,
     /// The gateway's TLS server certificate.
     pub gateway: IssuedCert,
+    /// The operator's signing certificate ([`issue_operator`]).
+    pub operator: IssuedCert,
     /// Users in the order of [`PkiSpec::users`].
     pub users: Vec<GeneratedUser>,
 }
@@ -94,6 +96,10 @@ pub mod paths {
     pub const GATEWAY_CERT: &str = "gateway.cert.pem";
     /// Gateway TLS key.
     pub const GATEWAY_KEY: &str = "gateway.key.pem";
+    /// The operator's signing certificate (motivated refusals, 2015 r.14).
+    pub const OPERATOR_CERT: &str = "operator.cert.pem";
+    /// The operator's signing key (0600).
+    pub const OPERATOR_KEY: &str = "operator.key.pem";
     /// Directory of user certificates and keys.
     pub const USERS: &str = "users";
     /// Directory of workstation TLS certificates and keys.
@@ -136,6 +142,7 @@ pub fn generate(dir: &Path, spec: &PkiSpec) -> Result<GeneratedPki, PkiError> {
     let issuer = Issuer::new(ca_params, ca_key);
 
     let gateway = issue_gateway(dir, spec, &issuer, &mut state)?;
+    let operator = issue_operator_with(dir, OPERATOR_ORGANISATION, &issuer, &mut state)?;
     let mut users = Vec::with_capacity(spec.users.len());
     for (user, keys) in spec.users.iter().zip(user_keys(&spec.users)?) {
         users.push(issue_user_with(dir, user, keys, &issuer, &mut state)?);
@@ -148,6 +155,7 @@ pub fn generate(dir: &Path, spec: &PkiSpec) -> Result<GeneratedPki, PkiError> {
         ca_key: ca_key_path,
         crl,
         gateway,
+        operator,
         users,
     })
 }
@@ -269,6 +277,66 @@ pub fn issue_workstation(dir: &Path, name: &str) -> Result<IssuedCert, PkiError>
     let serial = serial_hex(params.serial_number.as_ref());
     state.record(&serial, &format!("workstation.{name}"));
     state.save(dir)?;
+    Ok(IssuedCert {
+        cert_path,
+        key_path: Some(key_path),
+        serial_hex: serial,
+        cert_der: cert.der().to_vec(),
+    })
+}
+
+/// Subject CN of the operator's signing certificate: the test PKI's stand-in for the NCA RK
+/// signing certificate "registered to КПСиСУ" that signs a motivated refusal (2015 r.14). The
+/// client accepts a refusal only signed by a certificate of the pinned CA with this CN and the
+/// signing purpose (emailProtection).
+pub const OPERATOR_COMMON_NAME: &str = "SIO PSO operator";
+/// Subject O of the operator's certificate (the operator is КПСиСУ; the test PKI says it is a test).
+const OPERATOR_ORGANISATION: &str = "KPSiSU (test)";
+
+/// Issue (or re-issue) the operator's signing certificate into an existing PKI in `dir`:
+/// ECDSA P-256, key usage digitalSignature + nonRepudiation, EKU emailProtection, CN
+/// [`OPERATOR_COMMON_NAME`], no ИИН. Written to [`paths::OPERATOR_CERT`] and
+/// [`paths::OPERATOR_KEY`] (0600).
+pub fn issue_operator(dir: &Path) -> Result<IssuedCert, PkiError> {
+    let issuer = load_issuer(dir)?;
+    let mut state = State::load(dir)?;
+    let out = issue_operator_with(dir, OPERATOR_ORGANISATION, &issuer, &mut state)?;
+    state.save(dir)?;
+    Ok(out)
+}
+
+fn issue_operator_with(
+    dir: &Path,
+    organisation: &str,
+    issuer: &Issuer<'_, KeyPair>,
+    state: &mut State,
+) -> Result<IssuedCert, PkiError> {
+    let key = new_key(KeyKind::EcdsaP256)?;
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, printable("KZ")?);
+    dn.push(DnType::OrganizationName, organisation);
+    dn.push(DnType::CommonName, OPERATOR_COMMON_NAME);
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
+    leaf_common(
+        &mut params,
+        Validity::days_from(SystemTime::now(), DEFAULT_LEAF_DAYS),
+    );
+    let cert = params
+        .signed_by(&key, issuer)
+        .map_err(PkiError::rcgen("sign the operator's certificate"))?;
+    let cert_path = dir.join(paths::OPERATOR_CERT);
+    let key_path = dir.join(paths::OPERATOR_KEY);
+    write_public(&cert_path, &cert.pem())?;
+    write_key(&key_path, &key.serialize_pem())?;
+    let serial = serial_hex(params.serial_number.as_ref());
+    state.record(&serial, "operator");
     Ok(IssuedCert {
         cert_path,
         key_path: Some(key_path),

@@ -192,6 +192,54 @@ pub struct ApplicationStatus {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal_reasons: Option<String>,
+    /// The operator's refusal as a signed document (2015 rule 14: "a motivated refusal … signed
+    /// with the NCA RK signature registered to КПСиСУ"): the client verifies its signature
+    /// against the pinned CA and shows the reasons only then.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<crate::signed::Signed<RefusalDocument>>,
+}
+
+/// Subject CN of the operator's signing certificate the client accepts on a refusal (the test
+/// PKI's `sio_pki::OPERATOR_COMMON_NAME`; a deployment's CA issues the operator's certificate
+/// under this name).
+pub const OPERATOR_SIGNER_CN: &str = "SIO PSO operator";
+
+/// `doc` tag of [`RefusalDocument`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub enum RefusalDocType {
+    /// Version 1.
+    #[serde(rename = "sio.hr-refusal/v1")]
+    V1,
+}
+
+/// The operator's motivated refusal of an application (2015 rule 14, ru «мотивированный отказ …
+/// подписанный средствами ЭЦП НУЦ, зарегистрированной на КПСиСУ»; kk «дәлелді бас тарту»),
+/// signed by the operator's certificate and kept with the application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct RefusalDocument {
+    /// Always `sio.hr-refusal/v1`.
+    pub doc: RefusalDocType,
+    /// The application refused.
+    pub application_id: Uuid,
+    /// What it asked for.
+    pub action: ApplicationAction,
+    /// The person it was about.
+    pub applicant_iin: String,
+    /// The body that filed it (БИН, from the gateway's records).
+    pub organisation_bin: String,
+    /// The reasons (a refusal is motivated).
+    pub reasons: String,
+    /// When the gateway received the application (Astana time).
+    pub received_at: DateTime<FixedOffset>,
+    /// When the operator refused it (Astana time).
+    pub refused_at: DateTime<FixedOffset>,
+    /// The operator's officer who decided (name or ИИН, as journaled).
+    pub operator: String,
+}
+
+impl Document for RefusalDocument {
+    const DOC_TYPE: &'static str = "sio.hr-refusal/v1";
 }
 
 #[cfg(test)]

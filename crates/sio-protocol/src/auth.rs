@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -142,6 +142,47 @@ pub struct SessionInfo {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_signed_at: Option<DateTime<FixedOffset>>,
+    /// The user's previous successful login (both factors passed), if any.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_login_at: Option<DateTime<FixedOffset>>,
+    /// Set when the user was away longer than two months before this login: the day from which
+    /// they were due to file a block of their own account (Appendix 6 §11.2 as amended by Order
+    /// 88/2024). The app reminds them until they file it.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absence_block_due: Option<NaiveDate>,
+}
+
+/// One employee of the HR officer's body, as `GET /v1/staff` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct StaffMember {
+    /// ИИН.
+    pub iin: String,
+    /// Full name.
+    pub full_name: String,
+    /// Position as recorded from the HR application (may be empty).
+    pub position: String,
+    /// Account state: `registered`, `blocked` or `pending`.
+    pub state: String,
+    /// The last successful login (both factors), if any is recorded.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_at: Option<DateTime<FixedOffset>>,
+    /// Set for a registered account unused for more than two months: the day from which a block
+    /// of the account was due (Appendix 6 §11.2 as amended by Order 88/2024).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absence_block_due: Option<NaiveDate>,
+}
+
+/// Answer of `GET /v1/staff`: the staff of the caller's body (HR officers only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct StaffList {
+    /// БИН of the body.
+    pub organisation_bin: String,
+    /// Its users, by name.
+    pub members: Vec<StaffMember>,
 }
 
 /// Answer to an SMS code request.
@@ -186,19 +227,74 @@ pub struct BiometricSample {
     pub data: Secret,
 }
 
-/// The consent text (Appendix 6 as of Order 88/2024) the user has to sign on first login.
+/// Language of a consent text (Appendix 6 to the Rules).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, TS,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentLanguage {
+    /// Russian: the text of the act in force (Order 21/2023 as amended by Order 88/2024).
+    #[default]
+    Ru,
+    /// Kazakh.
+    Kk,
+}
+
+/// The fields of the Appendix 6 form as the gateway filled them in the signed text: the blanks
+/// «город», «"___"___ 20__ года», «в лице … (фамилия, имя, отчество, должность)» and
+/// «являющийся сотрудником … (наименование государственного органа)».
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+pub struct ConsentFields {
+    /// City (locality `L` of the user's certificate), if the certificate names one; the blank
+    /// stays in the text otherwise.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// The date of the form (Astana).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// Surname, name, patronymic as the gateway's user record holds them.
+    #[serde(default)]
+    pub full_name: String,
+    /// Position as recorded from the user's HR application, if recorded.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// Name of the user's state body.
+    #[serde(default)]
+    pub organisation_name: String,
+}
+
+/// The consent (Appendix 6 to the Rules, Order 21/2023 as amended by Order 88/2024; rule 17 of
+/// the Rules: signed on the first login) with the form's fields filled for this user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 pub struct ConsentText {
-    /// Version of the text.
+    /// Version of the text. A user who signed another version is asked again.
     pub version: String,
-    /// SHA-256 of the UTF-8 of `ru`, lowercase hex: the text being consented to.
+    /// Language of the text that is signed and whose hash is `sha256`. Always `ru` today: the
+    /// only text of the edition in force (Order 88/2024) is the Russian one.
+    #[serde(default)]
+    pub signed_language: ConsentLanguage,
+    /// SHA-256 of the UTF-8 of the signed text (`ru`, filled), lowercase hex.
     pub sha256: String,
-    /// Russian text (authoritative).
+    /// The date of the form, to be repeated in [`ConsentDocument::form_date`].
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_date: Option<NaiveDate>,
+    /// Russian text of the act, verbatim, with the form's fields filled: the text that is signed.
     pub ru: String,
-    /// Kazakh text.
+    /// Kazakh notice: what is signed and why the text is Russian.
     pub kk: String,
-    /// English text.
+    /// English courtesy translation, not legally binding; never signed.
     pub en: String,
+    /// The form's fields as filled in `ru`.
+    #[serde(default)]
+    pub fields: ConsentFields,
+    /// For reference only, never signed: the Kazakh text of Appendix 6 of the repealed 2015
+    /// edition (Order 151/2015), the only Kazakh text of the form the acts give.
+    #[serde(default)]
+    pub kk_reference_2015: String,
 }
 
 /// `doc` tag of [`ConsentDocument`].
@@ -219,8 +315,16 @@ pub struct ConsentDocument {
     pub iin: String,
     /// Version of the text.
     pub consent_version: String,
-    /// SHA-256 of the text, as in [`ConsentText::sha256`].
+    /// Language of the text signed (as in [`ConsentText::signed_language`]). Documents of before
+    /// this field were of the Russian text.
+    #[serde(default)]
+    pub text_language: ConsentLanguage,
+    /// SHA-256 of the filled text of that language, as in [`ConsentText::sha256`].
     pub text_sha256: String,
+    /// The date written in the form, as in [`ConsentText::form_date`].
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_date: Option<NaiveDate>,
     /// The client's clock when signing.
     pub signed_at: DateTime<FixedOffset>,
 }

@@ -18,6 +18,7 @@ pub mod canonical;
 pub mod error;
 pub mod face;
 pub mod fingerprint;
+pub mod notices;
 pub mod openapi;
 pub mod report;
 pub mod request;
@@ -26,12 +27,14 @@ pub mod typescript;
 
 pub use application::{
     Applicant, ApplicationAction, ApplicationDocType, ApplicationDocument, ApplicationState,
-    ApplicationStatus, BlockingReason, Confirmations, Contacts, Head, Workplace,
+    ApplicationStatus, BlockingReason, Confirmations, Contacts, Head, OPERATOR_SIGNER_CN,
+    RefusalDocType, RefusalDocument, Workplace,
 };
 pub use auth::{
-    BiometricModality, BiometricSample, ConsentDocType, ConsentDocument, ConsentText, KeyCarrier,
-    LoginChallenge, LoginDocType, LoginDocument, OtpCheck, OtpSent, SecondFactor, Secret,
-    SessionInfo, SessionStage, SessionUser,
+    BiometricModality, BiometricSample, ConsentDocType, ConsentDocument, ConsentFields,
+    ConsentLanguage, ConsentText, KeyCarrier, LoginChallenge, LoginDocType, LoginDocument,
+    OtpCheck, OtpSent, SecondFactor, Secret, SessionInfo, SessionStage, SessionUser, StaffList,
+    StaffMember,
 };
 pub use canonical::{CanonicalError, canonical_bytes, canonical_json};
 pub use error::{ErrorBody, ProtocolError};
@@ -41,6 +44,7 @@ pub use fingerprint::{
     FingerprintEnrolmentDocument, FingerprintResult, FingerprintVerdictDocType,
     FingerprintVerdictDocument,
 };
+pub use notices::{Notices, OpenEmergency, PlannedWork};
 pub use report::{JournalEntry, Report, ReportQuery, ReportRow};
 pub use request::{
     Article, BasisKey, CaseReference, ExportDocType, ExportDocument, ExportReceipt, RequestDocType,
@@ -106,6 +110,11 @@ pub mod paths {
     pub const REPORTS: &str = "/v1/reports";
     /// `GET`: liveness and the gateway's clock (no session needed).
     pub const HEALTH: &str = "/v1/health";
+    /// `GET`: planned works and open emergencies (2015 rr.38, 43, 44); any session.
+    pub const NOTICES: &str = "/v1/notices";
+    /// `GET`: the staff of the HR officer's body with each one's last login and the day a block
+    /// of their own account was due after two months' absence (Appendix 6 §11.2); HR only.
+    pub const STAFF: &str = "/v1/staff";
 }
 
 /// Answer of `GET /v1/health`.

@@ -18,7 +18,7 @@ use crate::error::ProtocolError;
 /// ([`crate::canonical`]) of `document`. HR applications carry two `SignerInfo`s in one
 /// `SignedData`. `openssl cms -verify -binary -content doc.json -inform DER` verifies it when
 /// `doc.json` holds the canonical bytes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[schemars(rename = "Signed{T}")]
 pub struct Signed<T> {
     /// The document, as JSON.

@@ -47,7 +47,11 @@ pub fn declarations() -> String {
     decl::<FingerprintResult>(&cfg, &mut out);
     decl::<FingerprintVerdictDocType>(&cfg, &mut out);
     decl::<FingerprintVerdictDocument>(&cfg, &mut out);
+    decl::<ConsentLanguage>(&cfg, &mut out);
+    decl::<ConsentFields>(&cfg, &mut out);
     decl::<ConsentText>(&cfg, &mut out);
+    decl::<StaffMember>(&cfg, &mut out);
+    decl::<StaffList>(&cfg, &mut out);
     decl::<ConsentDocType>(&cfg, &mut out);
     decl::<ConsentDocument>(&cfg, &mut out);
     decl::<RequestDocType>(&cfg, &mut out);
@@ -74,11 +78,16 @@ pub fn declarations() -> String {
     decl::<Head>(&cfg, &mut out);
     decl::<ApplicationDocument>(&cfg, &mut out);
     decl::<ApplicationState>(&cfg, &mut out);
+    decl::<RefusalDocType>(&cfg, &mut out);
+    decl::<RefusalDocument>(&cfg, &mut out);
     decl::<ApplicationStatus>(&cfg, &mut out);
     decl::<ReportQuery>(&cfg, &mut out);
     decl::<ReportRow>(&cfg, &mut out);
     decl::<Report>(&cfg, &mut out);
     decl::<JournalEntry>(&cfg, &mut out);
+    decl::<PlannedWork>(&cfg, &mut out);
+    decl::<OpenEmergency>(&cfg, &mut out);
+    decl::<Notices>(&cfg, &mut out);
     while out.ends_with("\n\n") {
         out.pop();
     }

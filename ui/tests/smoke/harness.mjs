@@ -113,11 +113,15 @@ export async function startHarness() {
       throw new Fail(503, { code: 'GW_FACTOR_UNAVAILABLE', message: 'biometric matching is not available' });
     },
     consent_text: () => ({
-      version: '2024-07-04',
+      version: 'app6-2024.2',
+      signed_language: 'ru',
       sha256: '0'.repeat(64),
-      ru: 'Я, пользователь СИО ПСО, даю согласие на обработку моих персональных данных и обязуюсь:\n1. не передавать ЭЦП третьим лицам;\n2. использовать полученные сведения только в служебных целях;\n3. не использовать систему с компьютера, имеющего доступ к сети Интернет.',
-      kk: 'Мен, СИО ПСО пайдаланушысы, дербес деректерімді өңдеуге келісім беремін және міндеттенемін:\n1. ЭЦҚ-ны үшінші тұлғаларға бермеуге;\n2. алынған мәліметтерді тек қызметтік мақсатта пайдалануға;\n3. жүйені Интернетке қолжетімді компьютерден пайдаланбауға.',
-      en: 'I, a user of SIO PSO, consent to the processing of my personal data and undertake:\n1. not to hand my digital signature to anyone;\n2. to use the information received for official purposes only;\n3. not to use the system from a computer with Internet access.',
+      form_date: now().slice(0, 10),
+      ru: 'Приложение 6\nк Правилам\n\nФорма\n\nСОГЛАСИЕ\nо правах использования СИО ПСО\n\nг. Астана «05» декабря 2026 года\n\nПользователь в лице Әлиев Нұрлан Серікұлы, следователь, являющийся сотрудником Департамента полиции г. Астаны, ознакомлен и согласен с нижеследующим:\n1. Предмет Согласия\n11. Пользователь обязан:\n1) соблюдать конфиденциальность сведений;\n2) подать заявку на блокирование учётной записи при отсутствии более двух месяцев.',
+      kk: 'Қол қойылатын мәтін — 2024 жылғы редакциядағы орыс тіліндегі мәтін.',
+      en: 'NOT LEGALLY BINDING. Appendix 6: consent on the rights of use of SIO PSO.',
+      kk_reference_2015: '6-қосымша. Нысан. КЕЛІСІМ (2015 жылғы редакция, анықтама үшін).',
+      fields: { city: 'Астана', date: now().slice(0, 10), full_name: 'Әлиев Нұрлан Серікұлы', position: 'следователь', organisation_name: 'Департамент полиции г. Астаны' },
     }),
     sign_consent: () => {
       st.stage = 'active';
@@ -169,6 +173,17 @@ export async function startHarness() {
       return item;
     },
     list_applications: () => st.applications,
+    staff_list: () => ({
+      organisation_bin: '000000000101',
+      members: [
+        { iin: IIN, full_name: 'Әлиев Нұрлан Серікұлы', position: 'следователь', state: 'registered', last_login_at: now() },
+        { iin: '880202400002', full_name: 'Серікова Айгүл Маратқызы', position: 'дознаватель', state: 'registered', last_login_at: '2026-08-01T09:00:00Z', absence_block_due: '2026-10-02' },
+      ],
+    }),
+    notices: () => ({
+      planned_works: [{ id: 1, starts_at: new Date(Date.now() + 86400e3).toISOString(), ends_at: new Date(Date.now() + 90000e3).toISOString(), description_ru: 'Обновление серверов СИО ПСО', description_kk: 'СИО ПСО серверлерін жаңарту' }],
+      emergencies: [],
+    }),
     report: ({ from, to }) => (st.lastReport = { from, to }, {
       organisation_bin: '000000000101', from, to, generated_at: now(),
       rows: [{ request_id: 'r-1', user_iin: IIN, user_name: 'Әлиев Нұрлан Серікұлы', service: 38, basis: 'criminal', case_number: '241500031000123', article: { article: 245, part: 2 }, submitted_at: now() }],

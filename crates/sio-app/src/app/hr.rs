@@ -119,6 +119,7 @@ impl App {
             status,
             applicant_name: signed.document.applicant.full_name.clone(),
             order_signed_at: signed.document.order_signed_at.map(|t| t.to_rfc3339()),
+            refusal_error: None,
         })
     }
 
@@ -147,14 +148,30 @@ impl App {
                 }
             }
         }
+        // A refusal's reasons are shown only under the operator's signature, verified against
+        // the CA pinned for the gateway each time the list is shown (2015 rule 14: a motivated
+        // refusal, signed); otherwise the coded error instead of the reasons.
+        let ca_pem = sio_client::ChannelConfig::from_policy(self.policy()?)
+            .map_err(client)?
+            .ca_pem;
         Ok(list
             .items()
             .iter()
             .filter_map(|p| {
+                let mut status = p.status.clone()?;
+                let refusal_error = match sio_client::hr::verify_refusal(&ca_pem, &status) {
+                    Ok(_) => None,
+                    Err(e) => {
+                        status.refusal_reasons = None;
+                        status.refusal = None;
+                        Some(ErrorBody::from(e))
+                    }
+                };
                 Some(ApplicationItem {
-                    status: p.status.clone()?,
+                    status,
                     applicant_name: p.document.applicant.full_name.clone(),
                     order_signed_at: p.document.order_signed_at.map(|t| t.to_rfc3339()),
+                    refusal_error,
                 })
             })
             .collect())

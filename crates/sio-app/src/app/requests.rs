@@ -30,6 +30,30 @@ const PREVIEW_FRESH: Duration = Duration::from_secs(120);
 /// How long a sent request is followed for its result.
 const FOLLOW_FOR: Duration = Duration::from_secs(600);
 
+/// Refuse a draft with a structural warning the user has not confirmed (sio-core warnings,
+/// recomputed at sign time; Astana date for the court year).
+pub(crate) fn unconfirmed_warnings(
+    spec: &RequestSpec,
+    confirmed: &[String],
+) -> Result<(), ErrorBody> {
+    let today = sio_core::time::astana_today(Utc::now());
+    let missing: Vec<&str> = sio_core::warnings::request_warnings(spec, today)
+        .into_iter()
+        .map(|w| w.code())
+        .filter(|c| !confirmed.iter().any(|x| x == c))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ErrorBody::new(
+        "APP_WARNINGS_UNCONFIRMED",
+        format!(
+            "the request has warnings the user has not confirmed: {}",
+            missing.join(", ")
+        ),
+    ))
+}
+
 /// The signer kept to sign a request again under its id if the gateway refuses it as stale (the
 /// PIN the user gave for it; the signing key is PIN-always).
 type Resigner = PinAlwaysSigner<PcscCard>;
@@ -117,8 +141,20 @@ impl App {
 
     /// `sign_and_send`: sign the previewed document (or a fresh one for the same draft) with the
     /// signing key (PIN-always), queue it in the outbox and follow it in the background.
-    pub async fn sign_and_send(&self, draft: &Value, pin: Secret) -> Result<OutboxItem, ErrorBody> {
+    ///
+    /// The structural warnings (an ИИН with month 13, a БИН with a wrong type digit, an all-zero
+    /// ЕРДР, a court year in the future — the acts are silent, so a malformed number stays
+    /// searchable, but never silently: issue 18) are computed again here, in Rust, at sign time;
+    /// each must be among `confirmed` (the codes the user confirmed), or nothing is signed
+    /// (`APP_WARNINGS_UNCONFIRMED`, naming the codes).
+    pub async fn sign_and_send(
+        &self,
+        draft: &Value,
+        pin: Secret,
+        confirmed: &[String],
+    ) -> Result<OutboxItem, ErrorBody> {
         let spec = Self::spec(draft)?;
+        unconfirmed_warnings(&spec, confirmed)?;
         let mut live = self.inner.live.lock().await;
         let l = self.active(&mut live)?;
         let iin = l.session.info().user.iin.clone();
@@ -446,5 +482,34 @@ mod tests {
             code(&serde_json::json!({"role": 3, "basis": "criminal"})),
             "APP_DRAFT_INVALID"
         );
+    }
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use super::*;
+
+    fn spec(subject: &str) -> RequestSpec {
+        serde_json::from_value(serde_json::json!({
+            "role": 3,
+            "basis": "criminal",
+            "service": 1,
+            "case": { "kind": "criminal_case", "erdr": "241500031000123" },
+            "subject": { "kind": "individual", "id": subject }
+        }))
+        .unwrap()
+    }
+
+    /// Issue 18 (structural checks): a warning is signed only when confirmed by its code.
+    #[test]
+    fn warnings_must_be_confirmed_by_code_at_sign_time() {
+        let odd = spec("901301300106"); // month 13, check digit valid
+        let e = unconfirmed_warnings(&odd, &[]).unwrap_err();
+        assert_eq!(e.code, "APP_WARNINGS_UNCONFIRMED");
+        assert!(e.message.contains("CORE_WARN_IIN_MONTH"));
+        assert!(unconfirmed_warnings(&odd, &["CORE_WARN_IIN_DAY".into()]).is_err());
+        assert!(unconfirmed_warnings(&odd, &["CORE_WARN_IIN_MONTH".into()]).is_ok());
+        // No warning: nothing to confirm.
+        assert!(unconfirmed_warnings(&spec("900101300106"), &[]).is_ok());
     }
 }

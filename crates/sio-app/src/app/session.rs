@@ -126,13 +126,15 @@ impl App {
     }
 
     /// `sign_consent`: sign the consent with the signing key (PIN-always; the PIN is used for
-    /// this signature only).
+    /// this signature only). The signed text is the Russian text of Appendix 6 in force, filled
+    /// for the user (`text.ru`, hash `text.sha256`), whatever the interface language.
     pub async fn sign_consent(
         &self,
         reader: &str,
         certificate_id: &str,
         pin: Secret,
         _language: Language,
+        shown_sha256: Option<&str>,
     ) -> Result<SessionInfo, ErrorBody> {
         if certificate_id != token::AUTH_ID && certificate_id != token::SIGN_ID {
             return Err(super::bad_args(format!(
@@ -148,6 +150,15 @@ impl App {
             ));
         }
         let text = l.session.consent_text(&l.channel).await.map_err(client)?;
+        // What is signed is exactly what the user was shown (Appendix 6, rule 17): the Russian
+        // text filled by the gateway, whose hash the UI saw. A text changed in between (a new
+        // version, another day in the form's date) is shown again rather than signed unseen.
+        if shown_sha256.is_some_and(|h| h != text.sha256) {
+            return Err(app(
+                "APP_CONSENT_CHANGED",
+                "the consent text changed since it was shown; read it again before signing",
+            ));
+        }
         let pin = token::pin(&pin)?;
         let mut signer = sio_client::token::signing_signer(&l.key, pin)
             .map_err(|e| self.card_failure(reader, e.card_trouble(), client(e)))?;
@@ -159,6 +170,14 @@ impl App {
         drop(live);
         self.on_stage(&info)?;
         Ok(info)
+    }
+
+    /// `staff_list`: for an HR officer, the staff of their body with each one's last login and
+    /// the day a block of their account was due after two months' absence (Appendix 6 §11.2).
+    pub async fn staff_list(&self) -> Result<sio_protocol::StaffList, ErrorBody> {
+        let mut live = self.inner.live.lock().await;
+        let l = self.active(&mut live)?;
+        l.session.staff(&l.channel).await.map_err(client)
     }
 
     /// A login step finished: once the session is active, the local stores open for its user.

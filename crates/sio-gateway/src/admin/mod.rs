@@ -12,12 +12,16 @@ use crate::error::GwError;
 mod biometrics;
 mod demo;
 mod heads;
+mod incidents;
 mod registers;
 mod rows;
 mod users;
 
 pub use demo::{DEMO_CASES, demo_users};
-pub use rows::{ApplicationRow, EmergencyEntry, HeadRow, NewUser, SmsMessage, UserRow};
+pub use incidents::{
+    APPENDIX7_SECTIONS, EmergencyEntry, NewEmergency, NewPlannedWork, PlannedWorkRow,
+};
+pub use rows::{ApplicationRow, HeadRow, NewUser, SmsMessage, UserRow};
 
 /// The operator's handle on a data directory.
 #[derive(Debug)]

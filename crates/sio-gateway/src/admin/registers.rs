@@ -1,9 +1,8 @@
-//! The SMS outbox, the access journal, the emergency list and the applications.
+//! The SMS outbox, the access journal and the applications.
 
-use rusqlite::params;
 use sio_protocol::JournalEntry;
 
-use super::{Admin, ApplicationRow, EmergencyEntry, SmsMessage};
+use super::{Admin, ApplicationRow, SmsMessage};
 use crate::clock::{now, parse, stamp};
 use crate::error::GwError;
 
@@ -67,59 +66,6 @@ impl Admin {
             .map_err(GwError::db("read the journal"))
     }
 
-    /// Record an access delay reported by a user (2015 rr.38–44, Appendix 7).
-    pub fn emergency_add(
-        &self,
-        user_iin: &str,
-        delay_from: &str,
-        delay_until: Option<&str>,
-        description: &str,
-        recorded_by: &str,
-    ) -> Result<i64, GwError> {
-        let from = crate::clock::parse(delay_from).ok_or_else(|| {
-            GwError::AdminInput(
-                "--from: the delay start must be RFC 3339, e.g. 2026-03-01T10:00:00+05:00".into(),
-            )
-        })?;
-        let until = match delay_until {
-            Some(u) => Some(stamp(crate::clock::parse(u).ok_or_else(|| {
-                GwError::AdminInput("--until: the delay end must be RFC 3339".into())
-            })?)),
-            None => None,
-        };
-        self.conn
-            .execute(
-                "INSERT INTO emergency_journal (recorded_at, user_iin, delay_from, delay_until, description, recorded_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![stamp(now()), user_iin, stamp(from), until, description, recorded_by],
-            )
-            .map_err(GwError::db("record an emergency"))?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    /// The emergency journal, newest first.
-    pub fn emergency_list(&self) -> Result<Vec<EmergencyEntry>, GwError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, recorded_at, user_iin, delay_from, delay_until, description, recorded_by FROM emergency_journal ORDER BY id DESC")
-            .map_err(GwError::db("read the emergency journal"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(EmergencyEntry {
-                    id: r.get(0)?,
-                    recorded_at: r.get(1)?,
-                    user_iin: r.get(2)?,
-                    delay_from: r.get(3)?,
-                    delay_until: r.get(4)?,
-                    description: r.get(5)?,
-                    recorded_by: r.get(6)?,
-                })
-            })
-            .map_err(GwError::db("read the emergency journal"))?;
-        rows.collect::<Result<_, _>>()
-            .map_err(GwError::db("read the emergency journal"))
-    }
-
     /// Applications, newest first, each with the account as it is now and what approval would
     /// set ([`ApplicationRow`]).
     pub fn applications(&self) -> Result<Vec<ApplicationRow>, GwError> {
@@ -129,7 +75,8 @@ impl Admin {
                 "SELECT a.application_id, a.action, a.applicant_iin, a.state, a.received_at, a.late,
                         a.organisation_bin, a.submitted_by, a.head_iin,
                         u.organisation_bin, o.name, u.role, u.mobile, u.state,
-                        u.full_name, u.unit, u.position, a.document, ao.name
+                        u.full_name, u.unit, u.position, a.document, ao.name,
+                        a.decided_late, a.refusal_reasons
                  FROM applications a
                  LEFT JOIN users u ON u.iin = a.applicant_iin
                  LEFT JOIN organisations o ON o.bin = u.organisation_bin
@@ -141,7 +88,16 @@ impl Admin {
             .query_map([], |r| {
                 let document: Vec<u8> = r.get(17)?;
                 let requested_org_name: Option<String> = r.get(18)?;
+                let received: String = r.get(4)?;
+                let state: String = r.get(3)?;
+                // 2015 r.14: the operator decides within a day of receipt.
+                let due = parse(&received).map(sio_core::time::operator_decision_due);
+                let overdue = state == "pending" && due.is_some_and(|d| now() > d);
                 Ok(ApplicationRow {
+                    decision_due: due.map(stamp).unwrap_or_default(),
+                    overdue,
+                    decided_late: r.get(19)?,
+                    refusal_reasons: r.get(20)?,
                     application_id: r.get(0)?,
                     action: r.get(1)?,
                     applicant_iin: r.get(2)?,

@@ -61,25 +61,6 @@ pub struct SmsMessage {
     pub created_at: String,
 }
 
-/// One record of the emergency journal (2015 Appendix 7).
-#[derive(Debug, Clone, Serialize)]
-pub struct EmergencyEntry {
-    /// Id.
-    pub id: i64,
-    /// When recorded (Astana).
-    pub recorded_at: String,
-    /// The user who reported the delay.
-    pub user_iin: String,
-    /// Since when access was delayed (Astana).
-    pub delay_from: String,
-    /// Until when, if over.
-    pub delay_until: Option<String>,
-    /// What happened.
-    pub description: String,
-    /// The operator who recorded it.
-    pub recorded_by: String,
-}
-
 /// An application as listed: the person's account as the gateway's records have it now (not as
 /// the document says), next to what approving the application would set from the stored
 /// document (`requested_*`), and the differences as `field: current → requested` lines
@@ -139,6 +120,15 @@ pub struct ApplicationRow {
     pub target_position: Option<String>,
     /// The position approval sets (the document's).
     pub requested_position: Option<String>,
+    /// When the operator's decision is due (Astana): received + one day («в течение суток»,
+    /// 2015 r.14; a period of 24 hours, weekends and holidays included).
+    pub decision_due: String,
+    /// Still pending after `decision_due`.
+    pub overdue: bool,
+    /// Decided (approved or refused) after `decision_due`.
+    pub decided_late: bool,
+    /// The operator's reasons, when refused.
+    pub refusal_reasons: Option<String>,
 }
 
 impl ApplicationRow {

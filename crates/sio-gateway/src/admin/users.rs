@@ -40,13 +40,17 @@ impl Admin {
     }
 
     /// Approve a pending application by its id, or the pending registration of an ИИН
-    /// (journaled).
+    /// (journaled; a decision after the day 2015 rule 14 allows is carried out and journaled as
+    /// `late`).
     pub fn approve(&self, iin_or_application: &str) -> Result<(), GwError> {
-        self.approve_inner(iin_or_application)?;
-        self.journal_action("applications", &format!("approve {iin_or_application}"))
+        let late = self.approve_inner(iin_or_application)?;
+        self.journal_action(
+            "applications",
+            &format!("approve {iin_or_application}{}", late_mark(late)),
+        )
     }
 
-    fn approve_inner(&self, iin_or_application: &str) -> Result<(), GwError> {
+    fn approve_inner(&self, iin_or_application: &str) -> Result<bool, GwError> {
         if uuid::Uuid::parse_str(iin_or_application).is_ok() {
             return crate::hr::approve(&self.conn, iin_or_application);
         }
@@ -74,16 +78,47 @@ impl Admin {
                 if n == 0 {
                     Err(GwError::ApplicationNotFound)
                 } else {
-                    Ok(())
+                    Ok(false)
                 }
             }
         }
     }
 
-    /// Refuse a pending application by its id (journaled).
-    pub fn refuse(&self, application_id: &str, reasons: &str) -> Result<(), GwError> {
-        crate::hr::refuse(&self.conn, application_id, reasons, &self.operator)?;
-        self.journal_action("applications", &format!("refuse {application_id}"))
+    /// Refuse a pending application by its id with the operator's reasons, signed by the
+    /// operator's certificate (2015 rule 14: a motivated refusal, signed; [`Admin::operator_signer`]
+    /// loads it). Journaled; a refusal after the day rule 14 allows is made and journaled as
+    /// `late`.
+    pub fn refuse(
+        &self,
+        application_id: &str,
+        reasons: &str,
+        signer: &mut dyn sio_sign::Signer,
+    ) -> Result<(), GwError> {
+        let late = crate::hr::refuse(&self.conn, application_id, reasons, &self.operator, signer)?;
+        self.journal_action(
+            "applications",
+            &format!("refuse {application_id}{}", late_mark(late)),
+        )
+    }
+
+    /// The operator's signing key and certificate from a PKI directory (sio-pki's layout:
+    /// `operator.key.pem`, `operator.cert.pem`), loaded like the gateway's TLS key.
+    pub fn operator_signer(
+        pki_dir: &std::path::Path,
+    ) -> Result<sio_sign::soft::SoftwareSigner, GwError> {
+        let read = |name: &str| {
+            std::fs::read(pki_dir.join(name)).map_err(|e| {
+                GwError::Config(format!(
+                    "the operator's signing certificate {}: {e} (issue it with `sio pki operator`)",
+                    pki_dir.join(name).display()
+                ))
+            })
+        };
+        let key = zeroize::Zeroizing::new(read(sio_pki::paths::OPERATOR_KEY)?);
+        let cert = read(sio_pki::paths::OPERATOR_CERT)?;
+        let key = std::str::from_utf8(&key)
+            .map_err(|_| GwError::Config("the operator's key is not PEM".into()))?;
+        Ok(sio_sign::soft::SoftwareSigner::from_pem(key, &cert)?)
     }
 
     /// Unblock a blocked account (journaled); its sessions were ended by the block, so the user
@@ -243,5 +278,14 @@ impl Admin {
             .map_err(GwError::db("list users"))?;
         rows.collect::<Result<_, _>>()
             .map_err(GwError::db("list users"))
+    }
+}
+
+/// The journal's mark of a decision made after the day 2015 rule 14 allows.
+fn late_mark(late: bool) -> &'static str {
+    if late {
+        " late (after the day of 2015 rule 14)"
+    } else {
+        ""
     }
 }

@@ -294,7 +294,9 @@ impl Client {
             doc: ConsentDocType::V1,
             iin: iin.to_string(),
             consent_version: text.version,
+            text_language: text.signed_language,
             text_sha256: text.sha256,
+            form_date: text.form_date,
             signed_at: astana_now(),
         };
         let u = self.user.clone();

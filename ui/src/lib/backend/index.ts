@@ -16,12 +16,16 @@ import type {
   BiometricModality,
   CaseReference,
   ConsentText,
+  Notices,
   OtpSent,
+  PlannedWork,
   Report,
   RequestDocument,
   ResultDelivery,
   SecondFactor,
   SessionInfo,
+  StaffList,
+  StaffMember,
   Subject,
 } from '../types/protocol';
 import type {
@@ -95,10 +99,12 @@ export type {
   ExportReceipt,
   Language,
   LockReason,
+  Notices,
   OtpSent,
   OutboxItem,
   OutboxStatus,
   PinStatus,
+  PlannedWork,
   ReaderInfo,
   Report,
   RequestDocument,
@@ -111,6 +117,8 @@ export type {
   SessionInfo,
   Settings,
   ShredReport,
+  StaffList,
+  StaffMember,
   Subject,
 };
 export { COMMANDS };
@@ -170,7 +178,7 @@ export interface Backend {
   /** Biometric second factor: fingerprint on the reader or face from the webcam. */
   verifyBiometric(modality: BiometricModality): Promise<SessionInfo>;
   consentText(): Promise<ConsentText>;
-  signConsent(choice: TokenChoice, pin: string, language: Language): Promise<SessionInfo>;
+  signConsent(choice: TokenChoice, pin: string, language: Language, textSha256?: string): Promise<SessionInfo>;
 
   // Session
   session(): Promise<SessionInfo | null>;
@@ -189,7 +197,7 @@ export interface Backend {
   // Requests
   previewRequest(draft: RequestDraft): Promise<RequestPreview>;
   /** Sign the previewed document on the token and queue it. */
-  signAndSend(draft: RequestDraft, pin: string): Promise<OutboxItem>;
+  signAndSend(draft: RequestDraft, pin: string, confirmedWarnings?: string[]): Promise<OutboxItem>;
   listRequests(): Promise<OutboxItem[]>;
   onRequestStatus(cb: (item: OutboxItem) => void): Promise<Unsubscribe>;
 
@@ -202,6 +210,10 @@ export interface Backend {
   // HR applications
   submitApplication(application: ApplicationInput, pin: string, cosigner?: Cosigner): Promise<ApplicationItem>;
   listApplications(): Promise<ApplicationItem[]>;
+  /** HR officers: their body's staff, last login, block due after two months' absence (Appendix 6 §11.2). */
+  staffList(): Promise<StaffList>;
+  /** Planned works published in advance and open emergencies (2015 rr.38, 43, 44). */
+  notices(): Promise<Notices>;
 
   // Reports, diagnosis, settings, about
   report(from: string, to: string): Promise<Report>;
@@ -243,7 +255,7 @@ export function backendOver(tr: Transport): Backend {
     verifySmsCode: (code) => tr.call('verify_sms_code', { code }),
     verifyBiometric: (modality) => tr.call('verify_biometric', { modality }),
     consentText: () => tr.call('consent_text', {}),
-    signConsent: (choice, pin, language) => tr.call('sign_consent', { ...choice, pin, language }),
+    signConsent: (choice, pin, language, textSha256) => tr.call('sign_consent', { ...choice, pin, language, text_sha256: textSha256 }),
     session: () => tr.call('session', {}),
     lock: async (reason) => {
       await tr.call('lock', { reason });
@@ -257,7 +269,7 @@ export function backendOver(tr: Transport): Backend {
     allowedServices: (role, basis) => tr.call('allowed_services', { role, basis }),
     caseForms: (basis) => tr.call('case_forms', { basis }),
     previewRequest: (draft) => tr.call('preview_request', { draft }),
-    signAndSend: (draft, pin) => tr.call('sign_and_send', { draft, pin }),
+    signAndSend: (draft, pin, confirmedWarnings) => tr.call('sign_and_send', { draft, pin, confirmed_warnings: confirmedWarnings }),
     listRequests: () => tr.call('list_requests', {}),
     onRequestStatus: (cb) => tr.listen('request_status', cb),
     openResult: (request_id) => tr.call('open_result', { request_id }),
@@ -266,6 +278,8 @@ export function backendOver(tr: Transport): Backend {
     submitApplication: (application, pin, cosigner) =>
       tr.call('submit_application', cosigner ? { application, pin, cosigner } : { application, pin }),
     listApplications: () => tr.call('list_applications', {}),
+    staffList: () => tr.call('staff_list', {}),
+    notices: () => tr.call('notices', {}),
     report: (from, to) => tr.call('report', { from, to }),
     diagnose: () => tr.call('diagnose', {}),
     saveDiagnosis: () => tr.call('save_diagnosis', {}),

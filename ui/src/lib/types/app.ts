@@ -10,11 +10,15 @@ import type {
   BiometricModality,
   CaseReference,
   ConsentText,
+  Notices,
   OtpSent,
+  RefusalDocument,
   Report,
   RequestDocument,
   ResultDelivery,
   SessionInfo,
+  Signed,
+  StaffList,
   Subject,
 } from './protocol';
 
@@ -480,6 +484,12 @@ applicant_name: string,
  */
 order_signed_at?: string, 
 /**
+ * A refusal whose operator's signature does not verify against the pinned CA
+ * (`CLIENT_HR_REFUSAL_SIGNATURE`; 2015 rule 14: a refusal is signed): its reasons are then
+ * not shown.
+ */
+refusal_error?: ErrorInfo, 
+/**
  * The id.
  */
 application_id: string, 
@@ -507,7 +517,13 @@ late: boolean,
  * The operator's reasons, when refused: a refusal is motivated (2015 rule 14: the operator
  * decides within one working day and refuses with its reasons).
  */
-refusal_reasons?: string, };
+refusal_reasons?: string, 
+/**
+ * The operator's refusal as a signed document (2015 rule 14: "a motivated refusal … signed
+ * with the NCA RK signature registered to КПСиСУ"): the client verifies its signature
+ * against the pinned CA and shows the reasons only then.
+ */
+refusal?: Signed<RefusalDocument>, };
 
 /**
  * The outcome of one diagnosis row.
@@ -614,7 +630,7 @@ export type VerifyBiometricArgs = { modality: BiometricModality, };
 /**
  * Arguments of `sign_consent`.
  */
-export type SignConsentArgs = { reader: string, certificate_id: string, pin: Secret, language: Language, };
+export type SignConsentArgs = { reader: string, certificate_id: string, pin: Secret, language: Language, text_sha256?: string, };
 
 /**
  * Arguments of `lock`.
@@ -644,7 +660,7 @@ export type PreviewRequestArgs = { draft: RequestDraft, };
 /**
  * Arguments of `sign_and_send`.
  */
-export type SignAndSendArgs = { draft: RequestDraft, pin: Secret, };
+export type SignAndSendArgs = { draft: RequestDraft, pin: Secret, confirmed_warnings?: Array<string>, };
 
 /**
  * Arguments of `open_result`.
@@ -724,6 +740,8 @@ export interface Commands {
   consent_text: { args: NoArgs; result: ConsentText };
   /**
    * Sign the consent with the signing key (PIN-always).
+   * `text_sha256` is the hash of the text the user was shown (`consent_text`): the app signs
+   * only that text (`APP_CONSENT_CHANGED` if the gateway's text has changed meanwhile).
    */
   sign_consent: { args: SignConsentArgs; result: SessionInfo };
   /**
@@ -760,6 +778,8 @@ export interface Commands {
   preview_request: { args: PreviewRequestArgs; result: RequestPreview };
   /**
    * Sign the previewed request on the card (PIN-always) and queue it.
+   * `confirmed_warnings`: the codes of the structural warnings the user confirmed (issue 18);
+   * every warning the draft has at sign time must be among them (`APP_WARNINGS_UNCONFIRMED`).
    */
   sign_and_send: { args: SignAndSendArgs; result: OutboxItem };
   /**
@@ -786,6 +806,14 @@ export interface Commands {
    * The HR applications of this workstation.
    */
   list_applications: { args: NoArgs; result: Array<ApplicationItem> };
+  /**
+   * Planned works published in advance and open emergencies (2015 rr.38, 43, 44).
+   */
+  notices: { args: NoArgs; result: Notices };
+  /**
+   * HR officers: the staff of their body, last login and block due (Appendix 6 §11.2).
+   */
+  staff_list: { args: NoArgs; result: StaffList };
   /**
    * The report for a period.
    */
@@ -849,6 +877,8 @@ export const COMMANDS: readonly CommandName[] = [
   'export_result',
   'submit_application',
   'list_applications',
+  'notices',
+  'staff_list',
   'report',
   'diagnose',
   'save_diagnosis',

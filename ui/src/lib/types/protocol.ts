@@ -199,7 +199,17 @@ consent_version: string,
 /**
  * When the user signed the consent, if they have.
  */
-consent_signed_at?: string, };
+consent_signed_at?: string, 
+/**
+ * The user's previous successful login (both factors passed), if any.
+ */
+previous_login_at?: string, 
+/**
+ * Set when the user was away longer than two months before this login: the day from which
+ * they were due to file a block of their own account (Appendix 6 §11.2 as amended by Order
+ * 88/2024). The app reminds them until they file it.
+ */
+absence_block_due?: string, };
 
 /**
  * Answer to an SMS code request.
@@ -458,29 +468,124 @@ result: FingerprintResult,
 verified_at: string, };
 
 /**
- * The consent text (Appendix 6 as of Order 88/2024) the user has to sign on first login.
+ * Language of a consent text (Appendix 6 to the Rules).
+ */
+export type ConsentLanguage = "ru" | "kk";
+
+/**
+ * The fields of the Appendix 6 form as the gateway filled them in the signed text: the blanks
+ * «город», «"___"___ 20__ года», «в лице … (фамилия, имя, отчество, должность)» and
+ * «являющийся сотрудником … (наименование государственного органа)».
+ */
+export type ConsentFields = { 
+/**
+ * City (locality `L` of the user's certificate), if the certificate names one; the blank
+ * stays in the text otherwise.
+ */
+city?: string, 
+/**
+ * The date of the form (Astana).
+ */
+date?: string, 
+/**
+ * Surname, name, patronymic as the gateway's user record holds them.
+ */
+full_name: string, 
+/**
+ * Position as recorded from the user's HR application, if recorded.
+ */
+position?: string, 
+/**
+ * Name of the user's state body.
+ */
+organisation_name: string, };
+
+/**
+ * The consent (Appendix 6 to the Rules, Order 21/2023 as amended by Order 88/2024; rule 17 of
+ * the Rules: signed on the first login) with the form's fields filled for this user.
  */
 export type ConsentText = { 
 /**
- * Version of the text.
+ * Version of the text. A user who signed another version is asked again.
  */
 version: string, 
 /**
- * SHA-256 of the UTF-8 of `ru`, lowercase hex: the text being consented to.
+ * Language of the text that is signed and whose hash is `sha256`. Always `ru` today: the
+ * only text of the edition in force (Order 88/2024) is the Russian one.
+ */
+signed_language: ConsentLanguage, 
+/**
+ * SHA-256 of the UTF-8 of the signed text (`ru`, filled), lowercase hex.
  */
 sha256: string, 
 /**
- * Russian text (authoritative).
+ * The date of the form, to be repeated in [`ConsentDocument::form_date`].
+ */
+form_date?: string, 
+/**
+ * Russian text of the act, verbatim, with the form's fields filled: the text that is signed.
  */
 ru: string, 
 /**
- * Kazakh text.
+ * Kazakh notice: what is signed and why the text is Russian.
  */
 kk: string, 
 /**
- * English text.
+ * English courtesy translation, not legally binding; never signed.
  */
-en: string, };
+en: string, 
+/**
+ * The form's fields as filled in `ru`.
+ */
+fields: ConsentFields, 
+/**
+ * For reference only, never signed: the Kazakh text of Appendix 6 of the repealed 2015
+ * edition (Order 151/2015), the only Kazakh text of the form the acts give.
+ */
+kk_reference_2015: string, };
+
+/**
+ * One employee of the HR officer's body, as `GET /v1/staff` lists them.
+ */
+export type StaffMember = { 
+/**
+ * ИИН.
+ */
+iin: string, 
+/**
+ * Full name.
+ */
+full_name: string, 
+/**
+ * Position as recorded from the HR application (may be empty).
+ */
+position: string, 
+/**
+ * Account state: `registered`, `blocked` or `pending`.
+ */
+state: string, 
+/**
+ * The last successful login (both factors), if any is recorded.
+ */
+last_login_at?: string, 
+/**
+ * Set for a registered account unused for more than two months: the day from which a block
+ * of the account was due (Appendix 6 §11.2 as amended by Order 88/2024).
+ */
+absence_block_due?: string, };
+
+/**
+ * Answer of `GET /v1/staff`: the staff of the caller's body (HR officers only).
+ */
+export type StaffList = { 
+/**
+ * БИН of the body.
+ */
+organisation_bin: string, 
+/**
+ * Its users, by name.
+ */
+members: Array<StaffMember>, };
 
 /**
  * `doc` tag of [`ConsentDocument`].
@@ -504,9 +609,18 @@ iin: string,
  */
 consent_version: string, 
 /**
- * SHA-256 of the text, as in [`ConsentText::sha256`].
+ * Language of the text signed (as in [`ConsentText::signed_language`]). Documents of before
+ * this field were of the Russian text.
+ */
+text_language: ConsentLanguage, 
+/**
+ * SHA-256 of the filled text of that language, as in [`ConsentText::sha256`].
  */
 text_sha256: string, 
+/**
+ * The date written in the form, as in [`ConsentText::form_date`].
+ */
+form_date?: string, 
 /**
  * The client's clock when signing.
  */
@@ -974,6 +1088,54 @@ signed_at: string, };
 export type ApplicationState = "pending" | "done" | "refused";
 
 /**
+ * `doc` tag of [`RefusalDocument`].
+ */
+export type RefusalDocType = "sio.hr-refusal/v1";
+
+/**
+ * The operator's motivated refusal of an application (2015 rule 14, ru «мотивированный отказ …
+ * подписанный средствами ЭЦП НУЦ, зарегистрированной на КПСиСУ»; kk «дәлелді бас тарту»),
+ * signed by the operator's certificate and kept with the application.
+ */
+export type RefusalDocument = { 
+/**
+ * Always `sio.hr-refusal/v1`.
+ */
+doc: RefusalDocType, 
+/**
+ * The application refused.
+ */
+application_id: string, 
+/**
+ * What it asked for.
+ */
+action: ApplicationAction, 
+/**
+ * The person it was about.
+ */
+applicant_iin: string, 
+/**
+ * The body that filed it (БИН, from the gateway's records).
+ */
+organisation_bin: string, 
+/**
+ * The reasons (a refusal is motivated).
+ */
+reasons: string, 
+/**
+ * When the gateway received the application (Astana time).
+ */
+received_at: string, 
+/**
+ * When the operator refused it (Astana time).
+ */
+refused_at: string, 
+/**
+ * The operator's officer who decided (name or ИИН, as journaled).
+ */
+operator: string, };
+
+/**
  * The status of an application.
  */
 export type ApplicationStatus = { 
@@ -1005,7 +1167,13 @@ late: boolean,
  * The operator's reasons, when refused: a refusal is motivated (2015 rule 14: the operator
  * decides within one working day and refuses with its reasons).
  */
-refusal_reasons?: string, };
+refusal_reasons?: string, 
+/**
+ * The operator's refusal as a signed document (2015 rule 14: "a motivated refusal … signed
+ * with the NCA RK signature registered to КПСиСУ"): the client verifies its signature
+ * against the pinned CA and shows the reasons only then.
+ */
+refusal?: Signed<RefusalDocument>, };
 
 /**
  * Query of `GET /v1/reports`: all requests of the caller's body in a period.
@@ -1111,3 +1279,58 @@ operation: string,
  * `ok` or the error code.
  */
 outcome: string, };
+
+/**
+ * A planned technical work (an outage, a change, an update…), current or upcoming.
+ */
+export type PlannedWork = { 
+/**
+ * The operator's id of the notice.
+ */
+id: number, 
+/**
+ * Start (Astana time).
+ */
+starts_at: string, 
+/**
+ * End (Astana time).
+ */
+ends_at: string, 
+/**
+ * What is done and what it affects, in Russian.
+ */
+description_ru: string, 
+/**
+ * The same in Kazakh.
+ */
+description_kk: string, };
+
+/**
+ * An emergency the operator recorded and has not closed (Appendix 7 journal, r.43).
+ */
+export type OpenEmergency = { 
+/**
+ * The journal entry's id.
+ */
+id: number, 
+/**
+ * Since when (Astana time).
+ */
+started_at: string, 
+/**
+ * The cause as recorded.
+ */
+cause: string, };
+
+/**
+ * Answer of `GET /v1/notices`: what users are told now.
+ */
+export type Notices = { 
+/**
+ * Planned works not yet over, soonest first (cancelled ones are not listed).
+ */
+planned_works: Array<PlannedWork>, 
+/**
+ * Open emergencies, newest first.
+ */
+emergencies: Array<OpenEmergency>, };
