@@ -11,16 +11,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sio_vault::{KeyStore, OsKeyring};
-use support::{ALLOWED_REQUEST, IIN, PIN, World, json_lines, sio};
+use support::{ALLOWED_REQUEST, GatewayProcess, GatewayRun, IIN, PIN, World, json_lines, sio};
 
 const IN_SESSION: &str = "SIO_FAULTS_GATEWAY_IN_KEYCTL_SESSION";
 
@@ -47,58 +47,17 @@ fn filed(data: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `sio gateway run` on `data` with the world's PKI, on a free loopback port.
-struct GatewayProcess {
-    child: Child,
-    addr: SocketAddr,
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl GatewayProcess {
-    fn start(world: &World, data: &Path, log: &Path) -> GatewayProcess {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
-        let mut child = sio(&["gateway", "run", "--listen", "127.0.0.1:0"])
-            .args(["--result-delay-ms", "200", "--data"])
-            .arg(data)
-            .arg("--pki")
-            .arg(&world.pki)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("gateway listening on https://")
-            .unwrap_or_else(|| panic!("gateway did not start: {line:?}"))
-            .parse()
-            .unwrap();
-        GatewayProcess {
-            child,
-            addr,
-            _stdout: stdout,
-        }
-    }
-
-    /// SIGKILL, then reap.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for GatewayProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `sio gateway run` on `data` with the world's PKI, on a free loopback port (sio-test-support's
+/// process runner: killed with SIGKILL when dropped).
+fn start_gateway(world: &World, data: &Path, log: &Path) -> GatewayProcess {
+    GatewayProcess::start(&GatewayRun {
+        data: data.to_path_buf(),
+        pki: world.pki.clone(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        result_delay_ms: 200,
+        extra: Vec::new(),
+        log: log.to_path_buf(),
+    })
 }
 
 const PASS: u8 = 0;
@@ -244,7 +203,7 @@ fn gateway_killed_mid_send(restore_from_backup: bool) {
     let gw_log = world.dir.path().join("gw.log");
     std::fs::create_dir_all(&gw_data).unwrap();
     let ws = world.dir.path().join("ws");
-    let gateway = GatewayProcess::start(&world, &gw_data, &gw_log);
+    let gateway = start_gateway(&world, &gw_data, &gw_log);
     let relay = Relay::start(gateway.addr, gw_data.clone());
     let url = relay.url();
 
@@ -356,7 +315,7 @@ fn gateway_killed_mid_send(restore_from_backup: bool) {
     }
 
     // The gateway comes back on the same data; the outbox resends.
-    let gateway = GatewayProcess::start(&world, &gw_data, &gw_log);
+    let gateway = start_gateway(&world, &gw_data, &gw_log);
     relay.mode.store(PASS, Ordering::SeqCst);
     *relay.upstream.lock().unwrap() = gateway.addr;
     let (ok, lines, stderr) =
