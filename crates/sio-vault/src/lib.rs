@@ -10,7 +10,7 @@
 //!     └─ KEK (256-bit, one per vault)                 ── rotated whenever the vault is empty
 //!          └─ slots/<id>.slot   (≈ 600 bytes: metadata + nonces + DEK wrapped by the KEK)
 //!               └─ data/<id>.bin  (XChaCha20-Poly1305 ciphertext of the result, any size)
-//!   viewed/<id>                 (first-view time; present = to be shredded)
+//!   viewed/<id>                 (first-view wall and boot-clock time; present = to be shredded)
 //! ```
 //!
 //! Shredding overwrites and deletes the small key slot (and removes the ciphertext without

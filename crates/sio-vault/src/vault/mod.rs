@@ -13,6 +13,7 @@ use crate::fsio;
 use crate::journal::{Actor, Journal, Record};
 use crate::keystore::KeyStore;
 
+mod clock;
 mod recovery;
 mod shred;
 mod slot;

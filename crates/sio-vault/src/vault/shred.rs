@@ -2,8 +2,7 @@
 
 use std::time::Instant;
 
-use chrono::Utc;
-
+use super::clock::BootInstant;
 use super::{ResultId, ShredReason, ShredReport, Vault, io_err, list};
 use crate::crypto::SecretKey;
 use crate::error::VaultError;
@@ -22,15 +21,17 @@ impl Vault {
     /// Shred every result whose viewing time after the first view has run out. The app calls
     /// this on a timer (e.g. every minute); [`Vault::view`] also checks.
     pub fn shred_expired(&self) -> Result<Vec<ShredReport>, VaultError> {
-        let now = Utc::now();
+        // Elapsed time on the boot clock, not wall time (see `clock`).
+        let now_boot = BootInstant::now();
         let mut out = Vec::new();
         for (name, _) in list(&self.inner.dirs.viewed)? {
             let Ok(id) = ResultId::parse(&name) else {
                 continue;
             };
+            let first = self.first_view(id).flatten();
             if self
-                .first_viewed(id)
-                .is_none_or(|t| now >= t + self.inner.config.view_window)
+                .view_time_left(first.as_ref(), now_boot.as_ref())
+                .is_none()
             {
                 out.push(self.shred_files(id, ShredReason::Expired, None)?);
             }

@@ -3,9 +3,10 @@
 use std::fs;
 use std::io;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use zeroize::Zeroizing;
 
+use super::clock::{BootInstant, FirstView};
 use super::{
     ResultId, ResultMeta, SLOT_FORMAT, ShredReason, Slot, StoredResult, Vault, ViewedResult,
     io_err, list, nonce, read_slot,
@@ -97,18 +98,34 @@ impl Vault {
                 continue;
             };
             if let Ok((slot, _)) = read_slot(&path, id, &kek) {
-                out.push(slot.listed(self.first_viewed(id)));
+                let first = self.first_view(id).map(|f| f.map(|f| f.wall));
+                // An unreadable marker still means "viewed": listed with the time unknown as
+                // stored time (it is shredded at the next check).
+                out.push(slot.listed(first.map(|f| f.unwrap_or(slot.stored_at))));
             }
         }
         out.sort_by_key(|r| r.stored_at);
         Ok(out)
     }
 
-    pub(super) fn first_viewed(&self, id: ResultId) -> Option<DateTime<Utc>> {
-        let text = fs::read_to_string(self.inner.dirs.viewed(id)).ok()?;
-        DateTime::parse_from_rfc3339(text.trim())
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
+    /// The view marker: `None` if the result was not viewed, `Some(None)` if the marker is there
+    /// but unreadable or unparsable (treated as a window that is over).
+    pub(super) fn first_view(&self, id: ResultId) -> Option<Option<FirstView>> {
+        match fs::read_to_string(self.inner.dirs.viewed(id)) {
+            Ok(text) => Some(FirstView::decode(&text)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(_) => Some(None),
+        }
+    }
+
+    /// Time left of the viewing window of a viewed result, measured on the boot clock
+    /// ([`super::clock`]); `None` once it is over, or when it cannot be trusted.
+    pub(super) fn view_time_left(
+        &self,
+        first: Option<&FirstView>,
+        now_boot: Option<&BootInstant>,
+    ) -> Option<chrono::Duration> {
+        first?.remaining(self.inner.config.view_window, Utc::now(), now_boot)
     }
 
     /// Open a result for viewing: the first view is recorded durably (so a crash from here on
@@ -149,22 +166,29 @@ impl Vault {
         if !slot_path.exists() {
             return Err(VaultError::NotFound(id));
         }
-        let now = Utc::now();
-        if let Some(first) = self.first_viewed(id)
-            && now >= first + self.inner.config.view_window
-        {
+        // The window is measured as elapsed time (boot clock), not wall time: a clock set
+        // back or forward neither extends nor cuts it (issue 20; see `clock`).
+        let now_boot = BootInstant::now();
+        let first = self.first_view(id);
+        let left = match &first {
+            Some(f) => self.view_time_left(f.as_ref(), now_boot.as_ref()),
+            None => Some(self.inner.config.view_window),
+        };
+        let Some(left) = left else {
             self.shred_files(id, ShredReason::Expired, None)?;
             return Err(VaultError::Expired(id));
-        }
+        };
         let kek = self.state().kek.clone();
         let (slot, dek) = read_slot(&slot_path, id, &kek)?;
-        let first_viewed_at = match self.first_viewed(id) {
-            Some(t) => t,
+        // An unreadable marker was refused above as over; `None` here is "not viewed yet".
+        let first_viewed_at = match first.flatten() {
+            Some(f) => f.wall,
             None => {
+                let f = FirstView::now();
                 let vpath = d.viewed(id);
-                fsio::write_atomic(&vpath, now.to_rfc3339().as_bytes())
+                fsio::write_atomic(&vpath, f.encode().as_bytes())
                     .map_err(io_err("record first view", &vpath))?;
-                now
+                f.wall
             }
         };
         let data_path = d.data(id);
@@ -185,7 +209,9 @@ impl Vault {
             meta: slot.meta.clone(),
             plaintext: buf,
             first_viewed_at,
-            expires_at: first_viewed_at + self.inner.config.view_window,
+            // For display and the journal: the wall time at which the time left runs out, if
+            // the wall clock is not moved meanwhile.
+            expires_at: Utc::now() + left,
             vault: self.clone(),
             done: false,
         })

@@ -60,7 +60,9 @@ impl ViewedResult {
         self.first_viewed_at
     }
 
-    /// When it will be shredded even if still open ([`Vault::shred_expired`]).
+    /// When it will be shredded even if still open ([`Vault::shred_expired`]), in wall time as
+    /// of the view: the window itself runs on the boot clock (elapsed time), so if the wall
+    /// clock is moved afterwards this moment moves with it.
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
     }
