@@ -1,4 +1,5 @@
-//! Events the application layer pushes to the UI: `card`, `session`, `request_status`.
+//! Events the application layer pushes to the UI: `card`, `session`, `request_status`,
+//! `result_expired`.
 
 use std::sync::Mutex;
 
@@ -10,6 +11,8 @@ pub mod names {
     pub const SESSION: &str = "session";
     /// `OutboxItem`.
     pub const REQUEST_STATUS: &str = "request_status";
+    /// `ResultExpired`: an open result's viewing time ran out and it was destroyed.
+    pub const RESULT_EXPIRED: &str = "result_expired";
 }
 
 /// Where events go: the Tauri shell forwards them with `app.emit`, an HTTP harness over SSE,

@@ -156,6 +156,16 @@ pub struct ShredReport {
     pub at: String,
 }
 
+/// A result open in the viewer was destroyed because its viewing time ran out (event
+/// `result_expired`; the policy's `results.shred_after_view_minutes`, 2015 r.52).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ResultExpired {
+    /// The request whose result it was.
+    pub request_id: String,
+    /// When it was destroyed (RFC 3339, Astana time).
+    pub at: String,
+}
+
 /// Receipt of an export to case materials (`ExportReceipt`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ExportReceipt {

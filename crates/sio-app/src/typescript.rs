@@ -43,6 +43,7 @@ pub fn declarations() -> String {
     decl::<CardEventKind>(&cfg, &mut body);
     decl::<CardEvent>(&cfg, &mut body);
     decl::<SessionEvent>(&cfg, &mut body);
+    decl::<ResultExpired>(&cfg, &mut body);
     decl::<AccessMark>(&cfg, &mut body);
     decl::<CatalogueBasis>(&cfg, &mut body);
     decl::<CatalogueRole>(&cfg, &mut body);
@@ -109,13 +110,15 @@ pub fn declarations() -> String {
     }
     body.push_str("];\n\n");
     body.push_str(&format!(
-        "/** The events the application pushes: name → payload. */\nexport interface Events {{\n  {}: {};\n  {}: {};\n  {}: {};\n}}\n",
+        "/** The events the application pushes: name → payload. */\nexport interface Events {{\n  {}: {};\n  {}: {};\n  {}: {};\n  {}: {};\n}}\n",
         names::CARD,
         CardEvent::name(&cfg),
         names::SESSION,
         SessionEvent::name(&cfg),
         names::REQUEST_STATUS,
         OutboxItem::name(&cfg),
+        names::RESULT_EXPIRED,
+        ResultExpired::name(&cfg),
     ));
 
     let mut out = String::from(

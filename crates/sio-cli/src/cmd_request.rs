@@ -87,8 +87,9 @@ enum RequestCommand {
         /// Read the PIN from standard input.
         #[arg(long)]
         stdin: bool,
-        /// Keep the viewer open until Enter is pressed (at most the policy's viewing time);
-        /// the result is destroyed when it closes, whatever happens.
+        /// Keep the viewer open until Enter is pressed, at most the viewing time
+        /// (`--view-minutes`): then it closes by itself. The result is destroyed when the viewer
+        /// closes, whatever happens.
         #[arg(long)]
         keep_until_close: bool,
     },
@@ -653,13 +654,22 @@ fn view(
         let _ = o.flush();
     }
     drop(shown);
-    if keep {
+    let window_ended = keep
+        && {
+            eprintln!(
+                "Press Enter to close; the result is destroyed when the viewer closes (at the latest {}).",
+                sio_core::time::format_astana(viewed.expires_at())
+            );
+            !wait_for_enter_within_window(&viewed)
+        };
+    if window_ended {
+        // Journaled by the vault with the reason `expired`.
+        viewed.close_expired().map_err(vfail)?;
         eprintln!(
-            "Press Enter to close; the result is destroyed when the viewer closes (at the latest {}).",
-            sio_core::time::format_astana(viewed.expires_at())
+            "VAULT_RESULT_EXPIRED: the viewing time ended; the result was destroyed at {} (Astana time).",
+            sio_core::time::format_astana(chrono::Utc::now())
         );
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
+        return Ok(());
     }
     let report = viewed.close().map_err(vfail)?;
     eprintln!(
@@ -667,4 +677,32 @@ fn view(
         report.erased_in
     );
     Ok(())
+}
+
+/// Wait for Enter (or the end of standard input), but no longer than the result's viewing
+/// window (2015 r.52; `--view-minutes`), judged by the vault on the boot clock every second.
+/// `true` when Enter came first, `false` when the window ended first.
+fn wait_for_enter_within_window(viewed: &sio_vault::ViewedResult) -> bool {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    let (tx, rx) = channel();
+    // If the window ends first this thread stays blocked reading; the process exits soon after.
+    let reader = std::thread::Builder::new()
+        .name("sio-view-enter".into())
+        .spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut line);
+            let _ = tx.send(());
+        });
+    if reader.is_err() {
+        return true; // cannot wait for Enter: close now
+    }
+    loop {
+        let Some(left) = viewed.time_left() else {
+            return false;
+        };
+        match rx.recv_timeout(left.min(Duration::from_secs(1))) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return true,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
 }

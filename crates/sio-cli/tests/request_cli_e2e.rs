@@ -261,3 +261,158 @@ fn send_then_view_once_and_a_killed_viewer_leaves_nothing() {
     keys.delete("sio-app:outbox").unwrap();
     keys.delete("sio-app:journal-mac").unwrap();
 }
+
+/// `sio request view --keep-until-close` keeps its promise "at most the viewing time"
+/// (issue 20): with a 1-minute window and Enter never pressed (standard input left open), the
+/// viewer destroys the result when the minute has passed on the boot clock — not before — says
+/// so (`VAULT_RESULT_EXPIRED`, the Astana time), exits 0, and the journal records the shred as
+/// `expired`. Nothing of the result is left on disk.
+#[test]
+fn a_viewer_left_open_is_closed_when_its_viewing_time_ends() {
+    if !in_keyctl_session("a_viewer_left_open_is_closed_when_its_viewing_time_ends") {
+        return;
+    }
+    let world = World::up();
+    let mut login = world.spawn_login(&["--logout"]);
+    login.type_line(PIN);
+    let code = world.sms_code(IIN, None);
+    login.type_line(&code);
+    login.type_line(PIN);
+    let (ok, out, err) = login.finish();
+    assert!(ok, "{out}\n{err}");
+
+    let data = world.dir.path().join("ws");
+    let ca = world.pki.join(sio_pki::paths::CA_CERT);
+    let mut child = sio(&["request", "send"])
+        .args(["--stdin", "--gateway", &world.url, "--ca"])
+        .arg(&ca)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(ALLOWED)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{PIN}\n{PIN}").unwrap();
+    stdin.flush().unwrap();
+    let code = world.sms_code(IIN, Some(&code));
+    writeln!(stdin, "{code}").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    let request_id = lines
+        .iter()
+        .find(|v| v["status"]["state"] == "result_ready")
+        .unwrap_or_else(|| panic!("{lines:?}"))["request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // View with the shortest window; the PIN, then standard input stays open without Enter.
+    let started = std::time::Instant::now();
+    let mut viewer = sio(&[
+        "request",
+        "view",
+        &request_id,
+        "--stdin",
+        "--keep-until-close",
+        "--view-minutes",
+        "1",
+        "--data-dir",
+    ])
+    .arg(&data)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut vin = viewer.stdin.take().unwrap();
+    writeln!(vin, "{PIN}").unwrap();
+    vin.flush().unwrap();
+    let stdout = viewer.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+    // It must end by itself, within the window and a few seconds.
+    let status = loop {
+        if let Some(s) = viewer.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(100) {
+            viewer.kill().unwrap();
+            panic!("the viewer still open 100 s into a 1-minute window");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let took = started.elapsed();
+    drop(vin); // open until the viewer ended by itself
+    let shown = reader.join().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut viewer.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{status}\n{stderr}");
+    assert!(
+        took >= std::time::Duration::from_secs(59),
+        "closed after {took:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains("VAULT_RESULT_EXPIRED") && stderr.contains("viewing time ended"),
+        "{stderr}"
+    );
+    assert!(shown.len() >= 3, "{shown:?}");
+    let marker = shown[2]
+        .split(" | ")
+        .max_by_key(|c| c.len())
+        .unwrap()
+        .to_owned();
+    assert!(marker.len() >= 8, "{shown:?}");
+    let left: Vec<_> = files_under(&data.join("vault"))
+        .into_iter()
+        .filter(|(_, b)| contains(b, marker.as_bytes()))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(left.is_empty(), "result bytes left: {left:?}");
+    assert!(
+        files_under(&data.join("vault/data")).is_empty(),
+        "ciphertext removed"
+    );
+    let journal = std::fs::read_to_string(data.join("audit.jsonl")).unwrap();
+    assert!(
+        journal
+            .lines()
+            .any(|l| l.contains("\"operation\":\"result.shredded\"")
+                && l.contains(&request_id)
+                && l.contains("expired")),
+        "{journal}"
+    );
+    let out = sio(&["audit", "verify", "--journal"])
+        .arg(data.join("audit.jsonl"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let keys = OsKeyring::new("sio-vault");
+    let vault: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("vault/vault.json")).unwrap()).unwrap();
+    keys.delete(&format!(
+        "sio-app:kek:{}",
+        vault["vault_id"].as_str().unwrap()
+    ))
+    .unwrap();
+    keys.delete("sio-app:outbox").unwrap();
+    keys.delete("sio-app:journal-mac").unwrap();
+}

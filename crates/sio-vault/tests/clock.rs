@@ -346,3 +346,94 @@ fn clock_jump_child() {
     assert!(files_containing(d, b"CLOCKJUMP").is_empty());
     forget_keys(d, &keys);
 }
+
+/// A result still open when its window ends (the viewer is not closed): the holder asks the
+/// open result itself (`window_over`, `time_left`), judged from the marker by the same boot-clock
+/// rule as `shred_expired`, and shreds it as expired (`close_expired`), journaled so.
+#[test]
+fn an_open_result_knows_when_its_window_is_over() {
+    if !in_keyctl_session("an_open_result_knows_when_its_window_is_over") {
+        return;
+    }
+    if boottime_ns() < 3 * MIN_NS {
+        eprintln!("SKIPPED: the machine booted less than 3 minutes ago");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let keys = os_keyring();
+    let window = Duration::minutes(1);
+    let config = VaultConfig {
+        view_window: window,
+        ..VaultConfig::default()
+    };
+    let vault = open_vault(d, &keys, config);
+    let boot = boot_id();
+
+    // Just opened: nearly the whole window left.
+    let fresh = store(&vault, "open-fresh");
+    let v = vault.view(fresh).unwrap();
+    assert!(!v.window_over());
+    let left = v.time_left().unwrap();
+    assert!(
+        left > std::time::Duration::from_secs(55) && left <= std::time::Duration::from_secs(60),
+        "{left:?}"
+    );
+
+    // The wall clock set back an hour does not extend it: viewed 2 min ago by the boot clock.
+    let now = Utc::now();
+    let late = store(&vault, "open-late");
+    let late_v = vault.view(late).unwrap();
+    mark(
+        d,
+        late,
+        now + Duration::hours(1),
+        Some((&boot, boottime_ns() - 2 * MIN_NS)),
+    );
+    assert!(late_v.window_over());
+    assert_eq!(late_v.time_left(), None);
+    // ... and set forward an hour does not cut `v` short.
+    mark(
+        d,
+        fresh,
+        now - Duration::hours(1),
+        Some((&boot, boottime_ns() - MIN_NS / 6)),
+    );
+    assert!(!v.window_over());
+
+    // Fail closed: an unreadable marker, or none (the timer already shredded it), is over.
+    let garbled = store(&vault, "open-garbled");
+    let garbled_v = vault.view(garbled).unwrap();
+    std::fs::write(
+        d.join("vault/viewed").join(garbled.to_string()),
+        "not a time\n",
+    )
+    .unwrap();
+    assert!(garbled_v.window_over());
+    let gone = store(&vault, "open-gone");
+    let gone_v = vault.view(gone).unwrap();
+    std::fs::remove_file(d.join("vault/viewed").join(gone.to_string())).unwrap();
+    assert!(gone_v.window_over());
+
+    // Shredded as expired while open, journaled with that reason.
+    let r = late_v.close_expired().unwrap();
+    assert_eq!(
+        (r.id, r.reason, r.slot_erased),
+        (late, ShredReason::Expired, true)
+    );
+    assert!(!has_files(d, late));
+    garbled_v.close_expired().unwrap();
+    gone_v.close_expired().unwrap();
+    let journal = std::fs::read_to_string(d.join("audit.jsonl")).unwrap();
+    let expired_lines = journal
+        .lines()
+        .filter(|l| l.contains("\"operation\":\"result.shredded\"") && l.contains("expired"))
+        .count();
+    assert_eq!(expired_lines, 3, "{journal}");
+    assert!(journal.contains(&late.to_string()));
+    assert_eq!(listed(&vault), BTreeSet::from([fresh]));
+    v.close().unwrap();
+    assert!(listed(&vault).is_empty());
+    assert!(files_containing(d, b"CLOCKJUMP").is_empty());
+    forget_keys(d, &keys);
+}

@@ -4,6 +4,8 @@ export interface Harness {
   reset(): void;
   insertCard(): void;
   removeCard(): void;
+  /** Emit `result_expired` for the result opened last. */
+  expireResult(): void;
   close(): Promise<void>;
 }
 export function startHarness(): Promise<Harness>;

@@ -157,7 +157,7 @@ export async function startHarness() {
     },
     list_requests: () => st.requests,
     open_result: ({ request_id }) => ({
-      request_id,
+      request_id: (st.lastOpened = request_id),
       service: 38,
       title: '38. Сведения о плательщиках НДС',
       generated_at: now(),
@@ -264,6 +264,8 @@ export async function startHarness() {
       delete st.readers[0].token_label;
       emit('card', { kind: 'removed', reader: st.readers[0].name });
     },
+    /** The viewing time of the result opened last ran out: the app destroyed it. */
+    expireResult: () => emit('result_expired', { request_id: st.lastOpened, at: now() }),
     close: () => new Promise((r) => { for (const c of clients) c.end(); server.close(r); }),
   };
 }

@@ -223,6 +223,16 @@ async function run(lang, scaled = false) {
   await page.locator('[data-action=shred-confirm]').click();
   await page.locator('[data-testid=shredded]').waitFor();
   await shot(page, tag, '14-shredded');
+  // The viewing time runs out while a result is open: the app destroys it (`result_expired`),
+  // the screen is left for the requests list and the officer is told when.
+  await page.locator('[data-action=back-to-outbox]').click();
+  await page.locator('button.open').first().click();
+  await page.locator('[data-action=close-result]').waitFor();
+  harness.expireResult();
+  await page.locator('[data-testid=result-lost] [data-cause=expired]').waitFor();
+  if (await page.locator('[data-action=close-result]').count()) problems.push(`[${tag}] the expired result is still on the screen`);
+  await shot(page, tag, '14b-result-expired');
+  await page.locator('[data-action=result-lost-ok]').click();
 
   // HR, reports, diagnosis, settings, about.
   await page.locator('[data-nav=hr]').click();

@@ -20,6 +20,8 @@ impl App {
     /// copy is left). It stays open until `close_result`.
     pub async fn open_result(&self, request_id: &str) -> Result<Value, ErrorBody> {
         let id = Uuid::parse_str(request_id).map_err(bad_args)?;
+        // Not even between two background rounds is an expired result served from memory.
+        self.shred_expired_open_results();
         let mut live = self.inner.live.lock().await;
         let l = self.active(&mut live)?;
         if let Some(v) = guard(&self.inner.open).get(&id) {
@@ -125,6 +127,7 @@ impl App {
             "{id}-{safe}-{}.json",
             Utc::now().format("%Y%m%dT%H%M%S")
         ));
+        self.shred_expired_open_results(); // an expired result is not attached
         let open = guard(&self.inner.open).remove(&id).ok_or_else(|| {
             app(
                 "APP_RESULT_NOT_OPEN",

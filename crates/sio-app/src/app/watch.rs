@@ -1,5 +1,6 @@
-//! In the background: the idle lock, the gateway's hard session limit, and the readers watched
-//! for card insertion and removal (a removed session card locks the session).
+//! In the background: the idle lock, the gateway's hard session limit, the viewing time of open
+//! results, and the readers watched for card insertion and removal (a removed session card locks
+//! the session).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,9 +9,14 @@ use std::time::Duration;
 use chrono::Utc;
 use sio_protocol::SessionStage;
 
-use super::{App, guard};
+use sio_client::outbox::OutboxStatus;
+use sio_vault::ViewedResult;
+use uuid::Uuid;
+
+use super::requests::ui_item;
+use super::{App, guard, now_rfc3339};
 use crate::events::names;
-use crate::model::{CardEvent, CardEventKind, LockReason, SessionEvent};
+use crate::model::{CardEvent, CardEventKind, LockReason, ResultExpired, SessionEvent};
 
 impl App {
     /// Run forever: lock the session after the idle time, end it at the gateway's hard limit.
@@ -25,6 +31,9 @@ impl App {
 
     /// One round of [`App::run_background`].
     pub async fn check_session(&self) {
+        // Open results live in `inner.open`, not in the session: checked even while a command
+        // runs or after the session ended.
+        self.shred_expired_open_results();
         let Ok(mut live) = self.inner.live.try_lock() else {
             return; // a command is running: the user is active
         };
@@ -43,6 +52,57 @@ impl App {
             && l.session.is_idle_locked(self.idle_lock())
         {
             self.set_lock(LockReason::Idle);
+        }
+    }
+
+    /// Destroy every result open in the viewer whose viewing time is over (2015 r.52: the local
+    /// copy is destroyed once viewed; the policy's `results.shred_after_view_minutes` bounds how
+    /// long it may stay open), judged by the vault on the boot clock, and tell the UI
+    /// (`result_expired`) so that it stops showing it. Journaled by the vault as `expired`.
+    pub fn shred_expired_open_results(&self) {
+        let expired: Vec<(Uuid, ViewedResult)> = {
+            let mut open = guard(&self.inner.open);
+            let over: Vec<Uuid> = open
+                .iter()
+                .filter(|(_, v)| v.window_over())
+                .map(|(id, _)| *id)
+                .collect();
+            over.into_iter()
+                .filter_map(|id| open.remove(&id).map(|v| (id, v)))
+                .collect()
+        };
+        for (id, viewed) in expired {
+            // The plaintext is zeroized either way; if the shred fails the view marker stays
+            // and the next start's recovery (or the vault's timer) destroys the files.
+            match viewed.close_expired() {
+                Ok(_) => self.mark_shredded(id),
+                Err(e) => tracing::warn!(code = e.code(), "shredding an expired result failed"),
+            }
+            self.emit(
+                names::RESULT_EXPIRED,
+                ResultExpired {
+                    request_id: id.to_string(),
+                    at: now_rfc3339(),
+                },
+            );
+        }
+    }
+
+    /// The request's outbox entry says its result is destroyed (as `close_result` does).
+    fn mark_shredded(&self, id: Uuid) {
+        let Some(stores) = guard(&self.inner.stores).clone() else {
+            return;
+        };
+        if stores.outbox.get(id).is_err() {
+            return;
+        }
+        match stores
+            .outbox
+            .set_status(id, OutboxStatus::Shredded)
+            .and_then(|()| stores.outbox.get(id))
+        {
+            Ok(item) => self.emit(names::REQUEST_STATUS, ui_item(&item)),
+            Err(e) => tracing::warn!(code = e.code(), "outbox status not updated"),
         }
     }
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::clock::BootInstant;
 use super::{
     ExportReceipt, ExportSigner, ResultId, ResultMeta, ShredReason, ShredReport, Vault, io_err,
 };
@@ -65,6 +66,27 @@ impl ViewedResult {
     /// clock is moved afterwards this moment moves with it.
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.expires_at
+    }
+
+    /// Time left of the viewing window (2015 r.52: the local copy is destroyed once viewed;
+    /// the policy's `results.shred_after_view_minutes` bounds how long it may stay open),
+    /// measured from the view marker exactly as [`Vault::shred_expired`] measures it: elapsed
+    /// time on the boot clock (see `clock`), the wall clock only after a reboot. `None` once the
+    /// window is over — and also when the marker is gone (the vault's timer already shredded
+    /// the result) or cannot be read or trusted: fail closed.
+    pub fn time_left(&self) -> Option<std::time::Duration> {
+        let first = self.vault.first_view(self.id)??;
+        self.vault
+            .view_time_left(Some(&first), BootInstant::now().as_ref())?
+            .to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+    }
+
+    /// Whether the viewing window is over ([`ViewedResult::time_left`] is `None`): the holder
+    /// must then stop showing the result and call [`ViewedResult::close_expired`].
+    pub fn window_over(&self) -> bool {
+        self.time_left().is_none()
     }
 
     /// Journal a print of this result (the app prints through this explicit action).
@@ -148,6 +170,17 @@ impl ViewedResult {
         let request_id = Some(self.meta.request_id.clone());
         self.vault
             .shred_after_view(self.id, ShredReason::Closed, request_id)
+    }
+
+    /// Shred a result whose viewing window ended while it was still open (journaled with the
+    /// reason `expired`, as [`Vault::shred_expired`] does). The plaintext buffer is zeroized.
+    /// If the vault's timer got there first, the files are already gone and this only journals
+    /// and zeroizes.
+    pub fn close_expired(mut self) -> Result<ShredReport, VaultError> {
+        self.done = true;
+        let request_id = Some(self.meta.request_id.clone());
+        self.vault
+            .shred_after_view(self.id, ShredReason::Expired, request_id)
     }
 }
 

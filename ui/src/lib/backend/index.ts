@@ -61,6 +61,7 @@ import type {
   RequestDraft,
   DraftWarning,
   RequestPreview,
+  ResultExpired,
   SessionEvent,
   Settings,
   ShredReport,
@@ -112,6 +113,7 @@ export type {
   DraftWarning,
   RequestPreview,
   ResultDelivery,
+  ResultExpired,
   SecondFactor,
   SessionEvent,
   SessionInfo,
@@ -200,6 +202,8 @@ export interface Backend {
   signAndSend(draft: RequestDraft, pin: string, confirmedWarnings?: string[]): Promise<OutboxItem>;
   listRequests(): Promise<OutboxItem[]>;
   onRequestStatus(cb: (item: OutboxItem) => void): Promise<Unsubscribe>;
+  /** An open result's viewing time ran out and the app destroyed it. */
+  onResultExpired(cb: (e: ResultExpired) => void): Promise<Unsubscribe>;
 
   // Results
   openResult(requestId: string): Promise<ResultDelivery>;
@@ -226,7 +230,7 @@ export interface Backend {
 }
 
 /** Event names. */
-export const EVENTS = { card: 'card', session: 'session', requestStatus: 'request_status' } as const satisfies Record<
+export const EVENTS = { card: 'card', session: 'session', requestStatus: 'request_status', resultExpired: 'result_expired' } as const satisfies Record<
   string,
   keyof Events
 >;
@@ -272,6 +276,7 @@ export function backendOver(tr: Transport): Backend {
     signAndSend: (draft, pin, confirmedWarnings) => tr.call('sign_and_send', { draft, pin, confirmed_warnings: confirmedWarnings }),
     listRequests: () => tr.call('list_requests', {}),
     onRequestStatus: (cb) => tr.listen('request_status', cb),
+    onResultExpired: (cb) => tr.listen('result_expired', cb),
     openResult: (request_id) => tr.call('open_result', { request_id }),
     closeResult: (request_id) => tr.call('close_result', { request_id }),
     exportResult: (req) => tr.call('export_result', { ...req }),

@@ -12,6 +12,7 @@
  *   card            CardEvent      { kind: "inserted" | "removed", reader }
  *   session         SessionEvent   { kind: "locked", reason } | { kind: "unlocked" } | { kind: "expired" }
  *   request_status  OutboxItem     (on every status or progress change)
+ *   result_expired  ResultExpired  { request_id, at } (an open result's viewing time ran out; destroyed)
  *
  * Secrets (pin, code, new_pin, puk) travel in the argument object of one call and are never
  * returned.

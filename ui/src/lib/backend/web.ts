@@ -4,7 +4,7 @@
  *   POST {base}/api/<command>   body: the JSON argument object   -> 200 JSON result
  *                                                               -> non-2xx JSON { code, message, tries_left?, until? }
  *   GET  {base}/api/events      Server-Sent Events; `event:` is the event name (card, session,
- *                               request_status), `data:` its JSON payload.
+ *                               request_status, result_expired), `data:` its JSON payload.
  *
  * Only 127.0.0.1 is allowed by the page's CSP.
  */

@@ -447,6 +447,7 @@ export const en = {
   'shred.done_hint': 'It cannot be opened again. Send a new request if you need it.',
   'lock.result_lost': 'The open result “{service}” was destroyed when the session locked ({time}): results do not stay on an unattended screen. It cannot be opened again; send a new request if you need it.',
   'lock.result_lost_ok': 'Understood',
+  'result.expired_lost': 'The viewing time ended: the result “{service}” was destroyed at {time}. It cannot be opened again; send a new request if you need it.',
   'idle.warning': 'No activity: the session locks in {s} s. Press any key or move the mouse to stay.',
   'idle.warning_result': 'The open result will be destroyed when the session locks.',
   'doc.request_id': 'Request number',

@@ -1,6 +1,6 @@
 // Application state shared by views: the session, the lock, the chosen token, the route.
 import { get, writable } from 'svelte/store';
-import type { LockReason, SessionInfo, TokenChoice } from '../backend';
+import type { LockReason, ResultExpired, SessionInfo, TokenChoice } from '../backend';
 
 /** The signed-in user's session (null before login). */
 export const session = writable<SessionInfo | null>(null);
@@ -40,8 +40,31 @@ export const pendingLeave = writable<Route | { name: 'lock' } | null>(null);
 /** The officer's own lock asked for from the result screen once its question was answered. */
 export const lockRequest = writable(0);
 
-/** A result destroyed because the session locked while it was open: told on the lock screen and after. */
-export const lostOnLock = writable<{ requestId: string; service: number; at: string } | null>(null);
+/** Why an open result was destroyed without the officer closing it. */
+export type LostCause = 'lock' | 'expired';
+
+/**
+ * A result destroyed while it was open, because the session locked (told on the lock screen and
+ * after) or because its viewing time ran out (`cause: 'expired'`, told on the screen it leaves to).
+ */
+export const lostOnLock = writable<{ requestId: string; service: number; at: string; cause?: LostCause } | null>(null);
+
+/**
+ * The app destroyed an open result whose viewing time ran out (event `result_expired`; the
+ * policy's `results.shred_after_view_minutes`, 2015 r.52: the local copy is destroyed once
+ * viewed). If the result screen shows it, leave that screen as a lock does and say why; `true`
+ * then. Any other result (not on the screen) changes nothing here.
+ */
+export function resultExpired(e: ResultExpired): boolean {
+  const open = get(openResult);
+  if (!open || open.requestId !== e.request_id) return false;
+  lostOnLock.set({ ...open, at: e.at, cause: 'expired' });
+  openResult.set(null);
+  pendingLeave.set(null);
+  const cur = get(route);
+  if (cur.name === 'result' && cur.requestId === e.request_id) route.set({ name: 'outbox' });
+  return true;
+}
 
 /** Results ready to open (the sidebar's counter), kept live from the outbox events. */
 export const readyCount = writable(0);

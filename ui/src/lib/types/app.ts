@@ -168,6 +168,20 @@ export type SessionEvent = { "kind": "locked",
 reason: LockReason, } | { "kind": "unlocked" } | { "kind": "expired" };
 
 /**
+ * A result open in the viewer was destroyed because its viewing time ran out (event
+ * `result_expired`; the policy's `results.shred_after_view_minutes`, 2015 r.52).
+ */
+export type ResultExpired = { 
+/**
+ * The request whose result it was.
+ */
+request_id: string, 
+/**
+ * When it was destroyed (RFC 3339, Astana time).
+ */
+at: string, };
+
+/**
  * How a service may be used on a basis (Order 88/2024 Appendix 2 marks).
  */
 export type AccessMark = "full" | "truncated" | "articles";
@@ -892,4 +906,5 @@ export interface Events {
   card: CardEvent;
   session: SessionEvent;
   request_status: OutboxItem;
+  result_expired: ResultExpired;
 }
