@@ -64,6 +64,15 @@ pcscd_alive() { ps -C pcscd -o stat= 2>/dev/null | grep -qv '^Z'; }
 if ! vpcd_listening && ! pcscd_alive; then
     log "starting pcscd (log: $PCSCD_LOG)"
     mkdir -p /run/pcscd
+    # A pcscd killed with SIGKILL may stay a zombie for a while, still named by its pid file; a
+    # new pcscd then refuses to start ("Another pcscd seems to be running"). Like a service
+    # manager, drop a pid file whose process is gone or a zombie.
+    if [ -s /run/pcscd/pcscd.pid ]; then
+        old=$(tr -d '\0' </run/pcscd/pcscd.pid | tr -dc '0-9')
+        if [ -z "$old" ] || ! ps -p "$old" -o stat= 2>/dev/null | grep -qv '^Z'; then
+            rm -f /run/pcscd/pcscd.pid /run/pcscd/pcscd.comm
+        fi
+    fi
     # Foreground mode in its own session: logs go to a file; no --auto-exit, so it stays up.
     detach pcscd --foreground --info </dev/null >>"$PCSCD_LOG" 2>&1 &
 fi

@@ -302,6 +302,7 @@ impl App {
         let reason = match e.card {
             Some(CardState::Removed) => LockReason::CardRemoved,
             Some(CardState::NotAuthenticated) if !pin_given => LockReason::CardReset,
+            Some(CardState::ServiceGone) => LockReason::CardServiceGone,
             _ => return,
         };
         // Ignored on purpose: `lock` cannot fail, and without a session there is nothing to lock.

@@ -275,6 +275,9 @@ pub enum LockReason {
     CardRemoved,
     /// The card forgot the verified PIN (reset by another program): the PIN unlocks.
     CardReset,
+    /// The smart-card service (pcscd) went away during a signature or a handshake: the card's
+    /// PIN verification is gone with it; the PIN unlocks once the service is back.
+    CardServiceGone,
     /// The user asked.
     User,
 }

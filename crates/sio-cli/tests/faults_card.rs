@@ -1,5 +1,6 @@
-//! Fault (issue 20): the card is pulled, or pcscd is stopped, while `sio request send` signs a
-//! request. The real stack: the virtual PIV card in pcscd (the card lock held by the world), the
+//! Fault (issue 20): the card is pulled, or pcscd is stopped — or killed (SIGKILL) while the card
+//! holds the signature's APDU unanswered — while `sio request send` signs a request; pcscd is
+//! killed while `sio login` signs the TLS handshake's CertificateVerify with slot 9A. The real stack: the virtual PIV card in pcscd (the card lock held by the world), the
 //! reference gateway over mutual TLS, the outbox and the vault keyed in the Linux kernel keyring.
 //! The officer gets a stable code, nothing is queued (no request leaves unsigned, nothing is
 //! half-written in the outbox), and with the card back the very same command succeeds. The card
@@ -98,12 +99,13 @@ fn send_cmd(world: &World, ws: &Path) -> Command {
     c
 }
 
-/// `sio request send`: the card PIN, then — once the document to sign is on the screen — `fault`
-/// and the signing PIN. Returns (success, JSON lines, stderr).
+/// `sio request send`: the card PIN, then — once the document to sign is on the screen — `fault`,
+/// the signing PIN and `after_pin`. Returns (success, JSON lines, stderr).
 fn send_with_fault(
     world: &World,
     ws: &Path,
     fault: impl FnOnce(),
+    after_pin: impl FnOnce(),
 ) -> (bool, Vec<serde_json::Value>, String) {
     let mut child = send_cmd(world, ws)
         .stdin(Stdio::piped())
@@ -132,6 +134,7 @@ fn send_with_fault(
     fault();
     let _ = writeln!(stdin, "{PIN}");
     let _ = stdin.flush();
+    after_pin();
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     let stderr = reader.join().unwrap();
@@ -189,10 +192,84 @@ fn forget_keys(ws: &Path) {
     let _ = keys.delete("sio-app:journal-mac");
 }
 
+/// The count of rows in a table of the gateway's database.
+fn gateway_rows(world: &World, table: &str) -> i64 {
+    rusqlite::Connection::open_with_flags(
+        world.data.join(sio_gateway::db::DB_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap()
+    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+    .unwrap()
+}
+
+/// Kills pcscd with SIGKILL (found by its exact name, killed by its pid); only ever called with
+/// the card lock held, and the world's [`CardBack`] brings it back.
+fn kill_pcscd() {
+    let out = Command::new("pgrep")
+        .args(["-x", "pcscd"])
+        .output()
+        .unwrap();
+    let pids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert!(!pids.is_empty(), "pcscd is not running");
+    for pid in &pids {
+        let status = Command::new("kill").args(["-9", pid]).status().unwrap();
+        assert!(status.success(), "kill -9 {pid}");
+    }
+    // Dead (gone, or a zombie until this machine's init reaps it) within a few seconds.
+    let dead = |pid: &String| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+            stat.rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+    };
+    let start = std::time::Instant::now();
+    while !pids.iter().all(dead) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "pcscd survived kill -9"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A killed pcscd leaves its pid file and socket behind; while the zombie is not reaped, a new
+    // pcscd takes it for a running one and refuses to start ("Another pcscd seems to be
+    // running"). The service manager's clean-up after a crash, done here when the file names a
+    // killed pid (pcscd writes it NUL-terminated).
+    let pid_file = Path::new("/run/pcscd/pcscd.pid");
+    if let Ok(text) = std::fs::read_to_string(pid_file) {
+        let named = text.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+        if pids.iter().any(|p| p == named) {
+            let _ = std::fs::remove_file(pid_file);
+            let _ = std::fs::remove_file("/run/pcscd/pcscd.comm");
+        }
+    }
+}
+
+/// The card process started from this tree's sources (it knows `hold-on-ins`): the card another
+/// run left in the slot may be an older build; its keys stay (same state directory).
+fn fresh_card(world: &World) {
+    world.card.restart_card().unwrap();
+    wait_presence(true, Duration::from_secs(15)).unwrap();
+}
+
 /// The fault, the checks of what is left, then the same command with the card back.
 fn signature_interrupted(fault: impl FnOnce(&World), back: impl FnOnce(&World), codes: &[&str]) {
+    signature_interrupted_after_pin(fault, |_| {}, back, codes);
+}
+
+/// [`signature_interrupted`] with `after_pin` run once the signing PIN is typed.
+fn signature_interrupted_after_pin(
+    fault: impl FnOnce(&World),
+    after_pin: impl FnOnce(&World),
+    back: impl FnOnce(&World),
+    codes: &[&str],
+) {
     let world = World::up();
     let guard = CardBack(&world.card);
+    fresh_card(&world);
     first_login(&world);
     let ws = world.dir.path().join("ws");
     // The workstation's stores exist before the fault (as on any workstation after a day's work).
@@ -203,7 +280,7 @@ fn signature_interrupted(fault: impl FnOnce(&World), back: impl FnOnce(&World), 
     assert!(out.status.success());
     let outbox_before = files(&ws.join("outbox"));
 
-    let (ok, lines, stderr) = send_with_fault(&world, &ws, || fault(&world));
+    let (ok, lines, stderr) = send_with_fault(&world, &ws, || fault(&world), || after_pin(&world));
     eprintln!("interrupted send: {lines:?}\n{stderr}");
     assert!(!ok, "signed without the card: {lines:?}");
     let last = lines
@@ -216,14 +293,7 @@ fn signature_interrupted(fault: impl FnOnce(&World), back: impl FnOnce(&World), 
     assert!(outbox_items(&ws).is_empty());
     assert_eq!(files(&ws.join("outbox")), outbox_before);
     // Nothing reached the gateway.
-    let filed: i64 = rusqlite::Connection::open_with_flags(
-        world.data.join(sio_gateway::db::DB_FILE),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap()
-    .query_row("SELECT count(*) FROM requests", [], |r| r.get(0))
-    .unwrap();
-    assert_eq!(filed, 0);
+    assert_eq!(gateway_rows(&world, "requests"), 0);
 
     // The card back: the same command succeeds.
     back(&world);
@@ -274,4 +344,55 @@ fn pcscd_stopped_before_the_signature() {
         |w| drop(CardBack(&w.card)),
         &["TOKEN_NO_SERVICE"],
     );
+}
+
+#[test]
+fn pcscd_killed_during_the_signature() {
+    if !in_keyctl_session("pcscd_killed_during_the_signature") {
+        return;
+    }
+    signature_interrupted_after_pin(
+        // The card holds GENERAL AUTHENTICATE (the 9C signature) unanswered: pcscd is in the
+        // middle of the exchange when it is killed.
+        |w| w.card.hold_on_ins(0x87).unwrap(),
+        |w| {
+            w.card.wait_held(Duration::from_secs(30)).unwrap();
+            kill_pcscd();
+        },
+        |w| drop(CardBack(&w.card)),
+        // The service went away (as when it is stopped before the signature): one fault, one code.
+        &["TOKEN_NO_SERVICE"],
+    );
+}
+
+#[test]
+fn pcscd_killed_during_the_tls_handshake() {
+    if !in_keyctl_session("pcscd_killed_during_the_tls_handshake") {
+        return;
+    }
+    let world = World::up();
+    let guard = CardBack(&world.card);
+    fresh_card(&world);
+    // After the PIN, the first GENERAL AUTHENTICATE of `sio login` is the TLS client's
+    // CertificateVerify with slot 9A (the gateway's challenge needs the channel first).
+    world.card.hold_on_ins(0x87).unwrap();
+    let mut login = world.spawn_login(&["--logout"]);
+    login.type_line(PIN);
+    world.card.wait_held(Duration::from_secs(30)).unwrap();
+    kill_pcscd();
+    let (ok, last, stderr) = login.finish();
+    eprintln!("interrupted login: {last}\n{stderr}");
+    assert!(!ok, "logged in without pcscd: {last}");
+    assert_eq!(last["code"], "TOKEN_NO_SERVICE", "{last}\n{stderr}");
+    // The handshake never finished: no challenge was issued, no session exists, nothing filed.
+    assert_eq!(gateway_rows(&world, "challenges"), 0);
+    assert_eq!(gateway_rows(&world, "sessions"), 0);
+    assert_eq!(gateway_rows(&world, "requests"), 0);
+
+    // pcscd and the card back: the same login succeeds.
+    guard.restore();
+    wait_presence(true, Duration::from_secs(15)).unwrap();
+    first_login(&world);
+    assert_eq!(gateway_rows(&world, "sessions"), 1);
+    drop(guard);
 }

@@ -168,6 +168,10 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ClientError {
             crate::identity::CARD_REMOVED,
             sio_sign::SignerError::Removed,
         ),
+        (
+            crate::identity::CARD_SERVICE_GONE,
+            sio_sign::SignerError::ServiceGone,
+        ),
     ] {
         if chain.contains(text) {
             return ClientError::Sign(cause.into());

@@ -164,6 +164,9 @@ pub(crate) const CARD_NOT_AUTHENTICATED: &str =
     "the card asks for the PIN again before signing the TLS handshake";
 /// The same when the card left during the handshake (`TOKEN_CARD_REMOVED`).
 pub(crate) const CARD_REMOVED: &str = "the card was removed while signing the TLS handshake";
+/// The same when the smart card service went away during the handshake (`TOKEN_NO_SERVICE`).
+pub(crate) const CARD_SERVICE_GONE: &str =
+    "the smart card service went away while signing the TLS handshake";
 
 impl TlsSigner for TokenSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
@@ -171,6 +174,7 @@ impl TlsSigner for TokenSigner {
             rustls::Error::General(match e {
                 SignerError::NotAuthenticated => CARD_NOT_AUTHENTICATED.to_owned(),
                 SignerError::Removed => CARD_REMOVED.to_owned(),
+                SignerError::ServiceGone => CARD_SERVICE_GONE.to_owned(),
                 e => format!("token signature for TLS failed: {e}"),
             })
         })

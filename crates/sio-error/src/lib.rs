@@ -146,6 +146,9 @@ pub enum CardState {
     /// The card answers but no longer holds the PIN verification (reset by another program, or
     /// the PIN presented was refused).
     NotAuthenticated,
+    /// The smart-card service (pcscd) went away during the operation: whatever the card had
+    /// verified is gone with its connection.
+    ServiceGone,
 }
 
 /// The codes one error enum (or code table) can return, for the failure-code catalogue check.

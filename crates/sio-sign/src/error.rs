@@ -170,6 +170,7 @@ sio_error::coded! {
                 Self::Signer(SignerError::NotAuthenticated) => {
                     Some(sio_error::CardState::NotAuthenticated)
                 }
+                Self::Signer(SignerError::ServiceGone) => Some(sio_error::CardState::ServiceGone),
                 _ => None,
             }
         }
@@ -203,6 +204,8 @@ sio_error::coded! {
     // One fault, one code: the card (or token) leaving is `TOKEN_CARD_REMOVED` whether the
     // token layer or the signature met it (issue 20).
     Self::Signer(SignerError::Removed) => "TOKEN_CARD_REMOVED" [CheckDevice],
+    // Likewise the smart card service going away, before or during the exchange (issue 20).
+    Self::Signer(SignerError::ServiceGone) => "TOKEN_NO_SERVICE" [Administrator],
     Self::Signer(SignerError::UnsupportedAlgorithm(_)) => "SIGN_TOKEN_UNSUPPORTED_ALGORITHM",
     Self::Signer(_) => "SIGN_TOKEN_FAILURE" [CheckDevice],
     Self::SignerSelfCheck => "SIGN_TOKEN_BAD_SIGNATURE" [Helpdesk],
@@ -217,5 +220,39 @@ pub const CODES: &[&[&str]] = &[<SignError as sio_error::CodeList>::CODES];
 impl From<der::Error> for SignError {
     fn from(e: der::Error) -> Self {
         Self::Encode(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sio_error::{CardState, Coded};
+
+    use super::{SignError, SignerError};
+
+    /// What the app locks on (issue 20): the card left, forgot its PIN, or the smart-card service
+    /// went away in the middle of the signature — each a card state of its own, and the code the
+    /// officer sees for a service gone is the one of a service that is down.
+    #[test]
+    fn card_faults_carry_their_card_state() {
+        for (cause, state, code) in [
+            (
+                SignerError::Removed,
+                CardState::Removed,
+                "TOKEN_CARD_REMOVED",
+            ),
+            (
+                SignerError::ServiceGone,
+                CardState::ServiceGone,
+                "TOKEN_NO_SERVICE",
+            ),
+        ] {
+            let e = SignError::Signer(cause);
+            assert_eq!(e.card_state(), Some(state));
+            assert_eq!(Coded::code(&e), code);
+        }
+        assert_eq!(
+            SignError::Signer(SignerError::NotAuthenticated).card_state(),
+            Some(CardState::NotAuthenticated)
+        );
     }
 }

@@ -43,6 +43,10 @@ pub enum SignerError {
     /// The card or token went away during the operation; no signature was produced.
     #[error("the token was removed or the reader disconnected")]
     Removed,
+    /// The smart card service (pcscd) went away during the operation (stopped or killed in the
+    /// middle of an exchange); no signature was produced.
+    #[error("the smart card service (pcscd) went away during the operation")]
+    ServiceGone,
     /// The key does not support the requested algorithm.
     #[error("the key cannot sign with {0:?}")]
     UnsupportedAlgorithm(SignatureAlgorithm),

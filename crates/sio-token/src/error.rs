@@ -256,7 +256,9 @@ impl TokenError {
     pub(crate) fn pcsc(operation: &'static str, source: pcsc::Error) -> Self {
         use pcsc::Error as E;
         match source {
-            E::NoService | E::ServiceStopped => Self::NoService { operation },
+            // pcsc-lite's client reports the daemon's socket closing in the middle of an exchange
+            // (pcscd killed) as SCARD_F_COMM_ERROR: the service went away (issue 20).
+            E::NoService | E::ServiceStopped | E::CommError => Self::NoService { operation },
             E::RemovedCard
             | E::ResetCard
             | E::NoSmartcard
@@ -297,6 +299,7 @@ impl From<TokenError> for sio_sign::SignerError {
             TokenError::CardRemoved { .. }
             | TokenError::NoCard { .. }
             | TokenError::ReaderNotFound { .. } => Self::Removed,
+            TokenError::NoService { .. } => Self::ServiceGone,
             other => Self::Device(format!("{}: {other}", other.code())),
         }
     }

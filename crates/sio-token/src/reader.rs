@@ -65,7 +65,10 @@ impl std::fmt::Debug for PcscContext {
 fn stale(e: pcsc::Error) -> bool {
     matches!(
         e,
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle
+        pcsc::Error::NoService
+            | pcsc::Error::ServiceStopped
+            | pcsc::Error::InvalidHandle
+            | pcsc::Error::CommError
     )
 }
 

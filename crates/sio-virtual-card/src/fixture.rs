@@ -58,7 +58,7 @@ pub enum FixtureError {
     /// The card did not reach the wanted presence in time.
     #[error("card in \"{READER_NAME}\" not {wanted} after {waited:?}")]
     Timeout {
-        /// "present" or "absent".
+        /// "present", "absent" or "holding an APDU".
         wanted: &'static str,
         /// How long the fixture waited.
         waited: Duration,
@@ -241,6 +241,29 @@ impl CardStack {
     pub fn remove_on_ins(&self, ins: u8) -> Result<(), FixtureError> {
         fs::write(self.control(), format!("remove-on-ins {ins:02X}\n"))
             .map_err(FixtureError::Control)
+    }
+
+    /// Arms a hold: when the next APDU with instruction byte `ins` arrives, the card neither
+    /// answers nor leaves — pcscd stays blocked in the exchange — until the control file changes
+    /// (e.g. [`CardStack::insert`] lets the card answer it) or vpcd's connection closes.
+    /// [`CardStack::wait_held`] tells when the APDU has arrived.
+    pub fn hold_on_ins(&self, ins: u8) -> Result<(), FixtureError> {
+        fs::write(self.control(), format!("hold-on-ins {ins:02X}\n")).map_err(FixtureError::Control)
+    }
+
+    /// Waits until the card holds the APDU armed with [`CardStack::hold_on_ins`].
+    pub fn wait_held(&self, timeout: Duration) -> Result<(), FixtureError> {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if crate::vpcd::Control::read(Some(&self.control())) == crate::vpcd::Control::Held {
+                return Ok(());
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        Err(FixtureError::Timeout {
+            wanted: "holding an APDU",
+            waited: timeout,
+        })
     }
 
     /// Inserts the card again and waits until pcscd sees it.

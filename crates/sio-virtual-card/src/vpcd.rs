@@ -43,7 +43,13 @@ impl<C: piv_authenticator::Client> ApduCard for crate::card::PivCard<C> {
 /// - `remove`: the card is removed now (the vpcd connection is closed) and stays out;
 /// - `remove-on-ins XX` (hex instruction byte, e.g. `87` for GENERAL AUTHENTICATE): the card is
 ///   removed when the next APDU with that instruction arrives, without answering it; the file is
-///   then rewritten to `remove`.
+///   then rewritten to `remove`;
+/// - `hold-on-ins XX`: when the next APDU with that instruction arrives, the card neither answers
+///   nor leaves; it rewrites the file to `held` and waits — the reader (pcscd) blocked in the
+///   exchange — until the vpcd connection closes (e.g. pcscd killed) or the file is changed, then
+///   handles the held APDU per the new word (answers it when the card is present, leaves on
+///   `remove`, holds again on another `hold-on-ins` for the same instruction);
+/// - `held`: written by the card while it holds an APDU; otherwise the card counts as inserted.
 ///
 /// Deleting the file (or emptying it) inserts the card again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,10 @@ pub enum Control {
     Remove,
     /// Card removed on the next APDU with this instruction byte.
     RemoveOnIns(u8),
+    /// The next APDU with this instruction byte is held unanswered until the file changes.
+    HoldOnIns(u8),
+    /// An APDU is being held (written by the card).
+    Held,
 }
 
 impl Control {
@@ -73,10 +83,70 @@ impl Control {
         let mut words = text.split_whitespace();
         match (words.next(), words.next()) {
             (Some("remove"), None) => Self::Remove,
-            (Some("remove-on-ins"), Some(ins)) => u8::from_str_radix(ins, 16)
-                .map(Self::RemoveOnIns)
-                .unwrap_or(Self::Present),
+            (Some("held"), None) => Self::Held,
+            (Some(word @ ("remove-on-ins" | "hold-on-ins")), Some(ins)) => {
+                match (u8::from_str_radix(ins, 16), words.next()) {
+                    (Ok(ins), None) if word == "remove-on-ins" => Self::RemoveOnIns(ins),
+                    (Ok(ins), None) => Self::HoldOnIns(ins),
+                    _ => Self::Present,
+                }
+            }
             _ => Self::Present,
+        }
+    }
+}
+
+/// What to do with an APDU given the control word.
+enum Verdict {
+    Answer,
+    Remove,
+    Hold,
+}
+
+fn verdict(control: Control, ins: Option<u8>) -> Verdict {
+    match control {
+        Control::Remove => Verdict::Remove,
+        Control::RemoveOnIns(want) if ins == Some(want) => Verdict::Remove,
+        Control::HoldOnIns(want) if ins == Some(want) => Verdict::Hold,
+        _ => Verdict::Answer,
+    }
+}
+
+/// Why holding an APDU ended.
+enum HoldEnd {
+    /// The control file changed to this word.
+    Changed(Control),
+    /// vpcd closed the connection (pcscd stopped or killed) while the APDU was held.
+    Closed,
+}
+
+/// Holds an APDU: writes `held` to the control file and waits until it changes or the connection
+/// closes. Bytes vpcd sends meanwhile are kept in `buf` for after the hold.
+fn hold(stream: &mut TcpStream, path: &Path, buf: &mut Vec<u8>) -> io::Result<HoldEnd> {
+    fs::write(path, "held\n")?;
+    tracing::info!("holding an APDU unanswered (control file: held)");
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return Ok(HoldEnd::Closed),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(err) if err.kind() == ErrorKind::Interrupted => {}
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::ConnectionReset
+                        | ErrorKind::ConnectionAborted
+                        | ErrorKind::BrokenPipe
+                ) =>
+            {
+                return Ok(HoldEnd::Closed);
+            }
+            Err(err) => return Err(err),
+        }
+        match Control::read(Some(path)) {
+            Control::Held => {}
+            other => return Ok(HoldEnd::Changed(other)),
         }
     }
 }
@@ -159,13 +229,26 @@ fn session<C: ApduCard>(
                     tracing::warn!(command = other, "unknown vpcd control command");
                 }
                 apdu => {
-                    if let Control::RemoveOnIns(ins) = Control::read(config.control.as_deref()) {
-                        if apdu.get(1) == Some(&ins) {
-                            if let Some(path) = &config.control {
+                    let ins = apdu.get(1).copied();
+                    let mut control = Control::read(config.control.as_deref());
+                    loop {
+                        match (verdict(control, ins), config.control.as_deref()) {
+                            (Verdict::Answer, _) | (_, None) => break,
+                            (Verdict::Remove, Some(path)) => {
                                 fs::write(path, "remove\n")?;
+                                let _ = stream.shutdown(Shutdown::Both);
+                                return Ok("removed on request before answering an APDU");
                             }
-                            let _ = stream.shutdown(Shutdown::Both);
-                            return Ok("removed on request before answering an APDU");
+                            (Verdict::Hold, Some(path)) => {
+                                match hold(&mut stream, path, &mut buf)? {
+                                    HoldEnd::Changed(next) => control = next,
+                                    HoldEnd::Closed => {
+                                        return Ok(
+                                            "vpcd closed the connection while an APDU was held",
+                                        );
+                                    }
+                                }
+                            }
                         }
                     }
                     let response = card.execute(apdu);
@@ -210,8 +293,90 @@ fn send(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::Control;
+    use super::{ApduCard, Control, VpcdConfig, session};
+    use std::{
+        io::{ErrorKind, Read, Write},
+        net::{TcpListener, TcpStream},
+        thread,
+        time::{Duration, Instant},
+    };
+
+    /// Answers every APDU with itself and 9000.
+    struct Echo;
+    impl ApduCard for Echo {
+        fn execute(&mut self, apdu: &[u8]) -> Vec<u8> {
+            [apdu, &[0x90, 0x00]].concat()
+        }
+        fn reset(&mut self) {}
+    }
+
+    fn frame(data: &[u8]) -> Vec<u8> {
+        let len = u16::try_from(data.len()).unwrap().to_be_bytes();
+        [&len[..], data].concat()
+    }
+
+    fn wait_held(path: &std::path::Path) {
+        let start = Instant::now();
+        while Control::read(Some(path)) != Control::Held {
+            assert!(start.elapsed() < Duration::from_secs(5), "never held");
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The vpcd side of the test: a listener the card connects to.
+    #[test]
+    fn a_held_apdu_is_answered_when_released_and_ends_the_session_when_vpcd_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let control = dir.path().join("control");
+        let vpcd = TcpListener::bind("127.0.0.1:0").unwrap();
+        let config = VpcdConfig {
+            addr: vpcd.local_addr().unwrap(),
+            control: Some(control.clone()),
+        };
+        let card = thread::spawn(move || {
+            let stream = TcpStream::connect(config.addr).unwrap();
+            session(stream, &config, &mut Echo).map_err(|e| e.kind())
+        });
+        let (mut reader, _) = vpcd.accept().unwrap();
+        reader
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let apdu = [0x00, 0x87, 0x07, 0x9C, 0x00];
+
+        // Held: no answer while the file says `held`; deleting the file releases it.
+        std::fs::write(&control, "hold-on-ins 87\n").unwrap();
+        reader.write_all(&frame(&apdu)).unwrap();
+        wait_held(&control);
+        let mut buf = [0u8; 64];
+        let err = reader.read(&mut buf).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::WouldBlock | ErrorKind::TimedOut
+        ));
+        std::fs::remove_file(&control).unwrap();
+        reader
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut answer = vec![0u8; 2 + apdu.len() + 2];
+        reader.read_exact(&mut answer).unwrap();
+        assert_eq!(answer, frame(&[&apdu[..], &[0x90, 0x00]].concat()));
+
+        // Other instructions pass; the held one stays unanswered until vpcd goes away.
+        std::fs::write(&control, "hold-on-ins 87\n").unwrap();
+        reader.write_all(&frame(&[0x00, 0x20, 0x00, 0x80])).unwrap();
+        let mut answer = vec![0u8; 2 + 4 + 2];
+        reader.read_exact(&mut answer).unwrap();
+        reader.write_all(&frame(&apdu)).unwrap();
+        wait_held(&control);
+        drop(reader);
+        assert_eq!(
+            card.join().unwrap(),
+            Ok("vpcd closed the connection while an APDU was held")
+        );
+        assert_eq!(Control::read(Some(&control)), Control::Held);
+    }
 
     #[test]
     fn control_file_words() {
@@ -223,6 +388,14 @@ mod tests {
             Control::RemoveOnIns(0x87)
         );
         assert_eq!(Control::parse("remove-on-ins zz"), Control::Present);
+        assert_eq!(Control::parse("hold-on-ins 87\n"), Control::HoldOnIns(0x87));
+        assert_eq!(Control::parse(" hold-on-ins 20 "), Control::HoldOnIns(0x20));
+        assert_eq!(Control::parse("hold-on-ins"), Control::Present);
+        assert_eq!(Control::parse("hold-on-ins 187"), Control::Present);
+        assert_eq!(Control::parse("hold-on-ins 87 88"), Control::Present);
+        assert_eq!(Control::parse("remove-on-ins 87 88"), Control::Present);
+        assert_eq!(Control::parse("held\n"), Control::Held);
+        assert_eq!(Control::parse("held 87"), Control::Present);
         assert_eq!(Control::parse("remove now please"), Control::Present);
         assert_eq!(Control::parse("insert"), Control::Present);
         assert_eq!(Control::read(None), Control::Present);

@@ -342,6 +342,7 @@ export const en = {
   'lock.idle': 'Locked after 15 minutes without activity.',
   'lock.card_removed': 'Locked because the card was removed. Insert it again to unlock.',
   'lock.card_reset': 'Locked because the card forgot the PIN (another program reset it). Enter the PIN to continue.',
+  'lock.card_service_gone': 'Locked because the smart-card service stopped during an operation with the card; nothing was signed. When the reader is back, enter the PIN to continue.',
   'lock.user': 'You locked the session.',
   'lock.expired': 'The session has ended. Sign in again.',
   'lock.unlock': 'Unlock',

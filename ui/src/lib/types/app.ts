@@ -138,7 +138,7 @@ language: Language, };
 /**
  * Why a session is locked.
  */
-export type LockReason = "idle" | "card_removed" | "card_reset" | "user";
+export type LockReason = "idle" | "card_removed" | "card_reset" | "card_service_gone" | "user";
 
 /**
  * Kind of [`CardEvent`].
