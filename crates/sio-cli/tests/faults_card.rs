@@ -35,13 +35,7 @@ struct CardBack<'a>(&'a CardStack);
 
 impl CardBack<'_> {
     fn restore(&self) {
-        let up = root().join("scripts/card-up.sh");
-        let _ = sio_virtual_card::fixture::run(
-            &up.to_string_lossy(),
-            &[],
-            &[("SIO_CARD_STATE", self.0.state_dir())],
-        );
-        let _ = self.0.insert();
+        let _ = self.0.bring_back();
     }
 }
 
@@ -203,51 +197,6 @@ fn gateway_rows(world: &World, table: &str) -> i64 {
     .unwrap()
 }
 
-/// Kills pcscd with SIGKILL (found by its exact name, killed by its pid); only ever called with
-/// the card lock held, and the world's [`CardBack`] brings it back.
-fn kill_pcscd() {
-    let out = Command::new("pgrep")
-        .args(["-x", "pcscd"])
-        .output()
-        .unwrap();
-    let pids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    assert!(!pids.is_empty(), "pcscd is not running");
-    for pid in &pids {
-        let status = Command::new("kill").args(["-9", pid]).status().unwrap();
-        assert!(status.success(), "kill -9 {pid}");
-    }
-    // Dead (gone, or a zombie until this machine's init reaps it) within a few seconds.
-    let dead = |pid: &String| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
-            stat.rsplit_once(')')
-                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-    };
-    let start = std::time::Instant::now();
-    while !pids.iter().all(dead) {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "pcscd survived kill -9"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    // A killed pcscd leaves its pid file and socket behind; while the zombie is not reaped, a new
-    // pcscd takes it for a running one and refuses to start ("Another pcscd seems to be
-    // running"). The service manager's clean-up after a crash, done here when the file names a
-    // killed pid (pcscd writes it NUL-terminated).
-    let pid_file = Path::new("/run/pcscd/pcscd.pid");
-    if let Ok(text) = std::fs::read_to_string(pid_file) {
-        let named = text.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-        if pids.iter().any(|p| p == named) {
-            let _ = std::fs::remove_file(pid_file);
-            let _ = std::fs::remove_file("/run/pcscd/pcscd.comm");
-        }
-    }
-}
-
 /// The card process started from this tree's sources (it knows `hold-on-ins`): the card another
 /// run left in the slot may be an older build; its keys stay (same state directory).
 fn fresh_card(world: &World) {
@@ -357,7 +306,7 @@ fn pcscd_killed_during_the_signature() {
         |w| w.card.hold_on_ins(0x87).unwrap(),
         |w| {
             w.card.wait_held(Duration::from_secs(30)).unwrap();
-            kill_pcscd();
+            w.card.kill_pcscd().unwrap();
         },
         |w| drop(CardBack(&w.card)),
         // The service went away (as when it is stopped before the signature): one fault, one code.
@@ -379,7 +328,7 @@ fn pcscd_killed_during_the_tls_handshake() {
     let mut login = world.spawn_login(&["--logout"]);
     login.type_line(PIN);
     world.card.wait_held(Duration::from_secs(30)).unwrap();
-    kill_pcscd();
+    world.card.kill_pcscd().unwrap();
     let (ok, last, stderr) = login.finish();
     eprintln!("interrupted login: {last}\n{stderr}");
     assert!(!ok, "logged in without pcscd: {last}");

@@ -305,6 +305,84 @@ impl CardStack {
         })
     }
 
+    /// Kills pcscd with SIGKILL, as a crash would (found by its exact name, killed by its pid),
+    /// and waits until it is dead. Only with the card lock held (this stack), and followed by
+    /// [`CardStack::bring_back`].
+    pub fn kill_pcscd(&self) -> Result<(), FixtureError> {
+        let failed = |program: &str, status: String| FixtureError::Failed {
+            program: program.into(),
+            status,
+            stderr: String::new(),
+        };
+        let out = std::process::Command::new("pgrep")
+            .args(["-x", "pcscd"])
+            .output()
+            .map_err(|source| FixtureError::Spawn {
+                program: "pgrep".into(),
+                source,
+            })?;
+        let pids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        if pids.is_empty() {
+            return Err(failed("pgrep -x pcscd", "pcscd is not running".into()));
+        }
+        for pid in &pids {
+            let status = std::process::Command::new("kill")
+                .args(["-9", pid])
+                .status()
+                .map_err(|source| FixtureError::Spawn {
+                    program: "kill".into(),
+                    source,
+                })?;
+            if !status.success() {
+                return Err(failed(&format!("kill -9 {pid}"), status.to_string()));
+            }
+        }
+        // Dead: gone, or a zombie until this machine's init reaps it.
+        let dead = |pid: &String| {
+            fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+                stat.rsplit_once(')')
+                    .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+            })
+        };
+        let start = std::time::Instant::now();
+        while !pids.iter().all(dead) {
+            if start.elapsed() > Duration::from_secs(10) {
+                return Err(FixtureError::Timeout {
+                    wanted: "pcscd dead",
+                    waited: Duration::from_secs(10),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // A killed pcscd leaves its pid file behind; while the zombie is not reaped, a new pcscd
+        // takes it for a running one and refuses to start. The service manager's clean-up after
+        // a crash (scripts/card-up.sh does the same), when the file names a killed pid (pcscd
+        // writes it NUL-terminated).
+        let pid_file = Path::new("/run/pcscd/pcscd.pid");
+        if let Ok(text) = fs::read_to_string(pid_file) {
+            let named = text.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+            if pids.iter().any(|p| p == named) {
+                let _ = fs::remove_file(pid_file);
+                let _ = fs::remove_file("/run/pcscd/pcscd.comm");
+            }
+        }
+        Ok(())
+    }
+
+    /// pcscd and the card process up again (`scripts/card-up.sh`, same state), the card
+    /// inserted: after [`CardStack::kill_pcscd`] or any fault a test caused.
+    pub fn bring_back(&self) -> Result<(), FixtureError> {
+        card_up(&StackOptions {
+            reset: false,
+            provision: false,
+            ..self.opts.clone()
+        })?;
+        self.insert()
+    }
+
     /// Stops pcscd only and starts it again; the card reconnects by itself.
     pub fn restart_pcscd(&self) -> Result<(), FixtureError> {
         let down = workspace_root().join("scripts/card-down.sh");
