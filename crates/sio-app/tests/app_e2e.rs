@@ -11,36 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sio_app::App;
-use support::{HEAD, IIN, PIN, READER, World, call, fail};
-
-fn draft() -> Value {
-    json!({
-        "role": 3,
-        "basis": "criminal",
-        "service": 1,
-        "case": { "kind": "criminal_case", "erdr": "241500031000123" },
-        "subject": { "kind": "individual", "id": "900101300106" }
-    })
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
+use support::{HEAD, IIN, PIN, READER, World, call, draft, fail, files_under};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_flow_through_dispatch() {
@@ -328,8 +299,7 @@ async fn every_flow_through_dispatch() {
     let shred = call(&app, "close_result", json!({"request_id": request_id})).await;
     assert_eq!(shred["shredded"], true);
     let app_dir = world.dir.path().join("app");
-    for f in files_under(&app_dir.join("vault")) {
-        let bytes = std::fs::read(&f).unwrap();
+    for (f, bytes) in files_under(&app_dir.join("vault")) {
         assert!(
             !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
             "{} holds result text",

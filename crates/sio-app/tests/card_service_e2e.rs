@@ -12,17 +12,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{IIN, PIN, World, call, fail, log_in};
-
-fn draft() -> Value {
-    json!({
-        "role": 3,
-        "basis": "criminal",
-        "service": 1,
-        "case": { "kind": "criminal_case", "erdr": "241500031000123" },
-        "subject": { "kind": "individual", "id": "900101300106" }
-    })
-}
+use support::{IIN, PIN, World, call, draft, fail, log_in};
 
 /// pcscd and the card back whatever happens (the world's card lock is still held).
 struct Back<'a>(&'a sio_virtual_card::fixture::CardStack);

@@ -11,37 +11,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-use support::{IIN, PIN, World, call, fail, log_in};
-
-fn draft() -> Value {
-    json!({
-        "role": 3,
-        "basis": "criminal",
-        "service": 1,
-        "case": { "kind": "criminal_case", "erdr": "241500031000123" },
-        "subject": { "kind": "individual", "id": "900101300106" }
-    })
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
+use serde_json::json;
+use support::{IIN, PIN, World, call, draft, fail, files_under, log_in};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_result_is_destroyed_when_its_viewing_time_ends() {
@@ -146,8 +117,7 @@ async fn an_open_result_is_destroyed_when_its_viewing_time_ends() {
         files_under(&app_dir.join("vault/data")).is_empty(),
         "ciphertext removed"
     );
-    for f in files_under(&app_dir.join("vault")) {
-        let bytes = std::fs::read(&f).unwrap();
+    for (f, bytes) in files_under(&app_dir.join("vault")) {
         assert!(
             !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
             "{} holds result text",

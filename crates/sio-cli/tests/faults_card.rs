@@ -45,27 +45,6 @@ impl Drop for CardBack<'_> {
     }
 }
 
-/// Every file under `dir` with its bytes.
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(b) = std::fs::read(&p) {
-                out.push((p, b));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// The outbox's items as `sio request list` shows them.
 fn outbox_items(ws: &Path) -> Vec<serde_json::Value> {
     let out = sio(&["request", "list", "--data-dir"])
@@ -227,7 +206,7 @@ fn signature_interrupted_after_pin(
         .output()
         .unwrap();
     assert!(out.status.success());
-    let outbox_before = files(&ws.join("outbox"));
+    let outbox_before = sio_test_support::files_under(&ws.join("outbox"));
 
     let (ok, lines, stderr) = send_with_fault(&world, &ws, || fault(&world), || after_pin(&world));
     eprintln!("interrupted send: {lines:?}\n{stderr}");
@@ -240,7 +219,10 @@ fn signature_interrupted_after_pin(
     assert!(!stderr.contains("Queued request"), "{stderr}");
     // Nothing queued, the outbox's files as they were: no request is sent unsigned later.
     assert!(outbox_items(&ws).is_empty());
-    assert_eq!(files(&ws.join("outbox")), outbox_before);
+    assert_eq!(
+        sio_test_support::files_under(&ws.join("outbox")),
+        outbox_before
+    );
     // Nothing reached the gateway.
     assert_eq!(gateway_rows(&world, "requests"), 0);
 

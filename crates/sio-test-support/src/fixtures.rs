@@ -57,7 +57,8 @@ pub fn ivanov_application(
     }
 }
 
-/// Every readable file below `root` with its bytes (to look for plaintext left on disk).
+/// Every readable file below `root` with its bytes, in path order (to look for plaintext left on
+/// disk, or to compare a directory before and after a fault).
 pub fn files_under(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -73,6 +74,7 @@ pub fn files_under(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             }
         }
     }
+    out.sort();
     out
 }
 

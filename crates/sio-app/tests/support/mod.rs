@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use sio_app::{App, AppConfig, ErrorBody, RecordingSink};
 
 pub(crate) use sio_test_support::{
-    DEPARTMENT_HEAD, HEAD, Holder, IIN, INVESTIGATOR, PIN, READER, investigator_dismissal,
+    DEPARTMENT_HEAD, HEAD, Holder, IIN, INVESTIGATOR, PIN, READER, files_under,
+    investigator_dismissal,
 };
 
 /// The running world; holds the card lock until dropped.
@@ -93,4 +94,16 @@ pub(crate) async fn log_in(world: &World, app: &App, iin: &str) {
     }
     assert_eq!(s["stage"], "active");
     assert_eq!(call(app, "session", json!({})).await["user"]["iin"], iin);
+}
+
+/// The investigator's request of the end-to-end tests (role 3, criminal case, service 1), as the
+/// composer sends it.
+pub(crate) fn draft() -> Value {
+    json!({
+        "role": 3,
+        "basis": "criminal",
+        "service": 1,
+        "case": { "kind": "criminal_case", "erdr": "241500031000123" },
+        "subject": { "kind": "individual", "id": "900101300106" }
+    })
 }
