@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Package size and `sio sign` start benchmark (issue 21; not part of the test command). Prints the
 # two rows of docs/PERFORMANCE.md, each with its reference measured in the same run:
-#   1. the workstation .deb (desktop app, `sio` with the fingerprint agent, face model) against the
+#   1. the workstation .deb (desktop app, `sio` with the fingerprint agent) against the
 #      bare Tauri 2 binary, stripped (built by scripts/bench-desktop.sh into target/bench-bare/;
 #      SIO_BENCH_REUSE_BARE=1 there reuses it), its installed size, each binary stripped, and
 #      which crates weigh what in each binary (`nm --size-sort -S` of the unstripped dist build,
@@ -9,8 +9,9 @@
 #   2. `sio sign`, one process per signature, with an RSA-2048 key in SoftHSM2, against
 #      `pkcs11-tool --sign` on the same key: N runs each, interleaved; median, p95, ratio.
 # Builds with the `dist` profile (workspace Cargo.toml: fat LTO, one codegen unit, opt-level "s"
-# but for the hot numeric crates) and prints the build time; the two binaries are built in two
-# cargo invocations so that each gets only its own features (the app never links tract).
+# but for the hot numeric crates) and prints the build time; the three binaries are built in three
+# cargo invocations so that each gets only its own features: the app and the workstation's `sio`
+# never link the gateway or tract; the gateway's program `sio-gateway` (its own package) does.
 # Usage: scripts/bench-package.sh [--no-build] [--runs N] [--sign-only]   (N defaults to 50)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,10 +28,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ "$BUILD" = 1 ]; then
-  for p in arm-sio-pso sio-cli; do
+  for what in "-p arm-sio-pso" "-p sio-cli --no-default-features --bin sio" "-p sio-cli --bin sio-gateway"; do
     t0=$(date +%s)
-    cargo build --profile dist --locked -p "$p"
-    echo "dist build of $p: $(( $(date +%s) - t0 )) s (wall clock, $(nproc) cores)"
+    # shellcheck disable=SC2086 # the words of $what are cargo's arguments
+    cargo build --profile dist --locked $what
+    echo "dist build of $what: $(( $(date +%s) - t0 )) s (wall clock, $(nproc) cores)"
   done
 fi
 BIN=${SIO_BENCH_BIN_DIR:-target/dist}   # (SIO_BENCH_BIN_DIR: another build, e.g. to try the script)
@@ -51,7 +53,7 @@ for p in "${PKGS[@]}"; do printf '%-48s %s\n' "$(basename "$p")" "$(mb "$(size "
 DEB=$(printf '%s\n' "${PKGS[@]}" | grep '/arm-sio-pso_.*\.deb$')
 printf '%-48s %s\n' "  installed size (Installed-Size)" "$(mb $(( $(dpkg-deb -f "$DEB" Installed-Size) * 1024 )))"
 dpkg-deb --contents "$DEB" | awk '$3 > 100000 {printf "  %-46s %.2f MB\n", $6 ($7 ? " " $7 " " $8 : ""), $3/1e6}'
-for b in sio arm-sio-pso; do
+for b in sio arm-sio-pso sio-gateway; do
   [ -x "$BIN/$b" ] || continue
   S=$(stripped "$BIN/$b")
   printf '%-48s %s (xz: %s)\n' "$b (dist, stripped)" "$(mb "$S")" "$(mb "$(xzed "$OUT/s")")"
@@ -70,7 +72,7 @@ if [ "$D" -le 12000000 ]; then echo "goal .deb <= 12 MB: met ($(mb "$D"))"; else
 
 # Which crates weigh what: symbol sizes of the unstripped binaries, by the first crate named in
 # each (demangled) symbol, generic code of core/alloc/std counted to the crate it was made for.
-for b in sio arm-sio-pso; do
+for b in sio arm-sio-pso sio-gateway; do
   [ -x "$BIN/$b" ] || continue
   echo "== $b: sections (size -A) and symbols by crate (nm --size-sort -S)"
   command size -A "$BIN/$b" | awk '$1 ~ /^\.(text|rodata|data\.rel\.ro|eh_frame|gcc_except_table)$/ {printf "  %-20s %6.2f MB\n", $1, $2/1e6}'

@@ -5,25 +5,35 @@
 # workstation package into a temporary root and run `sio --version`, `sio diagnose --json`,
 # `sio policy check` on the shipped example, and an offline update from the installed tree; the
 # fingerprint agent (`sio` through the link /usr/bin/sio-fingerprint-agent), its man page and its
-# (not enabled) unit.
+# (not enabled) unit; the gateway package: its own program `sio-gateway` (the workstation's `sio` is
+# built without the gateway and refuses `sio gateway` with CLI_GATEWAY_NOT_INSTALLED), the
+# hash-pinned face model, the units running `sio-gateway`, no dependency on the workstation.
 # Usage: scripts/package-test.sh [--bin-dir DIR]     (env SIO_PACKAGE_BIN_DIR works too)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 BIN_DIR="${SIO_PACKAGE_BIN_DIR:-}"
 [ "${1:-}" = --bin-dir ] && BIN_DIR=$2
-if [ -z "$BIN_DIR" ]; then
-  TARGET=$(cargo metadata --no-deps --format-version 1 --locked | jq -r .target_directory)
-  [ -x "$TARGET/debug/sio" ] || cargo build -p sio-cli --bin sio --locked
-  BIN_DIR=$TARGET/debug
-fi
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 start=$(date +%s)
+if [ -z "$BIN_DIR" ]; then
+  # The debug build of the test command, shaped as the packages are: the workstation's `sio` without
+  # the gateway (built here, then copied out: target/debug/sio stays the full one the tests use),
+  # the gateway's program and the desktop app as built.
+  TARGET=$(cargo metadata --no-deps --format-version 1 --locked | jq -r .target_directory)
+  cargo build -q -p sio-cli --no-default-features --bin sio --locked
+  BIN_DIR=$OUT/bin
+  mkdir -p "$BIN_DIR"
+  cp "$TARGET/debug/sio" "$BIN_DIR/sio"
+  cargo build -q -p sio-cli --bin sio --bin sio-gateway --locked
+  cp "$TARGET/debug/sio-gateway" "$BIN_DIR/"
+  [ ! -x "$TARGET/debug/arm-sio-pso" ] || cp "$TARGET/debug/arm-sio-pso" "$BIN_DIR/"
+fi
 
 mapfile -t PKGS < <(bash packaging/build-deb.sh --bin-dir "$BIN_DIR" --out "$OUT/pkgs" --rpm)
 DEB=$(printf '%s\n' "${PKGS[@]}" | grep '/arm-sio-pso_.*\.deb$')
-GDEB=$(printf '%s\n' "${PKGS[@]}" | grep '/sio-gateway_.*\.deb$')
+GDEB=$(printf '%s\n' "${PKGS[@]}" | grep '/sio-gateway_.*\.deb$' || true)
 echo "== built: ${PKGS[*]}"
 
 echo "== dpkg-deb --info"
@@ -35,8 +45,7 @@ grep -q '^ Suggests: fprintd' <<<"$INFO" || { echo "FAIL: Suggests lacks fprintd
 echo "== dpkg-deb --contents (workstation)"
 CONTENTS=$(dpkg-deb --contents "$DEB")
 awk '{print $1, $6, $7, $8}' <<<"$CONTENTS"
-EXPECT=(./usr/bin/sio ./usr/share/man/man1/sio.1.gz ./usr/share/arm-sio-pso/pkcs11-modules.toml
-        ./usr/share/arm-sio-pso/models/README)
+EXPECT=(./usr/bin/sio ./usr/share/man/man1/sio.1.gz ./usr/share/arm-sio-pso/pkcs11-modules.toml)
 if grep -q '/bin/arm-sio-pso$' <<<"$CONTENTS"; then   # the desktop app was built: its entry, icon, page
   EXPECT+=(./usr/bin/arm-sio-pso ./usr/share/applications/arm-sio-pso.desktop
            ./usr/share/icons/hicolor/128x128/apps/arm-sio-pso.png ./usr/share/man/man1/arm-sio-pso.1.gz)
@@ -56,8 +65,24 @@ for f in "${EXPECT[@]}" \
          ./usr/share/doc/arm-sio-pso/copyright ./opt/arm-sio-pso/current; do
   grep -q " $f\( \|$\)" <<<"$CONTENTS" || { echo "FAIL: $f missing from the package" >&2; exit 1; }
 done
+# The gateway is not the workstation's: no gateway code, model or page in its package.
+if grep -qE 'MobileFaceNet|/man1/sio-gateway|/bin/sio-gateway' <<<"$CONTENTS"; then
+  echo "FAIL: the workstation package carries the gateway's program, pages or face model" >&2; exit 1
+fi
 echo "== dpkg-deb --contents (gateway)"
-dpkg-deb --contents "$GDEB" | awk '{print $1, $6}'
+[ -n "$GDEB" ] || { echo "FAIL: no gateway package was built" >&2; exit 1; }
+GCONTENTS=$(dpkg-deb --contents "$GDEB")
+awk '{print $1, $6}' <<<"$GCONTENTS"
+for f in ./usr/bin/sio-gateway ./usr/share/sio-gateway/models/MobileFaceNet.tflite \
+         ./usr/share/sio-gateway/models/MobileFaceNet.tflite.sha256 ./usr/share/man/man1/sio-gateway.1.gz \
+         ./usr/share/man/man1/sio-gateway-run.1.gz ./lib/systemd/system/sio-gateway.service \
+         ./lib/systemd/system/sio-gateway-backup.service ./etc/sio-gateway/gateway.env; do
+  grep -q " $f\( \|$\)" <<<"$GCONTENTS" || { echo "FAIL: $f missing from the gateway package" >&2; exit 1; }
+done
+GINFO=$(dpkg-deb --info "$GDEB")
+if grep -q '^ Depends:.*arm-sio-pso' <<<"$GINFO"; then
+  echo "FAIL: the gateway package depends on the workstation (and so on WebKit)" >&2; exit 1
+fi
 
 echo "== lintian"
 if command -v lintian >/dev/null; then
@@ -91,6 +116,29 @@ grep -qx 'ExecStart=/usr/bin/sio-fingerprint-agent .*' "$R/lib/systemd/system/si
   || { echo "FAIL: the agent's unit does not run /usr/bin/sio-fingerprint-agent" >&2; exit 1; }
 python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["product"]=="arm-sio-pso"; print("installed manifest:", m["version"], len(m["files"]), "files")' \
   "$R/opt/arm-sio-pso/current/MANIFEST.json"
+
+# The workstation's sio refuses the gateway with its code; nothing is started.
+if "$SIO" gateway run --data "$OUT/gw-data" >"$OUT/gw.out" 2>"$OUT/gw.err"; then
+  echo "FAIL: the workstation's sio ran a gateway" >&2; exit 1
+fi
+grep -q '"code":"CLI_GATEWAY_NOT_INSTALLED"' "$OUT/gw.out" || { cat "$OUT/gw.out" "$OUT/gw.err" >&2; echo "FAIL: sio gateway: no CLI_GATEWAY_NOT_INSTALLED" >&2; exit 1; }
+[ ! -e "$OUT/gw-data" ] || { echo "FAIL: sio gateway touched its data directory" >&2; exit 1; }
+
+echo "== the gateway package unpacked: its program, its units, its model"
+GR="$OUT/groot"
+dpkg-deb -x "$GDEB" "$GR"
+GW="$GR/usr/bin/sio-gateway"
+"$GW" --version
+"$GW" run --help | grep -q -- '--face-model' || { echo "FAIL: sio-gateway run is not the gateway's run" >&2; exit 1; }
+"$GW" pki init "$OUT/gw-pki" --users demo >/dev/null
+(cd "$GR/usr/share/sio-gateway/models" && sha256sum -c --status MobileFaceNet.tflite.sha256) \
+  || { echo "FAIL: the packaged face model does not match its pinned hash" >&2; exit 1; }
+grep -q '^ExecStart=/usr/bin/sio-gateway run .*--face-model \${SIO_GATEWAY_FACE_MODEL}' "$GR/lib/systemd/system/sio-gateway.service" \
+  || { echo "FAIL: the gateway unit does not run sio-gateway with the face model" >&2; exit 1; }
+grep -q '/usr/bin/sio-gateway backup' "$GR/lib/systemd/system/sio-gateway-backup.service" \
+  || { echo "FAIL: the backup unit does not run sio-gateway backup" >&2; exit 1; }
+grep -qx 'SIO_GATEWAY_FACE_MODEL=/usr/share/sio-gateway/models/MobileFaceNet.tflite' "$GR/etc/sio-gateway/gateway.env" \
+  || { echo "FAIL: gateway.env does not name the packaged model" >&2; exit 1; }
 
 echo "== offline update of the unpacked installation"
 "$SIO" update keygen --out "$OUT/vendor.key" > "$OUT/keygen.txt"

@@ -7,8 +7,8 @@ use sio_biometrics::face::embed::{DEFAULT_THRESHOLD, Embedder, Embedding};
 use sio_biometrics::face::liveness::{self, LivenessStep};
 use sio_biometrics::face::synth::{self, ASTRONAUT_FACE, Plan, Pose};
 use sio_biometrics::face::{
-    CaptureSettings, Detector, Frame, QualityGates, SequenceSource, StillSource, assess, capture,
-    decode_key_frame,
+    CaptureSettings, Detector, FaceError, Frame, QualityGates, SequenceSource, StillSource, assess,
+    capture, decode_key_frame,
 };
 
 use LivenessStep::{Closer, TurnLeft, TurnRight};
@@ -193,4 +193,27 @@ fn the_same_face_matches_and_another_does_not() {
         template
     );
     assert!(format!("{template:?}").contains("redacted"));
+}
+
+/// The attack: the gateway's model file swapped or edited on its disk (a model that maps every
+/// face to one point would let any face match). One flipped byte is refused before tract reads it.
+#[test]
+fn a_model_file_other_than_the_pinned_one_is_refused() {
+    let model = synth::data_dir().join("MobileFaceNet.tflite");
+    let mut bytes = std::fs::read(&model).unwrap();
+    let dir = std::env::temp_dir().join(format!("sio-face-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tampered = dir.join("MobileFaceNet.tflite");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&tampered, &bytes).unwrap();
+    let e = Embedder::load(&tampered).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(matches!(e, FaceError::Model(_)), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains(sio_biometrics::face::embed::MODEL_SHA256),
+        "{e}"
+    );
+    assert!(Embedder::load(&dir.join("absent.tflite")).is_err());
 }

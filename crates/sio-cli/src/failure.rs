@@ -54,6 +54,8 @@ pub(crate) enum CliCode {
     WarningsUnconfirmed,
     /// `sio diagnose --out`: the report could not be written.
     ReportWrite,
+    /// `sio gateway …` on a `sio` built without the reference gateway (the workstation's).
+    GatewayNotInstalled,
 }
 
 sio_error::coded! {
@@ -67,4 +69,5 @@ sio_error::coded! {
     Self::ConsentRequired => "CLI_CONSENT_REQUIRED" [LogIn],
     Self::WarningsUnconfirmed => "CLI_WARNINGS_UNCONFIRMED",
     Self::ReportWrite => "WS_REPORT_WRITE",
+    Self::GatewayNotInstalled => "CLI_GATEWAY_NOT_INSTALLED" [Administrator],
 }

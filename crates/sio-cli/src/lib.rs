@@ -4,6 +4,11 @@
 //! `sio` binary (src/main.rs) is a wrapper over [`main_with`], which also runs the fingerprint
 //! agent when the program is invoked through a link named `sio-fingerprint-agent` (the packages
 //! install `/usr/bin/sio-fingerprint-agent` as a link to `sio`; issue 21, docs/PERFORMANCE.md).
+//!
+//! The reference gateway is the feature `gateway` (on by default): the workstation's packaged `sio`
+//! is built without it and answers `sio gateway …` with `CLI_GATEWAY_NOT_INSTALLED`; the gateway's
+//! package ships the `sio-gateway` binary (src/bin/sio-gateway.rs), for which [`main_with`] reads
+//! `sio-gateway X …` as `sio gateway X …`.
 
 use std::process::ExitCode;
 
@@ -14,6 +19,7 @@ mod cmd_catalogue;
 mod cmd_check;
 mod cmd_diagnose;
 mod cmd_fingerprint;
+#[cfg(feature = "gateway")]
 mod cmd_gateway;
 mod cmd_login;
 mod cmd_pki;
@@ -46,7 +52,16 @@ enum Command {
     /// Fingerprint readers for the helpdesk: `devices`, `enroll` (recorded on the gateway), `verify`.
     Fingerprint(cmd_fingerprint::Args),
     /// The reference gateway: `run` it, or administer it (`admin …`).
+    #[cfg(feature = "gateway")]
     Gateway(cmd_gateway::Args),
+    /// The reference gateway is not part of this build (the workstation's `sio`): refused with
+    /// `CLI_GATEWAY_NOT_INSTALLED`, whatever follows.
+    #[cfg(not(feature = "gateway"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Gateway {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        rest: Vec<std::ffi::OsString>,
+    },
     /// Log in to СИО ПСО with the token and a second factor (helpdesk and scripted checks).
     Login(cmd_login::Args),
     /// Sign a document (CMS/CAdES-BES .p7s) with a token key; co-sign an existing signature.
@@ -125,6 +140,31 @@ fn runtime(command: &str) -> Option<tokio::runtime::Runtime> {
 /// its systemd unit runs it under this name).
 pub const FINGERPRINT_AGENT_NAME: &str = "sio-fingerprint-agent";
 
+/// The name of the gateway's program (the sio-gateway package's `/usr/bin/sio-gateway`, built from
+/// src/bin/sio-gateway.rs): `sio-gateway run …` is `sio gateway run …`; `pki`, `man`, `--version`
+/// and `-V` keep their `sio` meaning, so the gateway's host can make a test PKI without the
+/// workstation package.
+pub const GATEWAY_PROGRAM_NAME: &str = "sio-gateway";
+
+/// Read the arguments of the gateway's program as those of `sio`: the program is `sio` (so usage
+/// and errors name `sio gateway run`, the pages' name), and `gateway` is inserted after it unless
+/// the first argument is one of the commands the program keeps.
+fn gateway_program_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const KEPT: [&str; 4] = ["pki", "man", "--version", "-V"];
+    let keep = args
+        .get(1)
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| KEPT.contains(&a));
+    match args.first_mut() {
+        Some(program) => *program = "sio".into(),
+        None => return args,
+    }
+    if !keep {
+        args.insert(1, "gateway".into());
+    }
+    args
+}
+
 /// Run the command line on `args` (the program name first, as [`std::env::args_os`] gives it)
 /// and return the process's exit code. A program name whose file name is
 /// [`FINGERPRINT_AGENT_NAME`] runs the fingerprint agent instead of `sio`.
@@ -141,6 +181,11 @@ where
     if invoked_as.is_some_and(|name| name == FINGERPRINT_AGENT_NAME) {
         return sio_fingerprint_agent::main_with(args);
     }
+    let args = if invoked_as.is_some_and(|name| name == GATEWAY_PROGRAM_NAME) {
+        gateway_program_args(args)
+    } else {
+        args
+    };
     let cli = Cli::parse_from(args);
     match cli.command {
         Command::Audit(args) => cmd_audit::run(args),
@@ -148,7 +193,17 @@ where
         Command::Check(args) => cmd_check::run(args),
         Command::Diagnose(args) => cmd_diagnose::run(args),
         Command::Fingerprint(args) => cmd_fingerprint::run(args),
+        #[cfg(feature = "gateway")]
         Command::Gateway(args) => cmd_gateway::run(args),
+        #[cfg(not(feature = "gateway"))]
+        Command::Gateway { .. } => cmd_request::finish(
+            "gateway",
+            Err(failure::fail(
+                "CLI_GATEWAY_NOT_INSTALLED",
+                "this is the workstation's `sio`, built without the reference gateway; \
+                 on the gateway's host, install the sio-gateway package and run `sio-gateway …`",
+            )),
+        ),
         Command::Login(args) => cmd_login::run(args),
         Command::Sign(args) => cmd_sign::run(args),
         Command::Verify(args) => cmd_verify::run(args),
@@ -169,5 +224,30 @@ mod tests {
     fn command_line_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// `sio-gateway X …` is `sio gateway X …`, but for the commands the gateway's program keeps.
+    #[test]
+    fn gateway_program_reads_as_sio_gateway() {
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        let cases: [(&[&str], &[&str]); 5] = [
+            (
+                &["sio-gateway", "run", "--no-demo"],
+                &["sio", "gateway", "run", "--no-demo"],
+            ),
+            (
+                &["sio-gateway", "admin", "users"],
+                &["sio", "gateway", "admin", "users"],
+            ),
+            (&["sio-gateway"], &["sio", "gateway"]),
+            (
+                &["sio-gateway", "pki", "init", "d"],
+                &["sio", "pki", "init", "d"],
+            ),
+            (&["sio-gateway", "--version"], &["sio", "--version"]),
+        ];
+        for (given, read) in cases {
+            assert_eq!(super::gateway_program_args(args(given)), args(read));
+        }
     }
 }

