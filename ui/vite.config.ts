@@ -20,6 +20,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    // The dictionaries are chunks loaded on demand (src/lib/i18n): load all three first.
+    setupFiles: ['src/lib/i18n/test-setup.ts'],
     environment: 'node',
   },
 });

@@ -71,6 +71,12 @@ fn main() {
     let app = App::new(AppConfig::from_env(), sink.clone());
     let result = tauri::Builder::default()
         .manage(app.clone())
+        // The saved language, set before any script of the page runs (sio_app::start_script).
+        .plugin(
+            tauri::plugin::Builder::<_>::new("sio-start")
+                .js_init_script(app.start_script())
+                .build(),
+        )
         .invoke_handler(handler())
         .setup(move |tauri_app| {
             let _ = sink.0.set(tauri_app.handle().clone());

@@ -21,6 +21,7 @@ mod error;
 pub mod events;
 mod helpdesk;
 pub mod model;
+mod start;
 mod token;
 pub mod typescript;
 
@@ -28,3 +29,4 @@ pub use app::{App, AppConfig, CardWatch, ENV_DATA_DIR, ENV_KEYSTORE, ENV_POLICY}
 pub use dispatch::COMMANDS;
 pub use error::{AppCode, CODES, ErrorBody};
 pub use events::{EventSink, NullSink, RecordingSink};
+pub use start::{START_GLOBAL, start_script};

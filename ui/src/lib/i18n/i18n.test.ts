@@ -1,11 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { get } from 'svelte/store';
-import { dictionaries, language, t, translate, whatToDoKey } from './index';
+import type { Language } from '../backend';
+import { type Dictionary, isKey, language, loadDictionary, t, translate, whatToDoKey } from './index';
 import { en } from './en';
+import { queryLanguage, shellLanguage } from './start';
 import { astanaLocalToIso, formatDateTime, hrDeadline, timeLeft } from './time';
 
 describe('i18n', () => {
   const keys = Object.keys(en).sort();
+  const dictionaries = {} as Record<Language, Dictionary>;
+  beforeAll(async () => {
+    for (const lang of ['kk', 'ru', 'en'] as const) dictionaries[lang] = await loadDictionary(lang);
+  });
   for (const lang of ['kk', 'ru', 'en'] as const) {
     it(`${lang} has exactly the same keys and no empty strings`, () => {
       const d = dictionaries[lang];
@@ -37,6 +43,60 @@ describe('i18n', () => {
     expect(whatToDoKey('TOKEN_WRONG_PIN')).toBe('errors.TOKEN_WRONG_PIN');
     expect(whatToDoKey('SOMETHING_NEW')).toBe('errors.default');
     expect(translate('kk', whatToDoKey('GW_OTP_WRONG'))).toContain('SMS');
+    expect(isKey('nav.home')).toBe(true);
+    expect(isKey('toString')).toBe(false);
+  });
+});
+
+describe('dictionaries loaded on demand', () => {
+  it('starts in the default language with only its dictionary, switches once a chunk is there', async () => {
+    // A fresh instance of the module: no shell, no ?lang=, nothing loaded by the test setup.
+    vi.resetModules();
+    const fresh = await import('./index');
+    await fresh.languageReady;
+    expect(get(fresh.language)).toBe('kk');
+    expect(get(fresh.t)('nav.home')).toBe('Басты бет');
+    // Russian is not loaded: its texts are not there, and choosing it keeps Kazakh on the page
+    // until the chunk has arrived (never keys).
+    expect(fresh.translate('ru', 'nav.home')).toBe('nav.home');
+    fresh.language.set('ru');
+    expect(get(fresh.language)).toBe('kk');
+    expect(get(fresh.t)('nav.home')).toBe('Басты бет');
+    await fresh.setLanguage('ru');
+    expect(get(fresh.language)).toBe('ru');
+    expect(get(fresh.t)('nav.home')).toBe('Главная');
+    // A loaded language switches at once.
+    fresh.language.set('kk');
+    expect(get(fresh.language)).toBe('kk');
+  });
+  it('lets the last choice win when chunks arrive out of order', async () => {
+    vi.resetModules();
+    const fresh = await import('./index');
+    await fresh.languageReady;
+    const first = fresh.setLanguage('ru');
+    const second = fresh.setLanguage('en');
+    await Promise.all([first, second]);
+    expect(get(fresh.language)).toBe('en');
+    await fresh.loadLanguage('ru');
+    expect(get(fresh.language)).toBe('en');
+  });
+});
+
+describe('start language', () => {
+  it('reads the script the desktop shell injects (crates/sio-app/src/start.rs)', () => {
+    const win: { __SIO_START__?: unknown } = {};
+    // The exact text of `sio_app::start_script` for Russian.
+    new Function('window', 'window.__SIO_START__ = Object.freeze({"language":"ru"});')(win);
+    expect(shellLanguage(win.__SIO_START__)).toBe('ru');
+    expect(shellLanguage(undefined)).toBeNull();
+    expect(shellLanguage(null)).toBeNull();
+    expect(shellLanguage({ language: 'de' })).toBeNull();
+    expect(shellLanguage('ru')).toBeNull();
+  });
+  it('reads ?lang= of the browser build', () => {
+    expect(queryLanguage('?api=x&lang=en')).toBe('en');
+    expect(queryLanguage('?lang=xx')).toBeNull();
+    expect(queryLanguage('')).toBeNull();
   });
 });
 
