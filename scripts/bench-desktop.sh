@@ -17,6 +17,9 @@
 #   - where the time goes (tests/desktop/bench.mjs, through tauri-driver + WebKitWebDriver, which
 #     adds its own work): spawn → page navigation → first bundle run (`sio:init`) → first calls
 #     answered (`sio:settings`) → reader list painted.
+#   - a second reference, "bare-sw": the same bare window drawing without GPU compositing
+#     (WebKit's hardware acceleration policy "never"), as the app does (src-tauri/src/main.rs,
+#     `render_in_software`): what the app costs beyond a bare window that renders the same way.
 # The AusweisApp2 reference of issue 21 is not installable here (no network, no package in the
 # mirror): it is not measured, and the output says so.
 # pcscd with the vpcd reader must be up (scripts/card-up.sh --pcscd-only is run); the card itself
@@ -77,7 +80,7 @@ idle_memory() { # bin
 # --- inside Xvfb ---------------------------------------------------------------------------------
 if [ "${1:-}" = "--inner" ]; then
     # label:binary of everything measured.
-    TARGETS=("bare:$BARE_BIN" "app:$APP_BIN")
+    TARGETS=("bare:$BARE_BIN" "bare-sw:$BENCH/bare-sw" "app:$APP_BIN")
     [ -n "${BEFORE_BIN:-}" ] && TARGETS+=("before:$BEFORE_BIN")
     frames() { # label binary runs [file suffix]
         node "$E2E/bench-frames.mjs" --app "$2" --label "$1" --runs "$3" >>"$BENCH/frames-$1${4:-}.jsonl"
@@ -109,7 +112,7 @@ if [ "${1:-}" = "--inner" ]; then
     TRACE_RUNS=$((RUNS < 5 ? RUNS : 5))
     for t in "${TARGETS[@]}"; do
         marker='[data-reader]'
-        [ "${t%%:*}" = bare ] && marker='[data-ready]'
+        case "${t%%:*}" in bare*) marker='[data-ready]' ;; esac
         node "$E2E/bench.mjs" --app "${t#*:}" --marker "$marker" --label "${t%%:*}" --runs "$TRACE_RUNS" >"$BENCH/start-${t%%:*}.json"
     done
     log "a card inserted right after the start is seen (tests/desktop/bench-card-at-start.mjs)"
@@ -142,6 +145,9 @@ tauri-build = { version = "2", features = [] }
 [dependencies]
 tauri = { version = "2", features = [] }
 
+[target.'cfg(target_os = "linux")'.dependencies]
+webkit2gtk = { version = "2.0.2", features = ["v2_16"] }
+
 [features]
 default = ["custom-protocol"]
 custom-protocol = ["tauri/custom-protocol"]
@@ -150,8 +156,23 @@ EOF
 sed -n '/^\[profile\.release\]/,/^\[/p' Cargo.toml | sed '$ { /^\[/d }' >>"$BARE/Cargo.toml"
 echo 'fn main() { tauri_build::build() }' >"$BARE/build.rs"
 cat >"$BARE/src/main.rs" <<'EOF'
+// SIO_BENCH_BARE_SOFTWARE=1: no GPU compositing, as the app (src-tauri/src/main.rs).
 fn main() {
     tauri::Builder::default()
+        .setup(|app| {
+            use tauri::Manager;
+            if std::env::var_os("SIO_BENCH_BARE_SOFTWARE").is_some() {
+                if let Some(w) = app.webview_windows().values().next() {
+                    let _ = w.with_webview(|v| {
+                        use webkit2gtk::{SettingsExt, WebViewExt};
+                        if let Some(s) = v.inner().settings() {
+                            s.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
+                        }
+                    });
+                }
+            }
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("bare window");
 }
@@ -234,6 +255,8 @@ export SIO_CARD_BIN="$TARGET/debug/sio-virtual-card"
 bash scripts/card-up.sh --pcscd-only
 bash scripts/card-down.sh
 BENCH=$(mktemp -d /tmp/sio-bench-desktop.XXXXXX)
+printf '#!/bin/sh\nSIO_BENCH_BARE_SOFTWARE=1 exec "%s" "$@"\n' "$BARE_BIN" >"$BENCH/bare-sw"
+chmod +x "$BENCH/bare-sw"
 restore_card() {
     if [ -n "$CARD_WAS" ]; then bash scripts/card-up.sh >/dev/null || true; else bash scripts/card-down.sh || true; fi
 }
@@ -261,7 +284,7 @@ xvfb-run -a -s "-screen 0 1280x1024x24" "$0" --inner
 node - "$BENCH" <<'EOF'
 const fs = require('fs'), dir = process.argv[2];
 const read = (f) => (fs.existsSync(`${dir}/${f}`) ? fs.readFileSync(`${dir}/${f}`, 'utf8') : null);
-const labels = ['app', 'bare', ...(read('frames-before.jsonl') ? ['before'] : [])];
+const labels = ['app', 'bare', 'bare-sw', ...(read('frames-before.jsonl') ? ['before'] : [])];
 const runsOf = (l, suffix = '') => (read(`frames-${l}${suffix}.jsonl`) ?? '').trim().split('\n').filter(Boolean).flatMap((x) => JSON.parse(x).runs);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[s.length >> 1] : Math.round((s[s.length / 2 - 1] + s[s.length / 2]) / 2)) : NaN; };
 const warm = Object.fromEntries(labels.map((l) => [l, runsOf(l)]));
@@ -276,9 +299,9 @@ const mib = (k) => `${(k / 1024).toFixed(1)} MiB`;
 const ms = (x) => (Number.isFinite(x) ? `${x} ms` : '–');
 const ratio = (x, y) => (x && y ? `${(x / y).toFixed(2)}×` : '–');
 const cols = labels.filter((l) => l !== 'bare');
-const head = ['measure', ...cols, 'bare window', ...cols.map((c) => `${c} / bare`), 'goal'];
+const head = ['measure', ...cols, 'bare window', ...cols.map((c) => `${c} / bare`), 'app / bare-sw', 'goal'];
 const rows = [];
-const row = (name, vals, f, goal) => rows.push([name, ...cols.map((c) => f(vals[c])), f(vals.bare), ...cols.map((c) => ratio(vals[c], vals.bare)), goal]);
+const row = (name, vals, f, goal) => rows.push([name, ...cols.map((c) => f(vals[c])), f(vals.bare), ...cols.map((c) => ratio(vals[c], vals.bare)), ratio(vals.app, vals['bare-sw']), goal]);
 const by = (fn) => Object.fromEntries(labels.map((l) => [l, fn(l)]));
 const n = warm.app.length;
 row(`start → settled login screen, warm median (${n} runs)`, by((l) => median(warm[l].map((r) => r.ready_ms))), ms, '≤ 1.1× bare');
@@ -320,7 +343,7 @@ for (const l of labels) {
     ['first calls answered (sio:settings)', at((r) => r.trace?.marks?.['sio:settings'])],
     ['screen painted', median(runs.map((r) => r.ready_ms))],
   ].filter(([, v]) => Number.isFinite(v));
-  console.log(`  ${l.padEnd(6)} ${parts.map(([k, v]) => `${k} ${v}`).join(' → ')}`);
+  console.log(`  ${l.padEnd(7)} ${parts.map(([k, v]) => `${k} ${v}`).join(' → ')}`);
   const scripts = runs.at(-1)?.trace?.scripts ?? [];
   if (scripts.length) console.log(`         loaded before the screen (ms after navigation, last run): ${scripts.map((x) => `${x.name} ${x.start}–${x.end}`).join(', ')}`);
 }

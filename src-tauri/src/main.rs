@@ -54,6 +54,26 @@ macro_rules! commands {
     };
 }
 
+/// WebKitGTK draws the page without GPU compositing (`HardwareAccelerationPolicy::Never`), unless
+/// `SIO_WEBVIEW_ACCELERATION=default` keeps WebKit's own choice. The screens are forms, tables and
+/// a PDF on a canvas; on the workstations (often no GPU: Mesa's software GL) compositing holds
+/// ~85 MiB more in the web process and starts later (issue 21, docs/PERFORMANCE.md "Desktop start
+/// and memory"). Set in `setup`, before the event loop has run, so before the page is loaded.
+fn render_in_software(window: &tauri::WebviewWindow) {
+    if std::env::var_os("SIO_WEBVIEW_ACCELERATION").is_some_and(|v| v == "default") {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    if let Err(e) = window.with_webview(|webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    }) {
+        tracing::warn!(error = %e, "webview settings not applied");
+    }
+}
+
 // The list is the contract's command table (crates/sio-app/src/dispatch.rs), handed over by
 // `sio_app::for_each_command!`: a command added there is registered here without an edit.
 sio_app::for_each_command!(commands);
@@ -79,6 +99,9 @@ fn main() {
         )
         .invoke_handler(handler())
         .setup(move |tauri_app| {
+            if let Some(window) = tauri_app.get_webview_window("main") {
+                render_in_software(&window);
+            }
             let _ = sink.0.set(tauri_app.handle().clone());
             let background = app.clone();
             tauri::async_runtime::spawn(async move { background.run_background().await });
