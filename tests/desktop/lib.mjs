@@ -145,10 +145,32 @@ async function overflow(browser) {
   });
 }
 
+/**
+ * Make WebKit paint once more. The app draws without GPU compositing (src-tauri/src/main.rs,
+ * `render_in_software`); in that mode WebKitWebDriver's screenshot is taken at the next paint, and
+ * a screen with nothing left to paint (no caret blinking, no animation) would keep it waiting
+ * forever. A 1-pixel, almost transparent mark for half a second is that paint.
+ */
+export async function repaint(browser) {
+  await browser.execute(() => {
+    const mark = document.createElement('div');
+    mark.setAttribute('aria-hidden', 'true');
+    mark.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none';
+    document.body.append(mark);
+    setTimeout(() => mark.remove(), 500);
+  });
+}
+
+/** The screen as PNG bytes (base64), as WebDriver takes it. */
+export async function screenshot(browser) {
+  await repaint(browser);
+  return browser.takeScreenshot();
+}
+
 async function saveShot(browser, name) {
   const file = path.join(ARTIFACTS, `${name}.png`);
   try {
-    writeFileSync(file, Buffer.from(await browser.takeScreenshot(), 'base64'));
+    writeFileSync(file, Buffer.from(await screenshot(browser), 'base64'));
   } catch (e) {
     console.error(`desktop-e2e: screenshot ${name}: ${e.message}`);
   }

@@ -46,24 +46,7 @@ impl App {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::{AppConfig, NullSink};
-
-    fn app(dir: &std::path::Path) -> App {
-        App::new(
-            AppConfig {
-                policy_path: dir.join("no-policy.toml"),
-                data_dir: dir.join("data"),
-                keys: Arc::new(sio_vault::MemoryKeyStore::new()),
-                workstation: "WS-TEST".into(),
-                idle_lock: None,
-                policy_must_be_protected: false,
-            },
-            Arc::new(NullSink),
-        )
-    }
 
     #[test]
     fn script_sets_the_language_as_json() {
@@ -84,36 +67,5 @@ mod tests {
             let value: serde_json::Value = serde_json::from_str(json).unwrap();
             assert_eq!(value, serde_json::json!({ "language": code }));
         }
-    }
-
-    #[test]
-    fn app_gives_the_saved_language_and_follows_changes() {
-        let dir = tempfile::tempdir().unwrap();
-        // No settings file, no policy: the application's default (Russian).
-        assert!(
-            app(dir.path())
-                .start_script()
-                .contains(r#"{"language":"ru"}"#)
-        );
-        // A saved choice is read before any window exists.
-        std::fs::create_dir_all(dir.path().join("data")).unwrap();
-        std::fs::write(
-            dir.path().join("data/settings.json"),
-            br#"{"language":"en"}"#,
-        )
-        .unwrap();
-        let saved = app(dir.path());
-        assert!(saved.start_script().contains(r#"{"language":"en"}"#));
-        saved
-            .set_settings(Settings {
-                language: Language::Kk,
-            })
-            .unwrap();
-        assert!(saved.start_script().contains(r#"{"language":"kk"}"#));
-        assert!(
-            app(dir.path())
-                .start_script()
-                .contains(r#"{"language":"kk"}"#)
-        );
     }
 }

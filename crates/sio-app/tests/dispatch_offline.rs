@@ -115,3 +115,36 @@ async fn tables_settings_about_and_refusals() {
     assert_eq!(body["code"], "APP_BAD_ARGUMENTS");
     assert!(body.get("tries_left").is_none());
 }
+
+/// The webview's start script carries the saved language, read before any window exists, and
+/// follows a change (crates/sio-app/src/start.rs; issue 21).
+#[test]
+fn start_script_gives_the_saved_language_and_follows_changes() {
+    use sio_app::model::{Language, Settings};
+    let dir = tempfile::tempdir().unwrap();
+    // No settings file, no policy: the application's default (Russian).
+    assert!(
+        app(dir.path())
+            .start_script()
+            .contains(r#"{"language":"ru"}"#)
+    );
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    std::fs::write(
+        dir.path().join("data/settings.json"),
+        br#"{"language":"en"}"#,
+    )
+    .unwrap();
+    let saved = app(dir.path());
+    assert!(saved.start_script().contains(r#"{"language":"en"}"#));
+    saved
+        .set_settings(Settings {
+            language: Language::Kk,
+        })
+        .unwrap();
+    assert!(saved.start_script().contains(r#"{"language":"kk"}"#));
+    assert!(
+        app(dir.path())
+            .start_script()
+            .contains(r#"{"language":"kk"}"#)
+    );
+}

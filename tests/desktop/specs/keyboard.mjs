@@ -4,7 +4,7 @@
 // the page counts pointer and mouse events, and any counts as a failure. Reading the screen
 // (execute) is allowed, acting on it is not. Focus order is asserted where the issue sets it:
 // the PIN field at login, the SMS code field, the document after the preview then the PIN field.
-import { ARTIFACTS, PIN, expectScreen, finish, lastSmsId, problems, shotHere, smsCode, startApp } from '../lib.mjs';
+import { ARTIFACTS, PIN, expectScreen, finish, lastSmsId, problems, repaint, shotHere, smsCode, startApp } from '../lib.mjs';
 
 const INVESTIGATOR = '850415300121';
 const app = await startApp();
@@ -145,7 +145,7 @@ try {
     .execute(() => ({ focus: document.activeElement?.outerHTML?.slice(0, 160), sms: document.querySelector('#sms-code')?.value, alert: document.querySelector('[role=alert]')?.textContent?.slice(0, 200), h1: document.querySelector('h1')?.textContent }))
     .catch(() => null);
   console.error(`desktop-e2e: keyboard: state at the failure: ${JSON.stringify(state)}`);
-  await app.saveScreenshot(`${ARTIFACTS}/FAILED-keyboard.png`).catch((err) => console.error(`screenshot: ${err}`));
+  await repaint(app).then(() => app.saveScreenshot(`${ARTIFACTS}/FAILED-keyboard.png`)).catch((err) => console.error(`screenshot: ${err}`));
   problems.push(String(e.message ?? e));
 } finally {
   await app.deleteSession().catch(() => {});

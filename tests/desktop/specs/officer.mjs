@@ -11,7 +11,7 @@
 // with axe-core and (kk, ru) for English words (lib.mjs).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, PIN, click, errorCode, expectScreen, finish, isShown, login, problems, shots3, startApp, type } from '../lib.mjs';
+import { ARTIFACTS, PIN, click, errorCode, expectScreen, finish, isShown, login, problems, repaint, shots3, startApp, type } from '../lib.mjs';
 
 const INVESTIGATOR = '850415300121';
 const ERDR = '241500031000123';
@@ -170,7 +170,7 @@ try {
   ok = true;
 } catch (e) {
   console.error(`desktop-e2e: officer: ${e.stack ?? e}`);
-  await app.saveScreenshot(`${ARTIFACTS}/FAILED-officer.png`).catch((err) => console.error(`screenshot: ${err}`));
+  await repaint(app).then(() => app.saveScreenshot(`${ARTIFACTS}/FAILED-officer.png`)).catch((err) => console.error(`screenshot: ${err}`));
 } finally {
   await app.deleteSession().catch(() => {});
 }
