@@ -24,8 +24,14 @@ const settle = Number(opt.settle);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function capture() {
-  const start = performance.now();
-  const r = spawnSync('xwd', ['-root', '-silent'], { maxBuffer: 64 << 20 });
+  let start = performance.now();
+  let r = spawnSync('xwd', ['-root', '-silent'], { maxBuffer: 64 << 20 });
+  // A window that goes away while xwd walks the tree (the last run's, closing) fails the capture
+  // with BadWindow: take it again.
+  for (let retry = 0; r.status !== 0 && retry < 5; retry++) {
+    start = performance.now();
+    r = spawnSync('xwd', ['-root', '-silent'], { maxBuffer: 64 << 20 });
+  }
   if (r.status !== 0) throw new Error(`xwd: ${r.stderr}`);
   return { start, end: performance.now(), hash: createHash('sha1').update(r.stdout).digest('hex'), raw: r.stdout };
 }
