@@ -10,6 +10,11 @@
 //!   gateway saturated; by Little's law the mean latency is clients / throughput);
 //! - officers: 500 connected clients, each sending one request at a random moment of every
 //!   period (an offered load well below saturation, as officers at work produce it).
+//!
+//! Profiling the timed windows only: `SIO_BENCH_PERF_CTL=<fifo>` makes the bench write `enable`
+//! and `disable` to perf's control FIFO around each level's timed part, e.g.
+//! `mkfifo /tmp/ctl; perf record -D -1 --control fifo:/tmp/ctl -g -- <bench binary> --bench`
+//! with `SIO_BENCH_PERF_CTL=/tmp/ctl` (docs/PERFORMANCE.md, "The floors, with the profile").
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -47,6 +52,15 @@ struct Level {
     per_commit: f64,
     /// Accepted requests per durable commit during the level.
     requests_per_commit: f64,
+}
+
+/// Switch perf on or off around a timed window (`SIO_BENCH_PERF_CTL`, see the module doc).
+fn perf(command: &str) {
+    if let Some(path) = std::env::var_os("SIO_BENCH_PERF_CTL") {
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(path) {
+            let _ = writeln!(f, "{command}");
+        }
+    }
 }
 
 /// Pre-sign `n` request bodies (outside the timed part).
@@ -87,6 +101,7 @@ async fn run_level(
     let conns = connect(env, token, clients).await;
     let gw = env.gw.as_ref().unwrap();
     let before = gw.commit_counts();
+    perf("enable");
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(clients);
     for c in conns {
@@ -118,6 +133,7 @@ async fn run_level(
         failed += f;
     }
     let elapsed = start.elapsed();
+    perf("disable");
     let after = gw.commit_counts();
     assert!(!all.is_empty(), "every request failed ({failed})");
     all.sort();
