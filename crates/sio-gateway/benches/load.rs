@@ -56,10 +56,19 @@ struct Level {
 
 /// Switch perf on or off around a timed window (`SIO_BENCH_PERF_CTL`, see the module doc).
 fn perf(command: &str) {
-    if let Some(path) = std::env::var_os("SIO_BENCH_PERF_CTL") {
-        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(path) {
-            let _ = writeln!(f, "{command}");
-        }
+    let Some(path) = std::env::var_os("SIO_BENCH_PERF_CTL") else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .and_then(|mut f| writeln!(f, "{command}"));
+    if let Err(e) = written {
+        // Said, not fatal: the figures are still measured, only the profile misses the window.
+        eprintln!(
+            "SIO_BENCH_PERF_CTL={}: {command}: {e}",
+            path.to_string_lossy()
+        );
     }
 }
 
